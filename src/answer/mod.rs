@@ -1,0 +1,609 @@
+//! The answering engine: loads the corpus and dictionaries, keeps the index fresh, and answers a
+//! question with the best passages, their line ranges, speakers and topic labels — or says that
+//! the interview does not cover it and suggests the nearest topics.
+
+mod rank;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::AnswerConfig;
+use crate::corpus::{Corpus, Transcript};
+use crate::error::{Error, Result};
+use crate::lexicon::{Glossary, Lexicon};
+use crate::search::lines::{LineIndex, LineRef};
+use crate::search::query::{QueryBuilder, QueryPlan};
+use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
+use crate::text::{char_grams, is_cjk, normalize, normalize_mapped, Analyzer};
+use crate::topics::{self, Topic};
+
+/// Lines per indexed window.
+pub const WINDOW_LINES: usize = 6;
+/// Lines between the starts of two windows.
+pub const WINDOW_STRIDE: usize = 2;
+
+/// Where the engine finds its data and how it answers.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Directory holding `transcripts/` and `dict/`.
+    pub data_dir: PathBuf,
+    /// Directory for the persisted index; in memory when `None`.
+    pub index_dir: Option<PathBuf>,
+    /// Rebuild the index even when it is fresh.
+    pub force_rebuild: bool,
+    /// Answer settings.
+    pub answer: AnswerConfig,
+}
+
+/// Per-question options.
+#[derive(Debug, Clone, Default)]
+pub struct AskOptions {
+    /// Number of results (the configured default when `None`).
+    pub top_n: Option<usize>,
+    /// Only search this transcript.
+    pub transcript: Option<String>,
+}
+
+/// The engine's reply to a question.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    /// The question as asked.
+    pub question: String,
+    /// Whether the interview answers it.
+    pub answered: bool,
+    /// Best passages first, never overlapping (empty when not answered).
+    pub results: Vec<Passage>,
+    /// Nearest topics, when not answered.
+    pub suggestions: Vec<String>,
+}
+
+/// A passage of a transcript.
+#[derive(Debug, Clone, Serialize)]
+pub struct Passage {
+    /// Transcript id.
+    pub transcript: String,
+    /// First line (1-based).
+    pub line_start: usize,
+    /// Last line (inclusive).
+    pub line_end: usize,
+    /// The lines, joined with newlines.
+    pub text: String,
+    /// Topic label of the part of the interview it is in.
+    pub topic: String,
+    /// Whose view it reports.
+    pub speaker: Option<String>,
+    /// Relevance score (higher is better).
+    pub score: f32,
+    /// Normalised terms of the question found in the passage, for highlighting.
+    #[serde(skip)]
+    pub matched_terms: Vec<String>,
+}
+
+/// A line where a keyword occurs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Occurrence {
+    /// Transcript id.
+    pub transcript: String,
+    /// Line number.
+    pub line: usize,
+    /// The line.
+    pub text: String,
+}
+
+/// A transcript's outline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outline {
+    /// Transcript id.
+    pub transcript: String,
+    /// Transcript title.
+    pub title: String,
+    /// Topics in order.
+    pub topics: Vec<Topic>,
+}
+
+/// A topic found by name.
+#[derive(Debug, Clone)]
+pub struct TopicMatch {
+    /// Transcript id.
+    pub transcript: String,
+    /// The topic.
+    pub topic: Topic,
+}
+
+/// The answering engine. Synchronous, shareable across threads.
+pub struct Engine {
+    corpus: Corpus,
+    analyzer: Analyzer,
+    index: SearchIndex,
+    index_origin: IndexOrigin,
+    lines: LineIndex,
+    synonyms: HashMap<String, Vec<String>>,
+    glossary: Glossary,
+    aliases: Vec<(String, String)>,
+    outlines: Vec<Vec<Topic>>,
+    config: AnswerConfig,
+}
+
+impl Engine {
+    /// Loads transcripts and dictionaries and opens (or builds) the index.
+    pub fn open(options: &EngineOptions) -> Result<Engine> {
+        let corpus = Corpus::load(&options.data_dir.join("transcripts"))?;
+        for problem in &corpus.problems {
+            tracing::warn!("skipped: {problem}");
+        }
+        let lexicon = Lexicon::load(&options.data_dir.join("dict"))?;
+        let aliases = speaker_aliases(&corpus);
+        let jieba = Arc::new(build_jieba(&lexicon, &aliases)?);
+        let analyzer = Analyzer::new(jieba, lexicon.stopwords.clone());
+
+        let mut lines = LineIndex::new();
+        let mut line_terms: Vec<Vec<(Vec<String>, Vec<String>)>> = Vec::new();
+        for (t, transcript) in corpus.transcripts.iter().enumerate() {
+            let mut terms = Vec::with_capacity(transcript.line_count());
+            for (i, line) in transcript.lines.iter().enumerate() {
+                let normalized = normalize(line);
+                let words = analyzer.index_words(&normalized);
+                let grams = char_grams(&normalized);
+                let at = LineRef {
+                    transcript: t as u32,
+                    line: i as u32 + 1,
+                };
+                lines.add_line(at, &words, &grams);
+                terms.push((words, grams));
+            }
+            line_terms.push(terms);
+        }
+
+        let vocabulary = lines
+            .words()
+            .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
+            .map(str::to_string)
+            .collect();
+        let glossary = Glossary::build(&lexicon.cedict, &vocabulary);
+        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus);
+        let outlines = corpus
+            .transcripts
+            .iter()
+            .map(|t| topics::outline(t, &analyzer))
+            .collect();
+
+        let fingerprint = fingerprint(&corpus, &lexicon)?;
+        let build_docs = || window_docs(&line_terms);
+        let (index, index_origin) = match &options.index_dir {
+            Some(dir) => {
+                SearchIndex::open_or_build(dir, &fingerprint, options.force_rebuild, build_docs)?
+            }
+            None => (
+                SearchIndex::build_in_ram(&build_docs())?,
+                IndexOrigin::Built,
+            ),
+        };
+        Ok(Engine {
+            corpus,
+            analyzer,
+            index,
+            index_origin,
+            lines,
+            synonyms,
+            glossary,
+            aliases,
+            outlines,
+            config: options.answer.clone(),
+        })
+    }
+
+    /// The loaded transcripts.
+    pub fn transcripts(&self) -> &[Transcript] {
+        &self.corpus.transcripts
+    }
+
+    /// Files that could not be loaded, with reasons.
+    pub fn problems(&self) -> &[Error] {
+        &self.corpus.problems
+    }
+
+    /// Whether the index was built at start-up (rather than opened).
+    pub fn index_was_built(&self) -> bool {
+        self.index_origin == IndexOrigin::Built
+    }
+
+    /// Number of indexed passage windows.
+    pub fn window_count(&self) -> u64 {
+        self.index.window_count()
+    }
+
+    /// How a question is understood (for diagnostics and benchmarks).
+    pub fn plan(&self, question: &str) -> QueryPlan {
+        QueryBuilder {
+            analyzer: &self.analyzer,
+            lines: &self.lines,
+            synonyms: &self.synonyms,
+            glossary: &self.glossary,
+            aliases: &self.aliases,
+        }
+        .plan(question)
+    }
+
+    /// Answers a question. Never fails: a question that cannot be searched is not answered.
+    pub fn answer(&self, question: &str, options: &AskOptions) -> Answer {
+        let plan = self.plan(question);
+        let top_n = options.top_n.unwrap_or(self.config.top_n).clamp(1, 25);
+        let only = options
+            .transcript
+            .as_deref()
+            .and_then(|id| self.corpus.transcripts.iter().position(|t| t.id == id));
+        let ranked = rank::rank(self, &plan, only, top_n);
+        let answered = ranked.first().is_some_and(|best| {
+            best.coverage >= self.config.min_coverage
+                && best.evidence >= self.config.min_score
+                && !rank::focus_missing(&plan)
+        });
+        if answered {
+            let results = ranked.iter().map(|c| self.passage(c)).collect();
+            Answer {
+                question: question.to_string(),
+                answered: true,
+                results,
+                suggestions: Vec::new(),
+            }
+        } else {
+            Answer {
+                question: question.to_string(),
+                answered: false,
+                results: Vec::new(),
+                suggestions: self.suggestions(&ranked),
+            }
+        }
+    }
+
+    fn passage(&self, candidate: &rank::Candidate) -> Passage {
+        let transcript = &self.corpus.transcripts[candidate.transcript];
+        let topic = topics::topic_at(&self.outlines[candidate.transcript], candidate.anchor)
+            .map_or_else(String::new, |t| t.title.clone());
+        Passage {
+            transcript: transcript.id.clone(),
+            line_start: candidate.start,
+            line_end: candidate.end,
+            text: transcript.text(candidate.start, candidate.end),
+            topic,
+            speaker: transcript
+                .speaker_of(candidate.start, candidate.end)
+                .map(|s| s.name.clone()),
+            score: (candidate.score * 1000.0).round() / 1000.0,
+            matched_terms: candidate.matched.clone(),
+        }
+    }
+
+    fn suggestions(&self, ranked: &[rank::Candidate]) -> Vec<String> {
+        let mut titles: Vec<String> = Vec::new();
+        for candidate in ranked {
+            if let Some(topic) =
+                topics::topic_at(&self.outlines[candidate.transcript], candidate.anchor)
+            {
+                if !titles.contains(&topic.title) {
+                    titles.push(topic.title.clone());
+                }
+            }
+        }
+        titles.truncate(3);
+        titles
+    }
+
+    /// Outlines of all transcripts, or of one.
+    pub fn outlines(&self, transcript: Option<&str>) -> Result<Vec<Outline>> {
+        self.select(transcript, |t, i| Outline {
+            transcript: t.id.clone(),
+            title: t.title.clone(),
+            topics: self.outlines[i].clone(),
+        })
+    }
+
+    /// Automatic outlines (ignoring curated chapters), for starting a chapter list.
+    pub fn auto_outlines(&self, transcript: Option<&str>) -> Result<Vec<Outline>> {
+        self.select(transcript, |t, _| Outline {
+            transcript: t.id.clone(),
+            title: t.title.clone(),
+            topics: topics::auto_outline(t, &self.analyzer),
+        })
+    }
+
+    fn select<T>(
+        &self,
+        transcript: Option<&str>,
+        make: impl Fn(&Transcript, usize) -> T,
+    ) -> Result<Vec<T>> {
+        match transcript {
+            Some(id) => {
+                let i = self
+                    .corpus
+                    .transcripts
+                    .iter()
+                    .position(|t| t.id == id)
+                    .ok_or_else(|| Error::UnknownTranscript(id.to_string()))?;
+                Ok(vec![make(&self.corpus.transcripts[i], i)])
+            }
+            None => Ok(self
+                .corpus
+                .transcripts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| make(t, i))
+                .collect()),
+        }
+    }
+
+    /// Topics whose title contains `query` (Simplified or Traditional, any case), at most `limit`.
+    pub fn find_topics(&self, query: &str, limit: usize) -> Vec<TopicMatch> {
+        let needle = normalize(query);
+        let mut found = Vec::new();
+        for (t, outline) in self.outlines.iter().enumerate() {
+            for topic in outline {
+                if needle.is_empty() || normalize(&topic.title).contains(&needle) {
+                    found.push(TopicMatch {
+                        transcript: self.corpus.transcripts[t].id.clone(),
+                        topic: topic.clone(),
+                    });
+                }
+            }
+        }
+        found.truncate(limit);
+        found
+    }
+
+    /// Lines where a keyword occurs (as written, after normalisation; else lines holding all its
+    /// words), in order, at most `limit`.
+    pub fn find_occurrences(&self, keyword: &str, limit: usize) -> Vec<Occurrence> {
+        let needle: String = normalize(keyword).chars().take(100).collect();
+        if needle.trim().is_empty() {
+            return Vec::new();
+        }
+        let words: Vec<String> = self
+            .analyzer
+            .query_words(&needle)
+            .into_iter()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect();
+        let mut exact = Vec::new();
+        let mut all_words = Vec::new();
+        for transcript in &self.corpus.transcripts {
+            for (i, line) in transcript.lines.iter().enumerate() {
+                let normalized = normalize(line);
+                let occurrence = || Occurrence {
+                    transcript: transcript.id.clone(),
+                    line: i + 1,
+                    text: line.clone(),
+                };
+                if normalized.contains(&needle) {
+                    exact.push(occurrence());
+                } else if !words.is_empty() && words.iter().all(|w| normalized.contains(w.as_str()))
+                {
+                    all_words.push(occurrence());
+                }
+            }
+        }
+        if exact.is_empty() {
+            exact = all_words;
+        }
+        exact.truncate(limit);
+        exact
+    }
+
+    /// A passage of given lines with its topic and speaker (for showing more context).
+    pub fn passage_at(&self, transcript: &str, start: usize, end: usize) -> Result<Passage> {
+        let t = self
+            .corpus
+            .transcripts
+            .iter()
+            .position(|x| x.id == transcript)
+            .ok_or_else(|| Error::UnknownTranscript(transcript.to_string()))?;
+        let tr = &self.corpus.transcripts[t];
+        let start = start.clamp(1, tr.line_count());
+        let end = end.clamp(start, tr.line_count());
+        let candidate = rank::Candidate {
+            transcript: t,
+            start,
+            end,
+            anchor: (start + end) / 2,
+            score: 0.0,
+            coverage: 0.0,
+            evidence: 0.0,
+            matched: Vec::new(),
+        };
+        Ok(self.passage(&candidate))
+    }
+
+    /// A passage of about `lines` lines starting at a random sentence start, chosen by `pick`
+    /// (a number in `0..n` for `n` choices).
+    pub fn quote(&self, lines: usize, pick: impl FnOnce(usize) -> usize) -> Passage {
+        let starts: Vec<(usize, usize)> = self
+            .corpus
+            .transcripts
+            .iter()
+            .enumerate()
+            .flat_map(|(t, tr)| {
+                (1..=tr
+                    .line_count()
+                    .saturating_sub(lines.saturating_sub(1))
+                    .max(1))
+                    .filter(move |&n| n == 1 || ends_sentence(tr.line(n - 1)))
+                    .map(move |n| (t, n))
+            })
+            .collect();
+        let (t, start) = starts[pick(starts.len()).min(starts.len() - 1)];
+        let tr = &self.corpus.transcripts[t];
+        let end = (start + lines.max(1) - 1).min(tr.line_count());
+        let candidate = rank::Candidate {
+            transcript: t,
+            start,
+            end,
+            anchor: start,
+            score: 0.0,
+            coverage: 0.0,
+            evidence: 0.0,
+            matched: Vec::new(),
+        };
+        self.passage(&candidate)
+    }
+
+    /// Byte ranges of `text` where any of `terms` (normalised) occur, merged and in order.
+    pub fn highlight(&self, text: &str, terms: &[String]) -> Vec<std::ops::Range<usize>> {
+        let (normalized, origin) = normalize_mapped(text);
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        for term in terms.iter().filter(|t| !t.is_empty()) {
+            for (at, _) in normalized.match_indices(term.as_str()) {
+                let end = at + term.len() - 1;
+                if let (Some(a), Some(b)) = (origin.get(at), origin.get(end)) {
+                    ranges.push(a.start..b.end);
+                }
+            }
+        }
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
+    }
+}
+
+fn ends_sentence(line: &str) -> bool {
+    let line = line.trim_end();
+    line.is_empty()
+        || line.ends_with(['。', '？', '！', '?', '!', '.', '”', '"', '，', ','])
+        || line.chars().count() < 30
+}
+
+fn speaker_aliases(corpus: &Corpus) -> Vec<(String, String)> {
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    for transcript in &corpus.transcripts {
+        for speaker in &transcript.speakers {
+            for alias in speaker.aliases.iter().chain(std::iter::once(&speaker.name)) {
+                let alias = normalize(alias);
+                if !alias.is_empty() && !aliases.iter().any(|(a, _)| *a == alias) {
+                    aliases.push((alias, speaker.name.clone()));
+                }
+            }
+        }
+    }
+    aliases.sort_by_key(|(a, _)| std::cmp::Reverse(a.chars().count()));
+    aliases
+}
+
+fn build_jieba(lexicon: &Lexicon, aliases: &[(String, String)]) -> Result<Jieba> {
+    let mut jieba = Jieba::new();
+    let mut dict = lexicon.user_dict.as_bytes();
+    jieba
+        .load_dict(&mut dict)
+        .map_err(|e| Error::data(crate::lexicon::USER_DICT, 0, e.to_string()))?;
+    let extra = aliases
+        .iter()
+        .map(|(a, _)| a.as_str())
+        .chain(lexicon.synonym_groups.iter().flatten().map(String::as_str));
+    for word in extra {
+        let word = normalize(word);
+        if word.chars().count() >= 2 && word.chars().all(is_cjk) {
+            jieba.add_word(&word, Some(3000), None);
+        }
+    }
+    // user dictionary words are stored as written; add their normalised forms too
+    for line in lexicon.user_dict.lines() {
+        if let Some(word) = line.split_whitespace().next() {
+            let folded = normalize(word);
+            if folded != word && !folded.contains(' ') {
+                jieba.add_word(&folded, Some(3000), None);
+            }
+        }
+    }
+    Ok(jieba)
+}
+
+fn synonym_map(groups: &[Vec<String>], corpus: &Corpus) -> HashMap<String, Vec<String>> {
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    let speaker_groups = corpus.transcripts.iter().flat_map(|t| {
+        t.speakers.iter().map(|s| {
+            s.aliases
+                .iter()
+                .chain(std::iter::once(&s.name))
+                .map(|a| normalize(a))
+                .collect::<Vec<_>>()
+        })
+    });
+    for group in groups.iter().cloned().chain(speaker_groups) {
+        for word in &group {
+            let entry = map.entry(word.clone()).or_default();
+            for other in &group {
+                if other != word && !entry.contains(other) {
+                    entry.push(other.clone());
+                }
+            }
+        }
+    }
+    map
+}
+
+fn window_docs(line_terms: &[Vec<(Vec<String>, Vec<String>)>]) -> Vec<WindowDoc> {
+    let mut docs = Vec::new();
+    for (t, lines) in line_terms.iter().enumerate() {
+        let n = lines.len();
+        let mut start = 1;
+        loop {
+            let end = (start + WINDOW_LINES - 1).min(n);
+            let mut words = Vec::new();
+            let mut grams = Vec::new();
+            for (w, g) in &lines[start - 1..end] {
+                words.extend(w.iter().cloned());
+                grams.extend(g.iter().cloned());
+            }
+            docs.push(WindowDoc {
+                transcript: t,
+                start,
+                end,
+                words,
+                grams,
+            });
+            if end == n {
+                break;
+            }
+            start += WINDOW_STRIDE;
+        }
+    }
+    docs
+}
+
+/// Hash of everything the index is built from: schema, windowing, transcripts, dictionaries.
+fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "schema {SCHEMA_VERSION} window {WINDOW_LINES}/{WINDOW_STRIDE}\n"
+    ));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for t in &corpus.transcripts {
+        hasher.update(t.id.as_bytes());
+        files.push(t.path.clone());
+        files.push(t.path.with_extension("toml"));
+    }
+    files.extend(lexicon.files.iter().cloned());
+    for path in files {
+        hasher.update(path.to_string_lossy().as_bytes());
+        match std::fs::File::open(&path) {
+            Ok(mut file) => {
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes)
+                    .map_err(|e| Error::io(&path, e))?;
+                hasher.update(&bytes);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => hasher.update(b"-"),
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}

@@ -1,0 +1,334 @@
+//! The command line: `ask`, `topics`, `index`, `eval` (and `serve` for the Discord bot).
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use interview_bot::answer::{Answer, Outline};
+use interview_bot::{AskOptions, Config, Engine, EngineOptions};
+
+/// Answers questions about interview transcripts with the passage, its line range, speaker and topic.
+#[derive(Debug, Parser)]
+#[command(name = "interview-bot", version)]
+pub struct Cli {
+    /// Config file (default: config/bot.toml).
+    #[arg(long, global = true)]
+    pub config: Option<PathBuf>,
+    /// Directory holding transcripts/ and dict/ (overrides `data_dir`).
+    #[arg(long, global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// Directory of the persisted index (overrides `index_dir`).
+    #[arg(long, global = true)]
+    pub index_dir: Option<PathBuf>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Answer a question; "-" reads one question per line from stdin; none starts a prompt.
+    Ask {
+        /// The question.
+        question: Option<String>,
+        /// Print one JSON object per question.
+        #[arg(long)]
+        json: bool,
+        /// Number of results.
+        #[arg(long)]
+        top: Option<usize>,
+        /// Only search this transcript.
+        #[arg(long)]
+        transcript: Option<String>,
+    },
+    /// Print the outline (topics with line ranges).
+    Topics {
+        /// Only this transcript.
+        #[arg(long)]
+        transcript: Option<String>,
+        /// The automatic outline, ignoring curated chapters.
+        #[arg(long)]
+        auto: bool,
+        /// JSON output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Build the index (only when stale, unless --force).
+    Index {
+        /// Rebuild even when fresh.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Run a question file in the evaluation format and print the metrics.
+    Eval {
+        /// Questions, one JSON object per line.
+        file: PathBuf,
+    },
+    /// Run the Discord bot (token from DISCORD_TOKEN).
+    Serve,
+}
+
+/// Loads the config and applies the command-line overrides.
+pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
+    let mut config = Config::load(cli.config.as_deref())?;
+    if let Some(dir) = &cli.data_dir {
+        config.data_dir = dir.clone();
+    }
+    if let Some(dir) = &cli.index_dir {
+        config.index_dir = dir.clone();
+    }
+    Ok(config)
+}
+
+/// Opens the engine as configured.
+pub fn open_engine(config: &Config, force_rebuild: bool) -> anyhow::Result<Engine> {
+    let options = EngineOptions {
+        data_dir: config.data_dir.clone(),
+        index_dir: Some(config.index_dir.clone()),
+        force_rebuild,
+        answer: config.answer.clone(),
+    };
+    Engine::open(&options)
+        .with_context(|| format!("loading data from {}", config.data_dir.display()))
+}
+
+/// Runs a non-Discord command.
+pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
+    match &cli.command {
+        Command::Ask {
+            question,
+            json,
+            top,
+            transcript,
+        } => {
+            if top.is_some_and(|n| n == 0 || n > 25) {
+                bail!("--top must be between 1 and 25");
+            }
+            let engine = open_engine(config, false)?;
+            if let Some(id) = transcript {
+                if !engine.transcripts().iter().any(|t| &t.id == id) {
+                    bail!("unknown transcript '{id}'");
+                }
+            }
+            let options = AskOptions {
+                top_n: *top,
+                transcript: transcript.clone(),
+            };
+            ask(&engine, question.as_deref(), *json, &options)
+        }
+        Command::Topics {
+            transcript,
+            auto,
+            json,
+        } => {
+            let engine = open_engine(config, false)?;
+            let outlines = if *auto {
+                engine.auto_outlines(transcript.as_deref())?
+            } else {
+                engine.outlines(transcript.as_deref())?
+            };
+            print_outlines(&outlines, *json)
+        }
+        Command::Index { force } => {
+            let started = std::time::Instant::now();
+            let engine = open_engine(config, *force)?;
+            let verb = if engine.index_was_built() {
+                "built"
+            } else {
+                "up to date"
+            };
+            println!(
+                "index {verb}: {} transcripts, {} windows, {} ms",
+                engine.transcripts().len(),
+                engine.window_count(),
+                started.elapsed().as_millis()
+            );
+            Ok(())
+        }
+        Command::Eval { file } => {
+            let engine = open_engine(config, false)?;
+            let questions = interview_bot::eval::load_questions(file)?;
+            let report = interview_bot::eval::evaluate(&engine, &questions);
+            print!("{}", report.render());
+            Ok(())
+        }
+        Command::Serve => unreachable!("serve is dispatched by main"),
+    }
+}
+
+/// The exact JSON contract of `ask --json`.
+#[derive(Serialize)]
+struct JsonAnswer<'a> {
+    question: &'a str,
+    answered: bool,
+    results: Vec<JsonResult<'a>>,
+    suggestions: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonResult<'a> {
+    transcript: &'a str,
+    line_start: usize,
+    line_end: usize,
+    text: &'a str,
+    topic: &'a str,
+    speaker: Option<&'a str>,
+    score: f32,
+}
+
+fn to_json(answer: &Answer) -> String {
+    let value = JsonAnswer {
+        question: &answer.question,
+        answered: answer.answered,
+        results: answer
+            .results
+            .iter()
+            .map(|r| JsonResult {
+                transcript: &r.transcript,
+                line_start: r.line_start,
+                line_end: r.line_end,
+                text: &r.text,
+                topic: &r.topic,
+                speaker: r.speaker.as_deref(),
+                score: r.score,
+            })
+            .collect(),
+        suggestions: &answer.suggestions,
+    };
+    serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
+}
+
+fn ask(
+    engine: &Engine,
+    question: Option<&str>,
+    json: bool,
+    options: &AskOptions,
+) -> anyhow::Result<()> {
+    let stdout = std::io::stdout();
+    match question {
+        Some("-") => {
+            let mut out = stdout.lock();
+            for line in std::io::stdin().lock().lines() {
+                let line = line.context("reading questions from stdin")?;
+                let answer = engine.answer(&line, options);
+                if json {
+                    writeln!(out, "{}", to_json(&answer))?;
+                } else {
+                    writeln!(out, "{}", render(engine, &answer, false))?;
+                }
+                out.flush()?;
+            }
+            Ok(())
+        }
+        Some(question) => {
+            let answer = engine.answer(question, options);
+            if json {
+                println!("{}", to_json(&answer));
+            } else {
+                println!("{}", render(engine, &answer, stdout.is_terminal()));
+            }
+            Ok(())
+        }
+        None => repl(engine, json, options),
+    }
+}
+
+fn repl(engine: &Engine, json: bool, options: &AskOptions) -> anyhow::Result<()> {
+    let interactive = std::io::stdin().is_terminal();
+    let color = std::io::stdout().is_terminal();
+    if interactive {
+        eprintln!("输入问题后回车（Ctrl-D 退出）。");
+    }
+    let mut input = String::new();
+    loop {
+        if interactive {
+            eprint!("问> ");
+            std::io::stderr().flush()?;
+        }
+        input.clear();
+        if std::io::stdin().lock().read_line(&mut input)? == 0 {
+            return Ok(());
+        }
+        let question = input.trim();
+        if question.is_empty() {
+            continue;
+        }
+        let answer = engine.answer(question, options);
+        if json {
+            println!("{}", to_json(&answer));
+        } else {
+            println!("{}", render(engine, &answer, color));
+        }
+    }
+}
+
+/// Human-readable answer: topic, speaker, line range, the passage with matched words marked, and
+/// the next results.
+fn render(engine: &Engine, answer: &Answer, color: bool) -> String {
+    let (open, close) = if color {
+        ("\x1b[1;33m", "\x1b[0m")
+    } else {
+        ("【", "】")
+    };
+    let mut out = String::new();
+    let Some(best) = answer.results.first() else {
+        out.push_str("访谈里没有找到相关内容。");
+        if !answer.suggestions.is_empty() {
+            out.push_str("\n可以看看这些话题：");
+            for s in &answer.suggestions {
+                out.push_str(&format!("\n  · {s}"));
+            }
+        }
+        return out;
+    };
+    let speaker = best.speaker.as_deref().unwrap_or("未知");
+    out.push_str(&format!(
+        "话题：{}\n发言：{}\n出处：{} 第 {}–{} 行\n\n",
+        best.topic, speaker, best.transcript, best.line_start, best.line_end
+    ));
+    for (i, line) in best.text.split('\n').enumerate() {
+        let mut marked = String::new();
+        let mut at = 0;
+        for range in engine.highlight(line, &best.matched_terms) {
+            marked.push_str(&line[at..range.start]);
+            marked.push_str(open);
+            marked.push_str(&line[range.clone()]);
+            marked.push_str(close);
+            at = range.end;
+        }
+        marked.push_str(&line[at..]);
+        out.push_str(&format!("{:>5} │ {marked}\n", best.line_start + i));
+    }
+    if answer.results.len() > 1 {
+        out.push_str("\n其他结果：\n");
+        for (i, r) in answer.results.iter().enumerate().skip(1) {
+            out.push_str(&format!(
+                "  {}. 第 {}–{} 行 · {} · {}\n",
+                i + 1,
+                r.line_start,
+                r.line_end,
+                r.topic,
+                r.speaker.as_deref().unwrap_or("未知")
+            ));
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn print_outlines(outlines: &[Outline], json: bool) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(outlines)?);
+        return Ok(());
+    }
+    for outline in outlines {
+        println!("{}（{}）", outline.title, outline.transcript);
+        for topic in &outline.topics {
+            println!("  {:>5}–{:<5} {}", topic.start, topic.end, topic.title);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,214 @@
+//! Settings from `config/bot.toml`: where the data and index live, answer thresholds, Discord options.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The whole configuration file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Directory holding `transcripts/` and `dict/`.
+    pub data_dir: PathBuf,
+    /// Directory where the search index is persisted.
+    pub index_dir: PathBuf,
+    /// How questions are answered.
+    pub answer: AnswerConfig,
+    /// How the Discord bot runs.
+    pub discord: DiscordConfig,
+}
+
+/// Answering settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AnswerConfig {
+    /// Number of results returned per question.
+    pub top_n: usize,
+    /// Minimum share of the question's weight the best passage must cover to count as an answer.
+    pub min_coverage: f32,
+    /// Minimum absolute passage score to count as an answer.
+    pub min_score: f32,
+    /// Longest passage returned, in lines (at most 12).
+    pub max_passage_lines: usize,
+}
+
+/// Discord bot settings (the token is never here: it comes from `DISCORD_TOKEN`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// Register commands in this guild only (instant, for development); globally when unset.
+    pub guild_id: Option<u64>,
+    /// Seconds a user waits between two `/ask`.
+    pub cooldown_seconds: u64,
+    /// Whether `/ask` answers privately (ephemeral) when the user does not say.
+    pub default_private: bool,
+    /// JSON-lines file where 👍/👎 feedback is appended.
+    pub feedback_log: PathBuf,
+    /// Minutes a reply's buttons keep working.
+    pub button_ttl_minutes: u64,
+    /// Most replies whose button state is kept at once.
+    pub button_cache_capacity: usize,
+    /// Let Discord choose the number of shards.
+    pub autoshard: bool,
+    /// `[first, last, total]`: run only these shards in this process.
+    pub shard_range: Option<[u32; 3]>,
+    /// API base URL override (tests only); Discord's own when unset.
+    pub api_base: Option<String>,
+    /// File remembering the hash of the last registered command set.
+    pub registration_state: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            index_dir: PathBuf::from(".index"),
+            answer: AnswerConfig::default(),
+            discord: DiscordConfig::default(),
+        }
+    }
+}
+
+impl Default for AnswerConfig {
+    fn default() -> Self {
+        AnswerConfig {
+            top_n: 3,
+            min_coverage: 0.5,
+            min_score: 4.0,
+            max_passage_lines: 8,
+        }
+    }
+}
+
+impl Default for DiscordConfig {
+    fn default() -> Self {
+        DiscordConfig {
+            guild_id: None,
+            cooldown_seconds: 5,
+            default_private: false,
+            feedback_log: PathBuf::from("feedback.log"),
+            button_ttl_minutes: 15,
+            button_cache_capacity: 10_000,
+            autoshard: true,
+            shard_range: None,
+            api_base: None,
+            registration_state: PathBuf::from(".index/registered-commands.hash"),
+        }
+    }
+}
+
+/// Where the configuration is read from when no `--config` is given.
+pub const DEFAULT_CONFIG_PATH: &str = "config/bot.toml";
+
+impl Config {
+    /// Reads and validates a config file. A missing default file yields the defaults;
+    /// a missing file named explicitly is an error.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let (path, explicit) = match path {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from(DEFAULT_CONFIG_PATH), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Config::default())
+            }
+            Err(e) => return Err(Error::io(&path, e)),
+        };
+        Config::parse(&text, &path)
+    }
+
+    /// Parses config text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::Config {
+            path: path.to_path_buf(),
+            message: e.message().to_string() + &location(text, e.span()),
+        })?;
+        config.validate(path)?;
+        Ok(config)
+    }
+
+    fn validate(&self, path: &Path) -> Result<()> {
+        let fail = |message: String| {
+            Err(Error::Config {
+                path: path.to_path_buf(),
+                message,
+            })
+        };
+        let a = &self.answer;
+        if a.top_n == 0 || a.top_n > 25 {
+            return fail(format!("answer.top_n must be 1..=25, got {}", a.top_n));
+        }
+        if !(0.0..=1.0).contains(&a.min_coverage) {
+            return fail(format!(
+                "answer.min_coverage must be within 0..=1, got {}",
+                a.min_coverage
+            ));
+        }
+        if a.min_score < 0.0 {
+            return fail(format!("answer.min_score must be ≥ 0, got {}", a.min_score));
+        }
+        if !(1..=12).contains(&a.max_passage_lines) {
+            return fail(format!(
+                "answer.max_passage_lines must be 1..=12, got {}",
+                a.max_passage_lines
+            ));
+        }
+        let d = &self.discord;
+        if d.button_cache_capacity == 0 {
+            return fail("discord.button_cache_capacity must be ≥ 1".into());
+        }
+        if let Some([first, last, total]) = d.shard_range {
+            if first > last || last >= total {
+                return fail(format!(
+                    "discord.shard_range must be [first, last, total] with first ≤ last < total, got [{first}, {last}, {total}]"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
+    match span {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!(" (line {line})")
+        }
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_key_is_named() {
+        let err = Config::parse("data_dirr = \"x\"\n", Path::new("bot.toml")).unwrap_err();
+        assert!(err.to_string().contains("data_dirr"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let err =
+            Config::parse("[answer]\ntop_n = \"three\"\n", Path::new("bot.toml")).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("line 2"), "{text}");
+    }
+
+    #[test]
+    fn out_of_range_value_is_named() {
+        let err = Config::parse("[answer]\ntop_n = 0\n", Path::new("bot.toml")).unwrap_err();
+        assert!(err.to_string().contains("answer.top_n"), "{err}");
+    }
+
+    #[test]
+    fn committed_config_parses() {
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/bot.toml"))
+            .expect("config/bot.toml");
+        Config::parse(&text, Path::new("config/bot.toml")).expect("valid config");
+    }
+}

@@ -1,0 +1,467 @@
+//! Transcripts on disk: their lines (the citation unit), metadata (title, speakers, chapters) and
+//! who is speaking at each line.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::text::normalize;
+
+/// A speaker as described in a transcript's metadata.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Speaker {
+    /// Canonical name, e.g. "Mark Chen".
+    pub name: String,
+    /// Role in the interview, e.g. "主持人".
+    #[serde(default)]
+    pub role: String,
+    /// Every spelling of the name in the text.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+impl Speaker {
+    /// Whether this speaker is the narrator retelling the interview.
+    pub fn is_narrator(&self) -> bool {
+        let role = self.role.to_lowercase();
+        role.contains("解说") || role.contains("narrator") || role.contains("旁白")
+    }
+}
+
+/// A curated chapter: the line it starts at and its title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Chapter {
+    /// First line (1-based) of the chapter.
+    pub start_line: usize,
+    /// Chapter title, used as the topic label.
+    pub title: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MetadataFile {
+    id: Option<String>,
+    title: Option<String>,
+    #[serde(default)]
+    source: String,
+    #[serde(default)]
+    speakers: Vec<Speaker>,
+    #[serde(default)]
+    chapters: Vec<ChapterEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChapterEntry {
+    start_line: toml::Spanned<usize>,
+    title: String,
+}
+
+/// One interview transcript with its metadata.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    /// Stable id (metadata `id` or the file stem).
+    pub id: String,
+    /// Human title.
+    pub title: String,
+    /// Where the transcript comes from.
+    pub source: String,
+    /// The `.txt` file it was read from.
+    pub path: PathBuf,
+    /// The lines as written; line `n` (1-based) is `lines[n - 1]`.
+    pub lines: Vec<String>,
+    /// Speakers from the metadata.
+    pub speakers: Vec<Speaker>,
+    /// Curated chapters (empty when the metadata has none).
+    pub chapters: Vec<Chapter>,
+    /// Index into `speakers` of who speaks at each line, when known.
+    line_speakers: Vec<Option<usize>>,
+}
+
+/// All transcripts found in a directory, plus the files that could not be loaded.
+#[derive(Debug)]
+pub struct Corpus {
+    /// Loaded transcripts, sorted by id.
+    pub transcripts: Vec<Transcript>,
+    /// Files skipped, each with the reason.
+    pub problems: Vec<Error>,
+}
+
+impl Corpus {
+    /// Loads every `*.txt` (and its `*.toml`) in `dir`. A broken file is reported in `problems`
+    /// and skipped; no loadable transcript at all is an error.
+    pub fn load(dir: &Path) -> Result<Corpus> {
+        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+            .collect();
+        paths.sort();
+        let mut transcripts: Vec<Transcript> = Vec::new();
+        let mut problems = Vec::new();
+        for path in paths {
+            match Transcript::load(&path) {
+                Ok(t) if transcripts.iter().any(|o| o.id == t.id) => problems.push(Error::data(
+                    &path,
+                    0,
+                    format!("duplicate transcript id '{}'", t.id),
+                )),
+                Ok(t) => transcripts.push(t),
+                Err(e) => problems.push(e),
+            }
+        }
+        if transcripts.is_empty() {
+            return match problems.into_iter().next() {
+                Some(first) => Err(first),
+                None => Err(Error::NoTranscripts(dir.to_path_buf())),
+            };
+        }
+        transcripts.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(Corpus {
+            transcripts,
+            problems,
+        })
+    }
+
+    /// The transcript with this id.
+    pub fn get(&self, id: &str) -> Option<&Transcript> {
+        self.transcripts.iter().find(|t| t.id == id)
+    }
+}
+
+impl Transcript {
+    /// Reads a transcript `.txt` and, when present, the `.toml` beside it.
+    pub fn load(path: &Path) -> Result<Transcript> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+            Error::data(path, line, "not valid UTF-8")
+        })?;
+        let meta_path = path.with_extension("toml");
+        let meta = match std::fs::read_to_string(&meta_path) {
+            Ok(meta_text) => Some((parse_metadata(&meta_text, &meta_path)?, meta_text)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(&meta_path, e)),
+        };
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Transcript::from_parts(path, &stem, &text, meta, &meta_path)
+    }
+
+    /// Builds a transcript from its text and optional metadata (used by `load` and tests).
+    fn from_parts(
+        path: &Path,
+        stem: &str,
+        text: &str,
+        meta: Option<(MetadataFile, String)>,
+        meta_path: &Path,
+    ) -> Result<Transcript> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let mut lines: Vec<String> = text
+            .split('\n')
+            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+            .collect();
+        if lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        if lines.iter().all(|l| l.trim().is_empty()) {
+            return Err(Error::data(path, 0, "transcript is empty"));
+        }
+        let (meta, meta_text) = match meta {
+            Some((m, t)) => (m, t),
+            None => (
+                MetadataFile {
+                    id: None,
+                    title: None,
+                    source: String::new(),
+                    speakers: Vec::new(),
+                    chapters: Vec::new(),
+                },
+                String::new(),
+            ),
+        };
+        let chapters = check_chapters(&meta.chapters, lines.len(), &meta_text, meta_path)?;
+        let id = meta.id.unwrap_or_else(|| stem.to_string());
+        if id.trim().is_empty() {
+            return Err(Error::data(meta_path, 0, "id is empty"));
+        }
+        let mut transcript = Transcript {
+            title: meta.title.unwrap_or_else(|| id.clone()),
+            id,
+            source: meta.source,
+            path: path.to_path_buf(),
+            lines,
+            speakers: meta.speakers,
+            chapters,
+            line_speakers: Vec::new(),
+        };
+        transcript.line_speakers = attribute_speakers(&transcript.lines, &transcript.speakers);
+        Ok(transcript)
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.lines.len()
+    }
+
+    /// Line `n` (1-based).
+    pub fn line(&self, n: usize) -> &str {
+        &self.lines[n - 1]
+    }
+
+    /// Lines `start..=end` (1-based, clamped to the transcript) joined with newlines.
+    pub fn text(&self, start: usize, end: usize) -> String {
+        let start = start.max(1);
+        let end = end.min(self.lines.len());
+        if start > end {
+            return String::new();
+        }
+        self.lines[start - 1..end].join("\n")
+    }
+
+    /// Who speaks over most of lines `start..=end`: a speaker's canonical name, or `None` when the
+    /// transcript names no speakers.
+    pub fn speaker_of(&self, start: usize, end: usize) -> Option<&Speaker> {
+        let mut counts = vec![0usize; self.speakers.len()];
+        for n in start.max(1)..=end.min(self.lines.len()) {
+            if let Some(i) = self.line_speakers[n - 1] {
+                counts[i] += 1;
+            }
+        }
+        let (best, count) = counts
+            .iter()
+            .enumerate()
+            .max_by_key(|(i, c)| (**c, std::cmp::Reverse(*i)))?;
+        (*count > 0).then(|| &self.speakers[best])
+    }
+
+    /// Distinct speakers heard in lines `start..=end`, narrator excluded, in order of appearance.
+    pub fn speakers_in(&self, start: usize, end: usize) -> Vec<&Speaker> {
+        let mut seen: Vec<usize> = Vec::new();
+        for n in start.max(1)..=end.min(self.lines.len()) {
+            if let Some(i) = self.line_speakers[n - 1] {
+                if !seen.contains(&i) && !self.speakers[i].is_narrator() {
+                    seen.push(i);
+                }
+            }
+        }
+        seen.into_iter().map(|i| &self.speakers[i]).collect()
+    }
+}
+
+fn parse_metadata(text: &str, path: &Path) -> Result<MetadataFile> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or(0, |s| {
+            text[..s.start.min(text.len())].matches('\n').count() + 1
+        });
+        Error::data(path, line, e.message().to_string())
+    })
+}
+
+fn check_chapters(
+    entries: &[ChapterEntry],
+    line_count: usize,
+    meta_text: &str,
+    meta_path: &Path,
+) -> Result<Vec<Chapter>> {
+    let mut chapters = Vec::with_capacity(entries.len());
+    let mut previous = 0;
+    for entry in entries {
+        let start = *entry.start_line.get_ref();
+        let toml_line = meta_text[..entry.start_line.span().start.min(meta_text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        if start == 0 || start > line_count {
+            return Err(Error::data(
+                meta_path,
+                toml_line,
+                format!("chapter start_line {start} is outside the transcript (1..={line_count})"),
+            ));
+        }
+        if start <= previous {
+            return Err(Error::data(
+                meta_path,
+                toml_line,
+                format!("chapter start_line {start} is not after the previous one ({previous})"),
+            ));
+        }
+        if entry.title.trim().is_empty() {
+            return Err(Error::data(meta_path, toml_line, "chapter title is empty"));
+        }
+        previous = start;
+        chapters.push(Chapter {
+            start_line: start,
+            title: entry.title.trim().to_string(),
+        });
+    }
+    if let Some(first) = chapters.first_mut() {
+        // the outline must cover the whole transcript
+        first.start_line = 1;
+    }
+    Ok(chapters)
+}
+
+/// Verbs that follow a speaker's name when the text reports what they said or thought.
+const SPEECH_VERBS: &[&str] = &[
+    "说",
+    "表示",
+    "认为",
+    "回忆",
+    "坦言",
+    "坦承",
+    "透露",
+    "指出",
+    "强调",
+    "承认",
+    "解释",
+    "补充",
+    "总结",
+    "提到",
+    "追问",
+    "笑",
+    "回应",
+    "分享",
+    "举",
+    "觉得",
+    "预测",
+    "也",
+    "则",
+    "对此",
+    "给出",
+    "进一步",
+    "还",
+    "又",
+    "坦率",
+    "描述",
+    "谈到",
+    "看来",
+    "问",
+    "相信",
+    "提出",
+    "同意",
+    "赞同",
+];
+
+/// For each line, the speaker whose view it reports: the last speaker named as a subject (at the
+/// start of a line, or followed by a speech verb) at or before it; the narrator before anyone is.
+fn attribute_speakers(lines: &[String], speakers: &[Speaker]) -> Vec<Option<usize>> {
+    let aliases: Vec<(usize, String)> = {
+        let mut list: Vec<(usize, String)> = speakers
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                s.aliases
+                    .iter()
+                    .chain(std::iter::once(&s.name))
+                    .map(move |a| (i, normalize(a)))
+            })
+            .filter(|(_, a)| !a.is_empty())
+            .collect();
+        // longest first so "mark chen" wins over "chen"
+        list.sort_by_key(|(_, a)| std::cmp::Reverse(a.chars().count()));
+        list
+    };
+    let narrator = speakers.iter().position(Speaker::is_narrator);
+    let mut current = narrator;
+    let mut result = Vec::with_capacity(lines.len());
+    for line in lines {
+        let text = normalize(line);
+        if let Some(speaker) = subject_speaker(&text, &aliases) {
+            current = Some(speaker);
+        }
+        result.push(current);
+    }
+    result
+}
+
+fn subject_speaker(text: &str, aliases: &[(usize, String)]) -> Option<usize> {
+    let mut best: Option<(usize, usize)> = None; // (char position, speaker)
+    for (speaker, alias) in aliases {
+        let Some(byte_pos) = text.find(alias.as_str()) else {
+            continue;
+        };
+        let pos = text[..byte_pos].chars().count();
+        let after = &text[byte_pos + alias.len()..];
+        let after: String = after.chars().take(4).collect();
+        let is_subject = pos <= 5 || SPEECH_VERBS.iter().any(|v| after.contains(v));
+        if is_subject && best.is_none_or(|(p, _)| pos < p) {
+            best = Some((pos, *speaker));
+        }
+    }
+    best.map(|(_, s)| s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn transcript(text: &str, meta: &str) -> Result<Transcript> {
+        let meta_path = Path::new("t.toml");
+        let parsed = parse_metadata(meta, meta_path)?;
+        Transcript::from_parts(
+            Path::new("t.txt"),
+            "t",
+            text,
+            Some((parsed, meta.to_string())),
+            meta_path,
+        )
+    }
+
+    const SPEAKERS: &str = r#"
+[[speakers]]
+name = "Nick Turley"
+aliases = ["尼克·特利", "Turley", "Nick"]
+[[speakers]]
+name = "大飞"
+role = "解说"
+aliases = ["大飞"]
+"#;
+
+    #[test]
+    fn speakers_follow_subject_mentions() {
+        let t = transcript(
+            "大家好，我是大飞\n今天聊聊\nTurley坦言\n项目启动很晚\n这是谁的功劳\n",
+            SPEAKERS,
+        )
+        .unwrap();
+        assert_eq!(t.speaker_of(1, 2).unwrap().name, "大飞");
+        assert_eq!(t.speaker_of(3, 5).unwrap().name, "Nick Turley");
+    }
+
+    #[test]
+    fn chapter_past_end_names_file_and_line() {
+        let meta = format!("{SPEAKERS}\n[[chapters]]\nstart_line = 1\ntitle = \"a\"\n[[chapters]]\nstart_line = 99\ntitle = \"b\"\n");
+        let err = transcript("一\n二\n", &meta).unwrap_err().to_string();
+        assert!(err.starts_with("t.toml:"), "{err}");
+        assert!(err.contains("99"), "{err}");
+    }
+
+    #[test]
+    fn chapters_out_of_order_rejected() {
+        let meta = "[[chapters]]\nstart_line = 2\ntitle = \"a\"\n[[chapters]]\nstart_line = 1\ntitle = \"b\"\n";
+        let err = transcript("一\n二\n", meta).unwrap_err().to_string();
+        assert!(err.contains("t.toml:5"), "{err}");
+    }
+
+    #[test]
+    fn empty_transcript_rejected() {
+        assert!(transcript("\n\n", "").is_err());
+    }
+
+    #[test]
+    fn invalid_utf8_names_line() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("good.txt"), "你好\n").unwrap();
+        std::fs::write(dir.path().join("bad.txt"), b"ok\nok\n\xff\xfe\n").unwrap();
+        let corpus = Corpus::load(dir.path()).unwrap();
+        assert_eq!(corpus.transcripts.len(), 1);
+        let problem = corpus.problems[0].to_string();
+        assert!(problem.contains("bad.txt:3"), "{problem}");
+    }
+}

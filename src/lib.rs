@@ -1,0 +1,16 @@
+//! interview-bot: answers questions about interview transcripts with the passage that answers,
+//! its line range, its speaker and its topic label.
+
+pub mod answer;
+pub mod config;
+pub mod corpus;
+pub mod error;
+pub mod eval;
+pub mod lexicon;
+pub mod search;
+pub mod text;
+pub mod topics;
+
+pub use answer::{Answer, AskOptions, Engine, EngineOptions, Passage};
+pub use config::Config;
+pub use error::{Error, Result};

@@ -1,0 +1,33 @@
+//! Entry point: parses the command line, sets up logging, loads the config and dispatches.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: &cli::Cli) -> anyhow::Result<()> {
+    let config = cli::load_config(args)?;
+    match args.command {
+        cli::Command::Serve => anyhow::bail!("the Discord bot is not part of this build yet"),
+        _ => cli::run(args, &config),
+    }
+}

@@ -1,0 +1,381 @@
+//! The full-text index over passage windows: one wrapper owns tantivy's index, reader and fields,
+//! persists the index in a directory keyed by a content fingerprint and rebuilds it when needed.
+
+pub mod lines;
+pub mod query;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, Term};
+
+use crate::error::{Error, Result};
+
+/// Bump when the schema or windowing changes, so persisted indexes are rebuilt.
+pub const SCHEMA_VERSION: u32 = 1;
+const COMPLETE_MARKER: &str = "complete";
+const WRITER_HEAP_BYTES: usize = 50_000_000;
+
+/// Which indexed field a term belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TermField {
+    /// jieba words.
+    Word,
+    /// Character n-grams.
+    Gram,
+}
+
+/// A query term with its weight.
+#[derive(Debug, Clone)]
+pub struct WeightedTerm {
+    /// Normalised term text.
+    pub text: String,
+    /// The field it is looked up in.
+    pub field: TermField,
+    /// Boost (> 0).
+    pub weight: f32,
+}
+
+/// A passage window to index.
+#[derive(Debug, Clone)]
+pub struct WindowDoc {
+    /// Position of the transcript in the corpus.
+    pub transcript: usize,
+    /// First line (1-based).
+    pub start: usize,
+    /// Last line (inclusive).
+    pub end: usize,
+    /// Words of the window.
+    pub words: Vec<String>,
+    /// Character n-grams of the window.
+    pub grams: Vec<String>,
+}
+
+/// A window found by a search.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowHit {
+    /// Position of the transcript in the corpus.
+    pub transcript: usize,
+    /// First line (1-based).
+    pub start: usize,
+    /// Last line (inclusive).
+    pub end: usize,
+    /// BM25 score.
+    pub score: f32,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    transcript: Field,
+    start: Field,
+    end: Field,
+    words: Field,
+    grams: Field,
+}
+
+/// The tantivy index of passage windows.
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    location: Option<PathBuf>,
+}
+
+/// How an index was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexOrigin {
+    /// Opened from disk as it was.
+    Opened,
+    /// Built now (missing, stale, corrupt or forced).
+    Built,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let number = NumericOptions::default().set_fast();
+    let text = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer("whitespace")
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        transcript: builder.add_u64_field("transcript", number.clone()),
+        start: builder.add_u64_field("start", number.clone()),
+        end: builder.add_u64_field("end", number),
+        words: builder.add_text_field("words", text.clone()),
+        grams: builder.add_text_field("grams", text),
+    };
+    (builder.build(), fields)
+}
+
+impl SearchIndex {
+    /// Builds an index in memory (tests, benchmarks).
+    pub fn build_in_ram(docs: &[WindowDoc]) -> Result<SearchIndex> {
+        let (schema, fields) = schema();
+        let index = Index::create_in_ram(schema);
+        write_docs(&index, fields, docs)?;
+        SearchIndex::from_index(index, fields, None)
+    }
+
+    /// Opens the index for `fingerprint` under `dir`, building it from `docs()` when it is missing,
+    /// stale, corrupt or `force` is set. Never fails because of what is on disk: an unusable index
+    /// is rebuilt, and an unwritable directory falls back to an in-memory index.
+    pub fn open_or_build(
+        dir: &Path,
+        fingerprint: &str,
+        force: bool,
+        docs: impl FnOnce() -> Vec<WindowDoc>,
+    ) -> Result<(SearchIndex, IndexOrigin)> {
+        let target = dir.join(fingerprint);
+        if force {
+            let _ = std::fs::remove_dir_all(&target);
+        } else if target.join(COMPLETE_MARKER).exists() {
+            match SearchIndex::open(&target) {
+                Ok(index) => return Ok((index, IndexOrigin::Opened)),
+                Err(e) => {
+                    tracing::warn!(path = %target.display(), error = %e, "index unusable, rebuilding");
+                    let _ = std::fs::remove_dir_all(&target);
+                }
+            }
+        } else if target.exists() {
+            tracing::warn!(path = %target.display(), "index incomplete, rebuilding");
+            let _ = std::fs::remove_dir_all(&target);
+        } else {
+            tracing::info!(path = %target.display(), "index missing or stale, building");
+        }
+        let docs = docs();
+        match SearchIndex::build_on_disk(dir, &target, &docs) {
+            Ok(index) => {
+                remove_stale_siblings(dir, fingerprint);
+                Ok((index, IndexOrigin::Built))
+            }
+            Err(e) => {
+                tracing::warn!(path = %dir.display(), error = %e, "cannot persist index, keeping it in memory");
+                Ok((SearchIndex::build_in_ram(&docs)?, IndexOrigin::Built))
+            }
+        }
+    }
+
+    fn build_on_disk(dir: &Path, target: &Path, docs: &[WindowDoc]) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let scratch = dir.join(format!("tmp-{}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&scratch).map_err(|e| Error::io(&scratch, e))?;
+        let (schema, fields) = schema();
+        let built = (|| {
+            let index = Index::create_in_dir(&scratch, schema)?;
+            write_docs(&index, fields, docs)?;
+            drop(index);
+            std::fs::write(scratch.join(COMPLETE_MARKER), b"")
+                .map_err(|e| Error::io(&scratch, e))?;
+            Ok::<(), Error>(())
+        })();
+        if let Err(e) = built {
+            let _ = std::fs::remove_dir_all(&scratch);
+            return Err(e);
+        }
+        if std::fs::rename(&scratch, target).is_err() {
+            // another process finished the same index first: use theirs
+            let _ = std::fs::remove_dir_all(&scratch);
+        }
+        SearchIndex::open(target)
+    }
+
+    fn open(path: &Path) -> Result<SearchIndex> {
+        let index = Index::open_in_dir(path)?;
+        let (expected, _) = schema();
+        if index.schema() != expected {
+            return Err(Error::Index("schema differs".into()));
+        }
+        let (_, fields) = schema();
+        let opened = SearchIndex::from_index(index, fields, Some(path.to_path_buf()))?;
+        // touch every segment once so corruption shows up now, not at the first question
+        let searcher = opened.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let columns = segment.fast_fields();
+            columns.u64("start")?;
+            segment.inverted_index(fields.words)?;
+            segment.inverted_index(fields.grams)?;
+        }
+        Ok(opened)
+    }
+
+    fn from_index(index: Index, fields: Fields, location: Option<PathBuf>) -> Result<SearchIndex> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(SearchIndex {
+            reader,
+            fields,
+            location,
+        })
+    }
+
+    /// Where the index lives on disk (`None` when in memory).
+    pub fn location(&self) -> Option<&Path> {
+        self.location.as_deref()
+    }
+
+    /// Number of indexed windows.
+    pub fn window_count(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// The best `limit` windows for weighted terms (BM25, each term boosted by its weight).
+    pub fn search(&self, terms: &[WeightedTerm], limit: usize) -> Result<Vec<WindowHit>> {
+        if terms.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| {
+                let field = match t.field {
+                    TermField::Word => self.fields.words,
+                    TermField::Gram => self.fields.grams,
+                };
+                let term = Term::from_field_text(field, &t.text);
+                let query = TermQuery::new(term, IndexRecordOption::WithFreqs);
+                let boosted: Box<dyn Query> = Box::new(BoostQuery::new(Box::new(query), t.weight));
+                (Occur::Should, boosted)
+            })
+            .collect();
+        let query = BooleanQuery::new(clauses);
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let segment = searcher.segment_reader(address.segment_ord);
+            let columns = segment.fast_fields();
+            let read = |name: &str| -> Result<usize> {
+                let column = columns.u64(name)?;
+                Ok(column.first(address.doc_id).unwrap_or(0) as usize)
+            };
+            hits.push(WindowHit {
+                transcript: read("transcript")?,
+                start: read("start")?,
+                end: read("end")?,
+                score,
+            });
+        }
+        Ok(hits)
+    }
+
+    /// Number of windows containing a word (document frequency).
+    pub fn word_frequency(&self, word: &str) -> Result<u64> {
+        let term = Term::from_field_text(self.fields.words, word);
+        Ok(self.reader.searcher().doc_freq(&term)?)
+    }
+}
+
+fn write_docs(index: &Index, fields: Fields, docs: &[WindowDoc]) -> Result<()> {
+    let mut writer = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
+    for window in docs {
+        writer.add_document(doc!(
+            fields.transcript => window.transcript as u64,
+            fields.start => window.start as u64,
+            fields.end => window.end as u64,
+            fields.words => window.words.join(" "),
+            fields.grams => window.grams.join(" "),
+        ))?;
+    }
+    writer.commit()?;
+    writer.wait_merging_threads()?;
+    Ok(())
+}
+
+/// Removes indexes of older fingerprints and scratch directories left by killed processes.
+fn remove_stale_siblings(dir: &Path, current: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !path.is_dir() || name == current {
+            continue;
+        }
+        let is_old_scratch = name.starts_with("tmp-")
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|age| age > Duration::from_secs(600));
+        let is_other_index = name.len() == 64 && name.chars().all(|c| c.is_ascii_hexdigit());
+        if is_old_scratch || is_other_index {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Vec<WindowDoc> {
+        let texts = [("chatgpt 名字", "chatgpt 名字"), ("宕机 gpu", "宕机 gpu")];
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, (w, g))| WindowDoc {
+                transcript: 0,
+                start: i + 1,
+                end: i + 1,
+                words: w.split(' ').map(str::to_string).collect(),
+                grams: g.split(' ').map(str::to_string).collect(),
+            })
+            .collect()
+    }
+
+    fn term(text: &str) -> WeightedTerm {
+        WeightedTerm {
+            text: text.into(),
+            field: TermField::Word,
+            weight: 1.0,
+        }
+    }
+
+    #[test]
+    fn finds_window_by_word() {
+        let index = SearchIndex::build_in_ram(&docs()).unwrap();
+        let hits = index.search(&[term("gpu")], 5).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!((hits[0].start, hits[0].end), (2, 2));
+        assert!(index.search(&[term("title:\"a OR")], 5).unwrap().is_empty());
+    }
+
+    #[test]
+    fn corrupt_index_is_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_, origin) = SearchIndex::open_or_build(dir.path(), "f1", false, docs).unwrap();
+        assert_eq!(origin, IndexOrigin::Built);
+        let (_, origin) = SearchIndex::open_or_build(dir.path(), "f1", false, docs).unwrap();
+        assert_eq!(origin, IndexOrigin::Opened);
+        for entry in std::fs::read_dir(dir.path().join("f1")).unwrap().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name != COMPLETE_MARKER {
+                std::fs::write(entry.path(), b"garbage").unwrap();
+            }
+        }
+        let (index, origin) = SearchIndex::open_or_build(dir.path(), "f1", false, docs).unwrap();
+        assert_eq!(origin, IndexOrigin::Built);
+        assert_eq!(index.search(&[term("名字")], 5).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn stale_writer_lock_does_not_block_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        SearchIndex::open_or_build(dir.path(), "f2", false, docs).unwrap();
+        std::fs::write(dir.path().join("f2/.tantivy-writer.lock"), b"").unwrap();
+        let (index, origin) = SearchIndex::open_or_build(dir.path(), "f2", false, docs).unwrap();
+        assert_eq!(origin, IndexOrigin::Opened);
+        assert_eq!(index.window_count(), 2);
+    }
+}

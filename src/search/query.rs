@@ -1,0 +1,429 @@
+//! Understanding a question: normalise it, split it into concepts (the user's content words), and
+//! give each concept the variants it may appear as in the corpus — its parts, thesaurus synonyms,
+//! CC-CEDICT translations and near-synonyms, character n-grams — each weighted below the word itself.
+
+use std::collections::HashMap;
+
+use super::lines::LineIndex;
+use super::{TermField, WeightedTerm};
+use crate::lexicon::{english_words, is_english_stopword, stem, Glossary};
+use crate::text::{char_grams, is_cjk, normalize, Analyzer};
+
+/// Questions longer than this (in characters, after normalisation) are cut.
+pub const MAX_QUESTION_CHARS: usize = 300;
+
+/// Weight of the user's own word.
+const OWN_WORD: f32 = 1.0;
+/// Weight of a thesaurus synonym.
+const SYNONYM: f32 = 0.8;
+/// Weight of a part of a longer word (南方公园 → 公园).
+const PART: f32 = 0.6;
+/// Weight of a CC-CEDICT translation or near-synonym (times its own confidence).
+const GLOSSARY: f32 = 0.75;
+/// Weight of a concept matched only through its character n-grams.
+pub const GRAM_MATCH_WEIGHT: f32 = 0.7;
+
+/// One way a concept may appear in the corpus.
+#[derive(Debug, Clone)]
+pub struct Variant {
+    /// Normalised term.
+    pub text: String,
+    /// Field it is matched in.
+    pub field: TermField,
+    /// Confidence that a match means the concept (0..=1).
+    pub weight: f32,
+}
+
+/// A content word of the question with everything it may match.
+#[derive(Debug, Clone)]
+pub struct Concept {
+    /// The word as the user wrote it (normalised).
+    pub label: String,
+    /// Word variants, the word itself first when it occurs in the corpus.
+    pub variants: Vec<Variant>,
+    /// Character n-grams of the word (partial matching).
+    pub grams: Vec<String>,
+    /// How informative the concept is (inverse line frequency of its best variant).
+    pub importance: f32,
+    /// Whether any variant occurs in the corpus.
+    pub present: bool,
+    /// Whether the question asks for this thing (the word after 什么/哪/几/多少).
+    pub focus: bool,
+    /// The speaker this concept names, if it is a speaker's name.
+    pub speaker: Option<String>,
+}
+
+/// What kind of answer the question wants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Cues {
+    /// 几 / 多少 / how many: numbers.
+    pub number: bool,
+    /// 谁 / who: a person.
+    pub person: bool,
+}
+
+/// A question turned into weighted concepts.
+#[derive(Debug, Clone)]
+pub struct QueryPlan {
+    /// The normalised question.
+    pub normalized: String,
+    /// Content concepts, in question order.
+    pub concepts: Vec<Concept>,
+    /// Answer-type cues.
+    pub cues: Cues,
+}
+
+impl QueryPlan {
+    /// Whether nothing in the question can be searched.
+    pub fn is_empty(&self) -> bool {
+        self.concepts.is_empty()
+    }
+
+    /// All variants and n-grams as weighted search terms for the full-text index.
+    pub fn search_terms(&self) -> Vec<WeightedTerm> {
+        let mut terms: Vec<WeightedTerm> = Vec::new();
+        let mut push = |text: &str, field: TermField, weight: f32| {
+            if let Some(t) = terms
+                .iter_mut()
+                .find(|t| t.text == text && t.field == field)
+            {
+                t.weight = t.weight.max(weight);
+            } else {
+                terms.push(WeightedTerm {
+                    text: text.to_string(),
+                    field,
+                    weight,
+                });
+            }
+        };
+        for concept in self.concepts.iter().filter(|c| c.present) {
+            for v in &concept.variants {
+                push(&v.text, v.field, v.weight);
+            }
+            let per_gram = GRAM_MATCH_WEIGHT / concept.grams.len().max(1) as f32;
+            for g in &concept.grams {
+                push(g, TermField::Gram, per_gram);
+            }
+        }
+        terms
+    }
+
+    /// Speakers named in the question.
+    pub fn speakers(&self) -> impl Iterator<Item = &str> {
+        self.concepts.iter().filter_map(|c| c.speaker.as_deref())
+    }
+}
+
+/// Everything needed to understand questions about one corpus.
+pub struct QueryBuilder<'a> {
+    /// Tokenizer and stop words.
+    pub analyzer: &'a Analyzer,
+    /// Line postings of the corpus.
+    pub lines: &'a LineIndex,
+    /// Thesaurus: word → other words of its groups.
+    pub synonyms: &'a HashMap<String, Vec<String>>,
+    /// CC-CEDICT restricted to the corpus.
+    pub glossary: &'a Glossary,
+    /// Normalised alias → canonical speaker name, longest alias first.
+    pub aliases: &'a [(String, String)],
+}
+
+const QUESTION_MARKERS: &[&str] = &[
+    "什么", "哪", "哪个", "哪些", "哪里", "哪所", "哪家", "哪位", "几", "多少", "第几", "多久",
+    "多长", "多大", "which", "what",
+];
+const MEASURE_WORDS: &[&str] = &[
+    "个", "位", "条", "道", "种", "所", "家", "件", "次", "款", "名", "本", "部", "样", "些", "类",
+];
+const NUMBER_MARKERS: &[&str] = &[
+    "几",
+    "多少",
+    "第几",
+    "多大",
+    "比例",
+    "百分之",
+    "how many",
+    "how much",
+];
+const PERSON_MARKERS: &[&str] = &["谁", "哪位", "who"];
+
+impl QueryBuilder<'_> {
+    /// Builds the plan for a question.
+    pub fn plan(&self, question: &str) -> QueryPlan {
+        let normalized: String = normalize(question)
+            .chars()
+            .take(MAX_QUESTION_CHARS)
+            .collect();
+        let cues = Cues {
+            number: NUMBER_MARKERS.iter().any(|m| normalized.contains(m)),
+            person: PERSON_MARKERS.iter().any(|m| normalized.contains(m)),
+        };
+        let mut concepts: Vec<Concept> = Vec::new();
+        let mut rest = normalized.clone();
+        for (alias, name) in self.aliases {
+            if alias.chars().count() >= 2 && rest.contains(alias.as_str()) {
+                rest = rest.replace(alias.as_str(), " ");
+                if !concepts.iter().any(|c| c.speaker.as_deref() == Some(name)) {
+                    concepts.push(self.speaker_concept(name));
+                }
+            }
+        }
+        let words = self.analyzer.query_words(&rest);
+        let mut after_marker = false;
+        for word in &words {
+            let is_marker = QUESTION_MARKERS.contains(&word.as_str());
+            if is_marker {
+                after_marker = true;
+                continue;
+            }
+            if self.analyzer.is_stopword(word)
+                || is_english_stopword(word)
+                || !word.chars().any(char::is_alphanumeric)
+            {
+                continue;
+            }
+            if after_marker && MEASURE_WORDS.contains(&word.as_str()) {
+                continue;
+            }
+            if concepts.iter().any(|c| c.label == *word) {
+                after_marker = false;
+                continue;
+            }
+            let mut concept = self.word_concept(word);
+            concept.focus = after_marker;
+            after_marker = false;
+            concepts.push(concept);
+        }
+        QueryPlan {
+            normalized,
+            concepts,
+            cues,
+        }
+    }
+
+    fn speaker_concept(&self, name: &str) -> Concept {
+        let mut variants = Vec::new();
+        for (alias, canonical) in self.aliases {
+            if canonical != name {
+                continue;
+            }
+            for word in self.analyzer.index_words(alias) {
+                let single_cjk = word.chars().count() == 1 && word.chars().all(is_cjk);
+                if !single_cjk && !variants.iter().any(|v: &Variant| v.text == word) {
+                    variants.push(Variant {
+                        text: word,
+                        field: TermField::Word,
+                        weight: OWN_WORD,
+                    });
+                }
+            }
+        }
+        self.finish(
+            normalize(name),
+            variants,
+            Vec::new(),
+            Some(name.to_string()),
+        )
+    }
+
+    fn word_concept(&self, word: &str) -> Concept {
+        let mut variants = vec![Variant {
+            text: word.to_string(),
+            field: TermField::Word,
+            weight: OWN_WORD,
+        }];
+        let mut add = |text: &str, weight: f32| {
+            if weight <= 0.0 || text.is_empty() {
+                return;
+            }
+            match variants.iter_mut().find(|v| v.text == text) {
+                Some(v) => v.weight = v.weight.max(weight),
+                None => variants.push(Variant {
+                    text: text.to_string(),
+                    field: TermField::Word,
+                    weight,
+                }),
+            }
+        };
+        let is_latin = word.chars().all(|c| c.is_ascii());
+        for part in self.analyzer.word_parts(word) {
+            if part.chars().count() >= 2 || part.chars().all(|c| c.is_ascii_digit()) {
+                add(&part, PART);
+            }
+        }
+        for synonym in self.synonyms.get(word).into_iter().flatten() {
+            for token in self.analyzer.index_words(synonym) {
+                if !self.analyzer.is_stopword(&token) && !is_english_stopword(&token) {
+                    add(&token, SYNONYM);
+                }
+            }
+        }
+        if is_latin {
+            let stemmed = stem(word);
+            for (target, confidence) in self.glossary.english(&stemmed) {
+                add(target, GLOSSARY * confidence);
+            }
+            if stemmed != *word {
+                add(&stemmed, OWN_WORD * 0.9);
+            }
+            for synonym in self.synonyms.get(&stemmed).into_iter().flatten() {
+                for token in self.analyzer.index_words(synonym) {
+                    add(&token, SYNONYM);
+                }
+            }
+        } else {
+            for (target, confidence) in self.glossary.chinese(word) {
+                add(target, GLOSSARY * confidence);
+            }
+        }
+        // English phrases inside synonyms arrive as several words; keep only content words
+        variants.retain(|v| !english_words(&v.text).is_empty() || !v.text.is_ascii());
+        let grams = if is_latin && word.len() < 4 {
+            Vec::new()
+        } else {
+            char_grams(word)
+        };
+        self.finish(word.to_string(), variants, grams, None)
+    }
+
+    fn finish(
+        &self,
+        label: String,
+        mut variants: Vec<Variant>,
+        mut grams: Vec<String>,
+        speaker: Option<String>,
+    ) -> Concept {
+        variants.retain(|v| self.lines.frequency(v.field, &v.text) > 0);
+        grams.retain(|g| self.lines.frequency(TermField::Gram, g) > 0);
+        let own_present = variants.iter().any(|v| v.text == label);
+        let best_idf = variants
+            .iter()
+            .map(|v| self.lines.idf(v.field, &v.text))
+            .fold(None, |acc: Option<f32>, x| {
+                Some(acc.map_or(x, |a| a.min(x)))
+            });
+        let total_grams = char_grams(&label).len().max(1);
+        let gram_share = grams.len() as f32 / total_grams as f32;
+        let present = !variants.is_empty() || gram_share >= 0.99;
+        let absent_idf = self.lines.idf(TermField::Word, "\u{0}");
+        let importance = match best_idf {
+            // the concept's rarity is that of its most common variant, the word itself if present
+            Some(idf) if own_present => self.lines.idf(TermField::Word, &label).max(idf),
+            Some(idf) => idf,
+            None if present => grams
+                .iter()
+                .map(|g| self.lines.idf(TermField::Gram, g))
+                .fold(absent_idf, f32::min),
+            None => absent_idf,
+        };
+        Concept {
+            label,
+            variants,
+            grams,
+            importance,
+            present,
+            focus: false,
+            speaker,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::search::lines::LineRef;
+    use std::collections::HashSet;
+    use std::sync::Arc;
+
+    fn fixture() -> (Analyzer, LineIndex) {
+        let analyzer = Analyzer::new(
+            Arc::new(jieba_rs::Jieba::new()),
+            ["什么", "的", "叫", "吗"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<HashSet<_>>(),
+        );
+        let mut lines = LineIndex::new();
+        for (i, text) in ["chatgpt最开始的名字", "服务宕机了", "父母不再劝他"]
+            .iter()
+            .enumerate()
+        {
+            let n = normalize(text);
+            lines.add_line(
+                LineRef {
+                    transcript: 0,
+                    line: i as u32 + 1,
+                },
+                &analyzer.index_words(&n),
+                &char_grams(&n),
+            );
+        }
+        (analyzer, lines)
+    }
+
+    #[test]
+    fn plan_table() {
+        let (analyzer, lines) = fixture();
+        let synonyms: HashMap<String, Vec<String>> = [("挂".to_string(), vec!["宕机".to_string()])]
+            .into_iter()
+            .collect();
+        let glossary = Glossary::default();
+        let builder = QueryBuilder {
+            analyzer: &analyzer,
+            lines: &lines,
+            synonyms: &synonyms,
+            glossary: &glossary,
+            aliases: &[],
+        };
+        let cases: [(&str, &[&str]); 4] = [
+            ("ChatGPT最初叫什麼名字？", &["chatgpt", "最初", "名字"]),
+            ("ＣｈａｔＧＰＴ 名字", &["chatgpt", "名字"]),
+            ("title:\"a OR", &["title", "a", "or"]),
+            ("？？？", &[]),
+        ];
+        for (question, expected) in cases {
+            let plan = builder.plan(question);
+            let labels: Vec<&str> = plan.concepts.iter().map(|c| c.label.as_str()).collect();
+            for word in expected {
+                assert!(
+                    labels.contains(word),
+                    "{question}: {word} missing from {labels:?}"
+                );
+            }
+            if expected.is_empty() {
+                assert!(plan.is_empty(), "{question}: {labels:?}");
+            }
+        }
+        let plan = builder.plan("为啥老挂");
+        let gua = plan.concepts.iter().find(|c| c.label == "挂").expect("挂");
+        assert!(
+            gua.present && gua.variants.iter().any(|v| v.text == "宕机"),
+            "{gua:?}"
+        );
+        let plan = builder.plan("名字叫什么名字");
+        assert_eq!(
+            plan.concepts.iter().filter(|c| c.label == "名字").count(),
+            1
+        );
+        let focus = builder.plan("叫什么名字");
+        assert!(focus.concepts.iter().any(|c| c.label == "名字" && c.focus));
+    }
+
+    #[test]
+    fn absent_words_are_marked_and_rare() {
+        let (analyzer, lines) = fixture();
+        let synonyms = HashMap::new();
+        let glossary = Glossary::default();
+        let builder = QueryBuilder {
+            analyzer: &analyzer,
+            lines: &lines,
+            synonyms: &synonyms,
+            glossary: &glossary,
+            aliases: &[],
+        };
+        let plan = builder.plan("订阅多少钱");
+        let sub = plan.concepts.iter().find(|c| c.label == "订阅").unwrap();
+        assert!(!sub.present);
+        assert!(plan.cues.number);
+    }
+}
