@@ -44,6 +44,9 @@ pub enum Command {
         /// Only search this transcript.
         #[arg(long)]
         transcript: Option<String>,
+        /// Print how the question is understood and scored (to stderr).
+        #[arg(long)]
+        explain: bool,
     },
     /// Print the outline (topics with line ranges).
     Topics {
@@ -96,6 +99,13 @@ pub fn open_engine(config: &Config, force_rebuild: bool) -> anyhow::Result<Engin
         .with_context(|| format!("loading data from {}", config.data_dir.display()))
 }
 
+/// Runs the Discord bot: checks the token first, then opens the engine, then connects.
+pub fn serve(config: Config) -> anyhow::Result<()> {
+    let token = interview_bot::bot::DiscordToken::from_env()?;
+    let engine = open_engine(&config, false)?;
+    interview_bot::bot::serve(config, engine, token)
+}
+
 /// Runs a non-Discord command.
 pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
     match &cli.command {
@@ -104,6 +114,7 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             json,
             top,
             transcript,
+            explain,
         } => {
             if top.is_some_and(|n| n == 0 || n > 25) {
                 bail!("--top must be between 1 and 25");
@@ -118,6 +129,11 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                 top_n: *top,
                 transcript: transcript.clone(),
             };
+            if *explain {
+                if let Some(question) = question.as_deref().filter(|q| *q != "-") {
+                    eprint!("{}", engine.explain(question));
+                }
+            }
             ask(&engine, question.as_deref(), *json, &options)
         }
         Command::Topics {

@@ -30,6 +30,9 @@ pub struct AnswerConfig {
     pub min_coverage: f32,
     /// Minimum absolute passage score to count as an answer.
     pub min_score: f32,
+    /// Score needed to answer when the question names or asks for a thing that never occurs in
+    /// the interview.
+    pub missing_subject_evidence: f32,
     /// Longest passage returned, in lines (at most 12).
     pub max_passage_lines: usize,
 }
@@ -75,8 +78,9 @@ impl Default for AnswerConfig {
     fn default() -> Self {
         AnswerConfig {
             top_n: 3,
-            min_coverage: 0.5,
-            min_score: 4.0,
+            min_coverage: 0.3,
+            min_score: 7.0,
+            missing_subject_evidence: 14.0,
             max_passage_lines: 8,
         }
     }
@@ -149,6 +153,12 @@ impl Config {
         }
         if a.min_score < 0.0 {
             return fail(format!("answer.min_score must be ≥ 0, got {}", a.min_score));
+        }
+        if a.missing_subject_evidence < 0.0 {
+            return fail(format!(
+                "answer.missing_subject_evidence must be ≥ 0, got {}",
+                a.missing_subject_evidence
+            ));
         }
         if !(1..=12).contains(&a.max_passage_lines) {
             return fail(format!(

@@ -296,15 +296,41 @@ pub fn stem(word: &str) -> String {
         return format!("{}y", &w[..n - 3]);
     }
     if n > 5 && w.ends_with("ing") {
-        return w[..n - 3].trim_end_matches('e').to_string();
+        return restore_e(&w[..n - 3]);
     }
     if n > 4 && w.ends_with("ed") && !w.ends_with("eed") {
-        return w[..n - 2].trim_end_matches('e').to_string();
+        return restore_e(&w[..n - 2]);
+    }
+    if n > 3
+        && w.ends_with("es")
+        && (w.ends_with("ses") || w.ends_with("xes") || w.ends_with("ches") || w.ends_with("shes"))
+    {
+        return w[..n - 2].to_string();
     }
     if n > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") {
-        return w[..n - 1].trim_end_matches('e').to_string();
+        return w[..n - 1].to_string();
     }
-    w.trim_end_matches('e').to_string()
+    w
+}
+
+/// Puts back the silent `e` dropped before -ing/-ed (cod → code, hir → hire), undoubles a final
+/// consonant (stopp → stop).
+fn restore_e(root: &str) -> String {
+    let b = root.as_bytes();
+    let n = b.len();
+    let vowel = |c: u8| b"aeiou".contains(&c);
+    if n >= 2 && b[n - 1] == b[n - 2] && !vowel(b[n - 1]) && !b"lsz".contains(&b[n - 1]) {
+        return root[..n - 1].to_string();
+    }
+    if n >= 3
+        && !vowel(b[n - 1])
+        && vowel(b[n - 2])
+        && !vowel(b[n - 3])
+        && !b"wxy".contains(&b[n - 1])
+    {
+        return format!("{root}e");
+    }
+    root.to_string()
 }
 
 /// English content words of a sense or question, stemmed.
@@ -344,7 +370,8 @@ impl Glossary {
                     continue;
                 }
                 let words = english_words(sense);
-                let weight = 1.0 / words.len() as f32;
+                let all_words = sense.split_whitespace().count().max(words.len());
+                let weight = 1.0 / all_words as f32;
                 for word in words {
                     let targets = english.entry(word).or_default();
                     match targets.iter_mut().find(|(w, _)| *w == entry.word) {
@@ -415,6 +442,12 @@ mod tests {
         ] {
             assert_eq!(stem(a), stem(b), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn stems_keep_distinct_words_apart() {
+        assert_ne!(stem("same"), stem("sam"));
+        assert_eq!(stem("same"), "same");
     }
 
     #[test]

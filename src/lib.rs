@@ -2,6 +2,7 @@
 //! its line range, its speaker and its topic label.
 
 pub mod answer;
+pub mod bot;
 pub mod config;
 pub mod corpus;
 pub mod error;

@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 fn run(args: &cli::Cli) -> anyhow::Result<()> {
     let config = cli::load_config(args)?;
     match args.command {
-        cli::Command::Serve => anyhow::bail!("the Discord bot is not part of this build yet"),
+        cli::Command::Serve => cli::serve(config),
         _ => cli::run(args, &config),
     }
 }

@@ -26,6 +26,12 @@ pub fn normalize(text: &str) -> String {
     fast2s::convert(folded.trim())
 }
 
+/// NFKC and Traditional → Simplified without case folding (to see how a word was capitalised).
+pub fn normalize_keep_case(text: &str) -> String {
+    let folded: String = text.nfkc().filter(|c| !is_invisible(*c)).collect();
+    fast2s::convert(&folded)
+}
+
 /// Normalises `text` char by char, remembering for every byte of the result the byte range of the
 /// original character it came from, so matches found in normalised text can be marked in the original.
 pub fn normalize_mapped(text: &str) -> (String, Vec<std::ops::Range<usize>>) {

@@ -242,7 +242,8 @@ impl Engine {
         let answered = ranked.first().is_some_and(|best| {
             best.coverage >= self.config.min_coverage
                 && best.evidence >= self.config.min_score
-                && !rank::focus_missing(&plan)
+                && (best.evidence >= self.config.missing_subject_evidence
+                    || !rank::subject_missing(&plan))
         });
         if answered {
             let results = ranked.iter().map(|c| self.passage(c)).collect();
@@ -260,6 +261,37 @@ impl Engine {
                 suggestions: self.suggestions(&ranked),
             }
         }
+    }
+
+    /// How a question is understood and scored, for tuning: its concepts (importance, presence,
+    /// variants) and the top candidates with coverage and evidence.
+    pub fn explain(&self, question: &str) -> String {
+        let plan = self.plan(question);
+        let mut out = format!("normalized: {}\ncues: {:?}\n", plan.normalized, plan.cues);
+        for c in &plan.concepts {
+            let variants: Vec<String> = c
+                .variants
+                .iter()
+                .map(|v| format!("{}:{:.2}", v.text, v.weight))
+                .collect();
+            out.push_str(&format!(
+                "  {} imp={:.2} present={} focus={} entity={} grams={} [{}]\n",
+                c.label,
+                c.importance,
+                c.present,
+                c.focus,
+                c.entity,
+                c.grams.len(),
+                variants.join(" ")
+            ));
+        }
+        for c in rank::rank(self, &plan, None, 5) {
+            out.push_str(&format!(
+                "  -> {}-{} score={:.2} coverage={:.2} evidence={:.2} matched={:?}\n",
+                c.start, c.end, c.score, c.coverage, c.evidence, c.matched
+            ));
+        }
+        out
     }
 
     fn passage(&self, candidate: &rank::Candidate) -> Passage {
@@ -511,7 +543,8 @@ fn build_jieba(lexicon: &Lexicon, aliases: &[(String, String)]) -> Result<Jieba>
     for word in extra {
         let word = normalize(word);
         if word.chars().count() >= 2 && word.chars().all(is_cjk) {
-            jieba.add_word(&word, Some(3000), None);
+            let freq = jieba.suggest_freq(&word).max(3000);
+            jieba.add_word(&word, Some(freq), None);
         }
     }
     // user dictionary words are stored as written; add their normalised forms too

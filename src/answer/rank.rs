@@ -43,9 +43,11 @@ pub struct Candidate {
     pub matched: Vec<String>,
 }
 
-/// Whether the thing the question asks for never occurs in the corpus.
-pub fn focus_missing(plan: &QueryPlan) -> bool {
-    plan.concepts.iter().any(|c| c.focus && !c.present)
+/// Whether the question asks for, or names, a thing that never occurs in the corpus.
+pub fn subject_missing(plan: &QueryPlan) -> bool {
+    plan.concepts
+        .iter()
+        .any(|c| !c.present && (c.focus || c.entity))
 }
 
 /// Ranks spans for a plan; `only` restricts to one transcript.

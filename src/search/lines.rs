@@ -1,7 +1,7 @@
 //! Line-level postings kept in memory: which lines hold a term, and how rare the term is. Used to
 //! narrow a retrieved window to the lines that answer, and to weigh a question's words.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::TermField;
 
@@ -18,6 +18,7 @@ pub struct LineRef {
 #[derive(Debug, Default)]
 pub struct LineIndex {
     postings: HashMap<(TermField, String), Vec<LineRef>>,
+    characters: HashSet<char>,
     line_count: usize,
 }
 
@@ -30,6 +31,7 @@ impl LineIndex {
     /// Records the terms of one line; lines must be added in (transcript, line) order.
     pub fn add_line(&mut self, at: LineRef, words: &[String], grams: &[String]) {
         self.line_count += 1;
+        self.characters.extend(words.iter().flat_map(|w| w.chars()));
         for (field, terms) in [(TermField::Word, words), (TermField::Gram, grams)] {
             for term in terms {
                 let list = self.postings.entry((field, term.clone())).or_default();
@@ -38,6 +40,11 @@ impl LineIndex {
                 }
             }
         }
+    }
+
+    /// Whether a character occurs anywhere in the corpus.
+    pub fn has_character(&self, c: char) -> bool {
+        self.characters.contains(&c)
     }
 
     /// Number of lines indexed.

@@ -20,6 +20,8 @@ const SYNONYM: f32 = 0.8;
 const PART: f32 = 0.6;
 /// Weight of a CC-CEDICT translation or near-synonym (times its own confidence).
 const GLOSSARY: f32 = 0.75;
+/// Importance factor of a one-character Chinese word (often a function word or ambiguous).
+const SINGLE_CHARACTER_IMPORTANCE: f32 = 0.5;
 /// Weight of a concept matched only through its character n-grams.
 pub const GRAM_MATCH_WEIGHT: f32 = 0.7;
 
@@ -51,6 +53,9 @@ pub struct Concept {
     pub focus: bool,
     /// The speaker this concept names, if it is a speaker's name.
     pub speaker: Option<String>,
+    /// Whether the word names a thing (a noun, or a product-like Latin name with capitals or
+    /// digits): when such a word never occurs, the interview does not cover the question.
+    pub entity: bool,
 }
 
 /// What kind of answer the question wants.
@@ -129,8 +134,8 @@ pub struct QueryBuilder<'a> {
 }
 
 const QUESTION_MARKERS: &[&str] = &[
-    "什么", "哪", "哪个", "哪些", "哪里", "哪所", "哪家", "哪位", "几", "多少", "第几", "多久",
-    "多长", "多大", "which", "what",
+    "谁", "什么", "哪", "哪个", "哪些", "哪里", "哪所", "哪家", "哪位", "几", "多少", "第几",
+    "多久", "多长", "多大", "which", "what",
 ];
 const MEASURE_WORDS: &[&str] = &[
     "个", "位", "条", "道", "种", "所", "家", "件", "次", "款", "名", "本", "部", "样", "些", "类",
@@ -168,14 +173,25 @@ impl QueryBuilder<'_> {
                 }
             }
         }
-        let words = self.analyzer.query_words(&rest);
+        let words = self.tagged_words(&rest);
         let mut after_marker = false;
-        for word in &words {
+        for (word, tag) in &words {
             let is_marker = QUESTION_MARKERS.contains(&word.as_str());
             if is_marker {
                 after_marker = true;
                 continue;
             }
+            // 几季 / 多少钱 written as one word: the marker plus the thing asked for
+            let (word, marked) = match QUESTION_MARKERS.iter().find(|m| {
+                word.starts_with(**m)
+                    && word.len() > m.len()
+                    && !is_cjk_word_in_corpus(self.lines, word)
+            }) {
+                Some(m) => (&word[m.len()..], true),
+                None => (word.as_str(), false),
+            };
+            let word = &word.to_string();
+            after_marker |= marked;
             if self.analyzer.is_stopword(word)
                 || is_english_stopword(word)
                 || !word.chars().any(char::is_alphanumeric)
@@ -189,16 +205,63 @@ impl QueryBuilder<'_> {
                 after_marker = false;
                 continue;
             }
-            let mut concept = self.word_concept(word);
-            concept.focus = after_marker;
+            let entity =
+                is_entity_tag(tag) || (word.is_ascii() && latin_looks_like_name(question, word));
+            let cjk = word.chars().all(is_cjk);
+            for mut concept in self.word_concepts(word) {
+                concept.focus = after_marker && cjk;
+                concept.entity = entity;
+                if !concepts.iter().any(|c| c.label == concept.label) {
+                    concepts.push(concept);
+                }
+            }
             after_marker = false;
-            concepts.push(concept);
         }
         QueryPlan {
             normalized,
             concepts,
             cues,
         }
+    }
+
+    /// Words of the question with jieba's part-of-speech tags (Latin words tagged `eng`).
+    fn tagged_words(&self, text: &str) -> Vec<(String, String)> {
+        let mut tagged = Vec::new();
+        for piece in self.analyzer.query_words(text) {
+            if piece.chars().any(is_cjk) {
+                // no HMM: unknown character sequences stay single characters instead of
+                // becoming made-up words
+                for tag in self.analyzer.jieba().tag(&piece, false) {
+                    tagged.push((tag.word.to_string(), tag.tag.to_string()));
+                }
+            } else {
+                let piece = piece.strip_suffix("'s").unwrap_or(&piece).to_string();
+                tagged.push((piece, "eng".to_string()));
+            }
+        }
+        tagged
+    }
+
+    /// Concepts of one word: the word itself, or — for a Chinese word of three or more characters
+    /// that never occurs — its parts, each a concept of its own (大学毕业 → 大学, 毕业).
+    fn word_concepts(&self, word: &str) -> Vec<Concept> {
+        let cjk = word.chars().all(is_cjk);
+        if cjk && word.chars().count() >= 3 && !is_cjk_word_in_corpus(self.lines, word) {
+            let parts: Vec<String> = self
+                .analyzer
+                .word_parts(word)
+                .into_iter()
+                .filter(|p| p.chars().count() >= 2)
+                .collect();
+            let minimal: Vec<&String> = parts
+                .iter()
+                .filter(|p| !parts.iter().any(|q| q != *p && p.contains(q.as_str())))
+                .collect();
+            if minimal.len() >= 2 {
+                return minimal.into_iter().map(|p| self.word_concept(p)).collect();
+            }
+        }
+        vec![self.word_concept(word)]
     }
 
     fn speaker_concept(&self, name: &str) -> Concept {
@@ -246,7 +309,14 @@ impl QueryBuilder<'_> {
             }
         };
         let is_latin = word.chars().all(|c| c.is_ascii());
-        for part in self.analyzer.word_parts(word) {
+        let in_corpus = self.lines.frequency(TermField::Word, word) > 0;
+        // a model name such as gpt-5 is not gpt-4: parts of an unknown Latin compound don't count
+        let parts = if is_latin && !in_corpus {
+            Vec::new()
+        } else {
+            self.analyzer.word_parts(word)
+        };
+        for part in parts {
             if part.chars().count() >= 2 || part.chars().all(|c| c.is_ascii_digit()) {
                 add(&part, PART);
             }
@@ -258,7 +328,7 @@ impl QueryBuilder<'_> {
                 }
             }
         }
-        if is_latin {
+        if is_latin && !in_corpus {
             let stemmed = stem(word);
             for (target, confidence) in self.glossary.english(&stemmed) {
                 add(target, GLOSSARY * confidence);
@@ -304,18 +374,22 @@ impl QueryBuilder<'_> {
             });
         let total_grams = char_grams(&label).len().max(1);
         let gram_share = grams.len() as f32 / total_grams as f32;
-        let present = !variants.is_empty() || gram_share >= 0.99;
+        let single_cjk = label.chars().count() == 1 && label.chars().all(is_cjk);
+        let present = !variants.is_empty()
+            || gram_share >= 0.99
+            || (single_cjk && label.chars().all(|c| self.lines.has_character(c)));
         let absent_idf = self.lines.idf(TermField::Word, "\u{0}");
-        let importance = match best_idf {
-            // the concept's rarity is that of its most common variant, the word itself if present
-            Some(idf) if own_present => self.lines.idf(TermField::Word, &label).max(idf),
-            Some(idf) => idf,
-            None if present => grams
-                .iter()
-                .map(|g| self.lines.idf(TermField::Gram, g))
-                .fold(absent_idf, f32::min),
-            None => absent_idf,
-        };
+        let importance = SINGLE_CHARACTER_IMPORTANCE.powi(i32::from(single_cjk))
+            * match best_idf {
+                // the concept's rarity is that of its most common variant, the word itself if present
+                Some(idf) if own_present => self.lines.idf(TermField::Word, &label).max(idf),
+                Some(idf) => idf,
+                None if present => grams
+                    .iter()
+                    .map(|g| self.lines.idf(TermField::Gram, g))
+                    .fold(absent_idf, f32::min),
+                None => absent_idf,
+            };
         Concept {
             label,
             variants,
@@ -324,8 +398,31 @@ impl QueryBuilder<'_> {
             present,
             focus: false,
             speaker,
+            entity: false,
         }
     }
+}
+
+/// Noun-like part-of-speech tags of jieba (nouns, names, places, organisations, other proper nouns).
+fn is_entity_tag(tag: &str) -> bool {
+    matches!(tag, "n" | "nr" | "nrt" | "nrfg" | "ns" | "nt" | "nz" | "vn")
+}
+
+/// Whether a Latin word is written like a name in the question: with a capital or a digit.
+fn latin_looks_like_name(question: &str, word: &str) -> bool {
+    if word.chars().any(|c| c.is_ascii_digit()) {
+        return true;
+    }
+    let original = crate::text::normalize_keep_case(question);
+    original
+        .split(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '+')))
+        .any(|w| {
+            w.eq_ignore_ascii_case(word) && w.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        })
+}
+
+fn is_cjk_word_in_corpus(lines: &LineIndex, word: &str) -> bool {
+    lines.frequency(TermField::Word, word) > 0
 }
 
 #[cfg(test)]

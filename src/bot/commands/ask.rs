@@ -1,0 +1,42 @@
+//! `/ask`: a question answered with the passage, its lines, speaker and topic.
+
+use std::time::Instant;
+
+use super::super::render::MAX_QUESTION_CHARS;
+use super::super::{log_command, views, Context, Error};
+use super::compute_and_send;
+
+/// Ask about the interview: get the passage that answers, with its lines, speaker and topic
+#[poise::command(
+    slash_command,
+    name_localized("zh-CN", "提问"),
+    name_localized("zh-TW", "提問"),
+    description_localized("zh-CN", "询问访谈内容：给出回答问题的原文段落、行号、发言人和话题"),
+    description_localized("zh-TW", "詢問訪談內容：給出回答問題的原文段落、行號、發言人和話題")
+)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, e.g. ChatGPT最初叫什么？"]
+    #[name_localized("zh-CN", "问题")]
+    #[name_localized("zh-TW", "問題")]
+    #[description_localized("zh-CN", "你的问题，例如：ChatGPT最初叫什么？")]
+    #[description_localized("zh-TW", "你的問題，例如：ChatGPT最初叫什麼？")]
+    #[max_length = 300]
+    question: String,
+    #[description = "Only you see the answer"]
+    #[name_localized("zh-CN", "私密")]
+    #[name_localized("zh-TW", "私密")]
+    #[description_localized("zh-CN", "只有你能看到回答")]
+    #[description_localized("zh-TW", "只有你能看到回答")]
+    private: Option<bool>,
+) -> Result<(), Error> {
+    debug_assert_eq!(MAX_QUESTION_CHARS, 300, "keep #[max_length] in step");
+    let started = Instant::now();
+    let ephemeral = private.unwrap_or(ctx.data().config.discord.default_private);
+    let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
+        views::ask_view(engine, replies, &question)
+    })
+    .await?;
+    log_command(ctx.author().id, "ask", started, view.answered);
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Slash commands, one file per group, collected by [`all`].
+
+mod ask;
+mod meta;
+mod search;
+mod topics;
+
+use std::time::Duration;
+
+use super::replies::ReplyStore;
+use super::views::View;
+use super::{Context, Data, Error};
+use crate::answer::Engine;
+
+/// How long a command may compute before it defers its reply (Discord allows 3 s).
+const DEFER_AFTER: Duration = Duration::from_millis(1_500);
+
+/// Every command the bot registers.
+pub fn all() -> Vec<poise::Command<Data, Error>> {
+    vec![
+        ask::ask(),
+        topics::topics(),
+        topics::topic(),
+        search::search(),
+        meta::quote(),
+        meta::about(),
+    ]
+}
+
+/// Sets the per-user cooldown of `/ask`.
+pub fn apply_cooldown(commands: &mut [poise::Command<Data, Error>], per_user: Duration) {
+    for command in commands.iter_mut().filter(|c| c.name == "ask") {
+        let mut config = command
+            .cooldown_config
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        *config = poise::CooldownConfig {
+            user: (!per_user.is_zero()).then_some(per_user),
+            ..Default::default()
+        };
+    }
+}
+
+/// Computes a reply on the engine (off the async threads) and sends it; defers first when the
+/// engine takes longer than [`DEFER_AFTER`].
+async fn compute_and_send<F>(ctx: Context<'_>, ephemeral: bool, job: F) -> Result<View, Error>
+where
+    F: FnOnce(&Engine, &ReplyStore) -> View + Send + 'static,
+{
+    let engine = ctx.data().engine.clone();
+    let replies = ctx.data().replies.clone();
+    let mut task = tokio::task::spawn_blocking(move || job(&engine, &replies));
+    let view = match tokio::time::timeout(DEFER_AFTER, &mut task).await {
+        Ok(result) => result?,
+        Err(_) => {
+            if ephemeral {
+                ctx.defer_ephemeral().await?;
+            } else {
+                ctx.defer().await?;
+            }
+            task.await?
+        }
+    };
+    ctx.send(view.to_reply(ephemeral)).await?;
+    Ok(view)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_is_described_and_localised() {
+        for command in all() {
+            let description = command.description.clone().unwrap_or_default();
+            assert!(
+                !description.is_empty() && description.chars().count() <= 100,
+                "/{}: {description:?}",
+                command.name
+            );
+            for locale in ["zh-CN", "zh-TW"] {
+                assert!(
+                    command.name_localizations.contains_key(locale),
+                    "/{} lacks a {locale} name",
+                    command.name
+                );
+                assert!(
+                    command.description_localizations.contains_key(locale),
+                    "/{} lacks a {locale} description",
+                    command.name
+                );
+            }
+            for parameter in &command.parameters {
+                assert!(
+                    parameter.description.is_some(),
+                    "/{} {} lacks a description",
+                    command.name,
+                    parameter.name
+                );
+                assert!(
+                    parameter.name_localizations.contains_key("zh-CN"),
+                    "/{} {} lacks a zh-CN name",
+                    command.name,
+                    parameter.name
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cooldown_applies_to_ask_only() {
+        let mut commands = all();
+        apply_cooldown(&mut commands, Duration::from_secs(7));
+        for command in &commands {
+            let config = command.cooldown_config.read().unwrap();
+            let expected = (command.name == "ask").then_some(Duration::from_secs(7));
+            assert_eq!(config.user, expected, "/{}", command.name);
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! The Discord bot: poise on serenity. Owns the connection (token, API base, intents, shards),
+//! the shared [`Data`], the event handler for @mentions, DMs and buttons, error replies, command
+//! registration and graceful shutdown. The answering itself stays in the synchronous engine.
+
+pub mod buttons;
+pub mod commands;
+pub mod feedback;
+pub mod mention;
+pub mod registration;
+pub mod render;
+pub mod replies;
+pub mod views;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, Context as _};
+use poise::serenity_prelude as serenity;
+
+use crate::answer::Engine;
+use crate::config::Config;
+use feedback::FeedbackLog;
+use replies::ReplyStore;
+
+/// Error type of commands and handlers.
+pub type Error = anyhow::Error;
+/// Context handed to every command.
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// Environment variable holding the bot token.
+pub const TOKEN_VARIABLE: &str = "DISCORD_TOKEN";
+
+/// Everything commands share, built before connecting.
+pub struct Data {
+    /// The answering engine.
+    pub engine: Arc<Engine>,
+    /// The configuration.
+    pub config: Arc<Config>,
+    /// State behind the buttons of recent replies.
+    pub replies: Arc<ReplyStore>,
+    /// Where 👍/👎 votes go.
+    pub feedback: Arc<FeedbackLog>,
+}
+
+impl Data {
+    /// Shared state for an engine and config.
+    pub fn new(engine: Arc<Engine>, config: Arc<Config>) -> Data {
+        let discord = &config.discord;
+        let replies = ReplyStore::new(
+            Duration::from_secs(discord.button_ttl_minutes.max(1) * 60),
+            discord.button_cache_capacity,
+        );
+        Data {
+            engine,
+            feedback: Arc::new(FeedbackLog::new(&discord.feedback_log)),
+            config,
+            replies: Arc::new(replies),
+        }
+    }
+}
+
+/// The bot token. Its `Debug` never shows it.
+#[derive(Clone)]
+pub struct DiscordToken(String);
+
+impl fmt::Debug for DiscordToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("DiscordToken([redacted])")
+    }
+}
+
+impl DiscordToken {
+    /// Reads the token from `DISCORD_TOKEN`.
+    pub fn from_env() -> anyhow::Result<DiscordToken> {
+        match std::env::var(TOKEN_VARIABLE) {
+            Ok(value) => DiscordToken::new(&value),
+            Err(_) => Err(anyhow!(
+                "{TOKEN_VARIABLE} is not set: copy the bot token from the Discord Developer Portal \
+                 (Application → Bot → Reset Token) and run with {TOKEN_VARIABLE}=… (see README)"
+            )),
+        }
+    }
+
+    /// Checks the token's shape (three dot-separated parts).
+    pub fn new(value: &str) -> anyhow::Result<DiscordToken> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(anyhow!("{TOKEN_VARIABLE} is empty"));
+        }
+        serenity::validate_token(value).map_err(|_| {
+            anyhow!("{TOKEN_VARIABLE} does not look like a bot token (expected three parts separated by dots)")
+        })?;
+        Ok(DiscordToken(value.to_string()))
+    }
+
+    fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Runs the bot until SIGINT/SIGTERM, on its own runtime.
+pub fn serve(config: Config, engine: Engine, token: DiscordToken) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(run(config, engine, token))
+}
+
+/// The gateway intents: guild messages and DMs for @mentions, no privileged intent.
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES
+}
+
+/// The REST client: Discord's API, or `api_base` when set (tests). The ratelimiter is
+/// disabled with a base override because it would rebuild requests against Discord itself.
+pub fn build_http(token: &DiscordToken, api_base: Option<&str>) -> serenity::Http {
+    let builder = serenity::HttpBuilder::new(token.expose());
+    match api_base {
+        Some(base) => builder
+            .proxy(base.trim_end_matches('/'))
+            .ratelimiter_disabled(true)
+            .build(),
+        None => builder.build(),
+    }
+}
+
+/// Connects and serves until a shutdown signal; then closes the shards and flushes feedback.
+pub async fn run(config: Config, engine: Engine, token: DiscordToken) -> anyhow::Result<()> {
+    let config = Arc::new(config);
+    let data = Data::new(Arc::new(engine), config.clone());
+    let feedback = data.feedback.clone();
+    let http = build_http(&token, config.discord.api_base.as_deref());
+    let framework = build_framework(data);
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .await
+        .map_err(explain_client_error)?;
+
+    let shard_manager = client.shard_manager.clone();
+    let signal_task = tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutdown requested; closing shards");
+        shard_manager.shutdown_all().await;
+    });
+
+    let discord = &config.discord;
+    let result = match discord.shard_range {
+        Some([first, last, total]) => client.start_shard_range(first..last + 1, total).await,
+        None if discord.autoshard => client.start_autosharded().await,
+        None => client.start().await,
+    };
+    signal_task.abort();
+    if let Err(error) = feedback.flush() {
+        tracing::warn!("flushing the feedback log failed: {error}");
+    }
+    result.map_err(explain_client_error)?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn explain_client_error(error: serenity::Error) -> anyhow::Error {
+    let rejected = anyhow!(
+        "Discord rejected the token in {TOKEN_VARIABLE} (wrong, or reset): copy a new one from the \
+         Developer Portal"
+    );
+    match &error {
+        serenity::Error::Gateway(serenity::GatewayError::InvalidAuthentication) => rejected,
+        serenity::Error::Http(http) if http.status_code().map(|s| s.as_u16()) == Some(401) => {
+            rejected
+        }
+        serenity::Error::Gateway(
+            serenity::GatewayError::DisallowedGatewayIntents
+            | serenity::GatewayError::InvalidGatewayIntents,
+        ) => anyhow!("Discord refused the gateway intents: {error}"),
+        _ => anyhow!("the Discord connection failed: {error}"),
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The poise framework: commands, no-ping defaults, error replies, event handler, and
+/// registration (only when changed) once connected.
+pub fn build_framework(data: Data) -> poise::Framework<Data, Error> {
+    let mut commands = commands::all();
+    commands::apply_cooldown(
+        &mut commands,
+        Duration::from_secs(data.config.discord.cooldown_seconds),
+    );
+    let guild_id = data.config.discord.guild_id;
+    let state_path = data.config.discord.registration_state.clone();
+    let options = poise::FrameworkOptions {
+        commands,
+        allowed_mentions: Some(no_mentions()),
+        prefix_options: poise::PrefixFrameworkOptions {
+            prefix: None,
+            mention_as_prefix: false,
+            ..Default::default()
+        },
+        on_error: |error| Box::pin(on_error(error)),
+        event_handler: |framework, event| Box::pin(handle_event(framework, event)),
+        ..Default::default()
+    };
+    poise::Framework::builder()
+        .options(options)
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                tracing::info!(
+                    bot = %ready.user.id,
+                    shard = ?ready.shard.map(|s| s.id.0),
+                    "connected to the gateway"
+                );
+                let definitions =
+                    poise::builtins::create_application_commands(&framework.options().commands);
+                if let Err(error) =
+                    registration::register_if_changed(&ctx.http, definitions, guild_id, &state_path)
+                        .await
+                {
+                    tracing::warn!("registering slash commands failed: {error:#}");
+                }
+                Ok(data)
+            })
+        })
+        .build()
+}
+
+/// Allowed mentions that ping nobody, not even the user replied to.
+pub fn no_mentions() -> serenity::CreateAllowedMentions {
+    serenity::CreateAllowedMentions::new().replied_user(false)
+}
+
+async fn handle_event(
+    framework: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    match event {
+        serenity::FullEvent::Message { new_message } => {
+            mention::handle_message(framework, new_message).await
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(click),
+        } => buttons::handle_click(framework.serenity_context, framework.user_data, click).await,
+        _ => Ok(()),
+    }
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    match error {
+        poise::FrameworkError::CooldownHit {
+            remaining_cooldown,
+            ctx,
+            ..
+        } => {
+            tracing::info!(
+                user = %ctx.author().id,
+                command = %ctx.command().name,
+                "cooldown"
+            );
+            let reply = poise::CreateReply::default()
+                .content(render::cooldown_text(
+                    remaining_cooldown.as_secs_f64().ceil() as u64,
+                ))
+                .ephemeral(true)
+                .allowed_mentions(no_mentions());
+            if let Err(error) = ctx.send(reply).await {
+                tracing::warn!("sending the cooldown reply failed: {error}");
+            }
+        }
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::warn!(
+                user = %ctx.author().id,
+                command = %ctx.command().name,
+                "command failed: {error:#}"
+            );
+            let reply = poise::CreateReply::default()
+                .content("出错了，请稍后再试。")
+                .ephemeral(true)
+                .allowed_mentions(no_mentions());
+            let _ = ctx.send(reply).await;
+        }
+        poise::FrameworkError::ArgumentParse { ctx, .. } => {
+            let reply = poise::CreateReply::default()
+                .content("没看懂这个参数，请重新输入。")
+                .ephemeral(true)
+                .allowed_mentions(no_mentions());
+            let _ = ctx.send(reply).await;
+        }
+        poise::FrameworkError::EventHandler { error, event, .. } => {
+            tracing::warn!("handling {} failed: {error:#}", event.snake_case_name());
+        }
+        poise::FrameworkError::Setup { error, .. } => {
+            tracing::error!("start-up failed: {error:#}");
+        }
+        other => {
+            if let Err(error) = poise::builtins::on_error(other).await {
+                tracing::warn!("handling an error failed: {error}");
+            }
+        }
+    }
+}
+
+/// Logs one line per handled command: who, what, how long, whether it answered. Never the text.
+pub fn log_command(user: serenity::UserId, command: &str, started: Instant, answered: bool) {
+    tracing::info!(
+        user = %user,
+        command,
+        latency_ms = started.elapsed().as_millis() as u64,
+        answered,
+        "command"
+    );
+}
+
+/// Runs `job` on the engine off the async threads.
+pub async fn with_engine<T, F>(engine: &Arc<Engine>, job: F) -> Result<T, Error>
+where
+    T: Send + 'static,
+    F: FnOnce(&Engine) -> T + Send + 'static,
+{
+    let engine = engine.clone();
+    Ok(tokio::task::spawn_blocking(move || job(&engine)).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_debug_is_redacted() {
+        let token = DiscordToken::new("MTIz.secret-part.signature").expect("valid shape");
+        let shown = format!("{token:?}");
+        assert!(!shown.contains("secret"), "{shown}");
+        assert!(shown.contains("redacted"), "{shown}");
+    }
+
+    #[test]
+    fn malformed_tokens_are_rejected_without_echo() {
+        for value in ["", "   ", "no-dots", "a.b", "a.b.c.d"] {
+            let error = DiscordToken::new(value).expect_err(value).to_string();
+            assert!(error.contains(TOKEN_VARIABLE), "{value:?}: {error}");
+            if !value.trim().is_empty() {
+                assert!(!error.contains(value), "{value:?} echoed in {error}");
+            }
+        }
+    }
+
+    #[test]
+    fn intents_are_not_privileged() {
+        let intents = intents();
+        assert!(!intents.contains(serenity::GatewayIntents::MESSAGE_CONTENT));
+        assert!(intents.contains(serenity::GatewayIntents::DIRECT_MESSAGES));
+        assert!(intents.contains(serenity::GatewayIntents::GUILD_MESSAGES));
+    }
+
+    #[test]
+    fn no_mentions_allows_nothing() {
+        let value = serde_json::to_value(no_mentions()).expect("serialises");
+        assert_eq!(value["parse"], serde_json::json!([]));
+        assert_eq!(value["users"], serde_json::json!([]));
+        assert_eq!(value["roles"], serde_json::json!([]));
+        assert_eq!(value["replied_user"], serde_json::json!(false));
+    }
+}

@@ -1,0 +1,714 @@
+//! Pure rendering of replies: embeds, message text and buttons built from engine results, with
+//! Discord's limits enforced by characters and user or transcript text made inert (no markdown, no
+//! links, no mentions, no bidirectional tricks).
+
+use std::ops::Range;
+
+use poise::serenity_prelude as serenity;
+
+use crate::answer::{Occurrence, Outline, Passage};
+use crate::corpus::Transcript;
+
+/// Longest message content Discord accepts, in characters.
+pub const MESSAGE_LIMIT: usize = 2_000;
+/// Longest embed title.
+pub const EMBED_TITLE_LIMIT: usize = 256;
+/// Longest embed description.
+pub const EMBED_DESCRIPTION_LIMIT: usize = 4_096;
+/// Longest embed field name.
+pub const EMBED_FIELD_NAME_LIMIT: usize = 256;
+/// Longest embed field value.
+pub const EMBED_FIELD_VALUE_LIMIT: usize = 1_024;
+/// Longest embed footer.
+pub const EMBED_FOOTER_LIMIT: usize = 2_048;
+/// Most characters in all text of one embed.
+pub const EMBED_TOTAL_LIMIT: usize = 6_000;
+/// Most fields in one embed.
+pub const EMBED_FIELD_COUNT_LIMIT: usize = 25;
+/// Longest question accepted, in characters (also the slash option's `max_length`).
+pub const MAX_QUESTION_CHARS: usize = 300;
+/// Longest search keyword accepted, in characters.
+pub const MAX_KEYWORD_CHARS: usize = 100;
+/// Longest autocomplete choice name or value.
+pub const CHOICE_LIMIT: usize = 100;
+
+/// Headroom kept below the total embed limit.
+const EMBED_TOTAL_BUDGET: usize = EMBED_TOTAL_LIMIT - 200;
+/// Accent colour of every embed.
+const EMBED_COLOUR: u32 = 0x10A37F;
+/// Zero-width space, inserted to break mentions and links without changing how text reads.
+const ZERO_WIDTH_SPACE: char = '\u{200B}';
+/// Occurrences listed on one page of `/search`.
+pub const OCCURRENCES_PER_PAGE: usize = 10;
+/// Topics listed on one page of `/topics`.
+pub const TOPICS_PER_PAGE: usize = 15;
+
+/// The text of one embed, checked against Discord's limits before it is sent.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EmbedSpec {
+    /// Title (plain text).
+    pub title: String,
+    /// Body (markdown).
+    pub description: String,
+    /// Inline fields: name and value.
+    pub fields: Vec<(String, String)>,
+    /// Footer (plain text).
+    pub footer: String,
+}
+
+impl EmbedSpec {
+    /// Characters Discord counts towards the 6,000 total.
+    pub fn total_chars(&self) -> usize {
+        char_count(&self.title)
+            + char_count(&self.description)
+            + char_count(&self.footer)
+            + self
+                .fields
+                .iter()
+                .map(|(name, value)| char_count(name) + char_count(value))
+                .sum::<usize>()
+    }
+
+    /// The same embed cut to every per-part limit and to the total budget (the description gives
+    /// way first). Nothing is left empty where Discord requires text.
+    pub fn fitted(mut self) -> EmbedSpec {
+        self.title = truncate_chars(&self.title, EMBED_TITLE_LIMIT);
+        self.footer = truncate_chars(&self.footer, EMBED_FOOTER_LIMIT);
+        self.fields.truncate(EMBED_FIELD_COUNT_LIMIT);
+        for (name, value) in &mut self.fields {
+            *name = non_empty(truncate_chars(name, EMBED_FIELD_NAME_LIMIT));
+            *value = non_empty(truncate_chars(value, EMBED_FIELD_VALUE_LIMIT));
+        }
+        self.description = truncate_chars(&self.description, EMBED_DESCRIPTION_LIMIT);
+        let others = self.total_chars() - char_count(&self.description);
+        if others + char_count(&self.description) > EMBED_TOTAL_BUDGET {
+            let room = EMBED_TOTAL_BUDGET.saturating_sub(others);
+            self.description = truncate_chars(&self.description, room);
+        }
+        self
+    }
+
+    /// The serenity embed (fitted).
+    pub fn to_embed(&self) -> serenity::CreateEmbed {
+        let fitted = self.clone().fitted();
+        let mut embed = serenity::CreateEmbed::new().colour(EMBED_COLOUR);
+        if !fitted.title.is_empty() {
+            embed = embed.title(fitted.title);
+        }
+        if !fitted.description.is_empty() {
+            embed = embed.description(fitted.description);
+        }
+        for (name, value) in fitted.fields {
+            embed = embed.field(name, value, true);
+        }
+        if !fitted.footer.is_empty() {
+            embed = embed.footer(serenity::CreateEmbedFooter::new(fitted.footer));
+        }
+        embed
+    }
+}
+
+fn non_empty(text: String) -> String {
+    if text.trim().is_empty() {
+        "—".to_string()
+    } else {
+        text
+    }
+}
+
+/// Number of characters (not bytes).
+pub fn char_count(text: &str) -> usize {
+    text.chars().count()
+}
+
+/// `text` cut to at most `max` characters, ending in "…" when cut.
+pub fn truncate_chars(text: &str, max: usize) -> String {
+    if char_count(text) <= max {
+        return text.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut cut: String = text.chars().take(max - 1).collect();
+    // a trailing backslash would escape the ellipsis
+    while cut.ends_with('\\') {
+        cut.pop();
+    }
+    cut.push('…');
+    cut
+}
+
+/// Whether a character must never be shown: bidirectional controls, zero-width characters and
+/// other invisible format or control characters (newline and tab excepted).
+pub fn is_hidden_control(c: char) -> bool {
+    matches!(c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200B}'..='\u{200F}'
+        | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{061C}' | '\u{00AD}' | '\u{180E}'
+        | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+        || (c.is_control() && c != '\n' && c != '\t')
+}
+
+/// `text` without hidden controls; no-break and other exotic spaces become plain spaces.
+pub fn strip_controls(text: &str) -> String {
+    text.chars()
+        .filter(|&c| !is_hidden_control(c))
+        .map(|c| {
+            if c != '\n' && c.is_whitespace() {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Makes text inert for Discord: controls stripped, markdown and masked links escaped, bare links
+/// broken, and every mention (`@everyone`, `@here`, `<@id>`, `<@&id>`, `<#id>`) neutralised.
+pub fn safe_text(text: &str) -> String {
+    let stripped = strip_controls(text);
+    let mut out = String::with_capacity(stripped.len() + 16);
+    let mut at_line_start = true;
+    for c in stripped.chars() {
+        match c {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '(' | ')' | '<' | '>' | ':' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '-' | '+' if at_line_start => {
+                out.push('\\');
+                out.push(c);
+            }
+            '@' => {
+                out.push('@');
+                out.push(ZERO_WIDTH_SPACE);
+            }
+            _ => out.push(c),
+        }
+        if c == '\n' {
+            at_line_start = true;
+        } else if !c.is_whitespace() {
+            at_line_start = false;
+        }
+    }
+    // "1. x" renders as a list and "//" after an escaped colon still reads as a link to some clients
+    out.replace("://", &format!(":{ZERO_WIDTH_SPACE}//"))
+}
+
+/// A question as typed, cleaned for the engine: controls removed, spaces collapsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Question {
+    /// Ready to ask.
+    Text(String),
+    /// Nothing to ask after cleaning (empty, only punctuation or emoji).
+    Empty,
+    /// Longer than [`MAX_QUESTION_CHARS`].
+    TooLong,
+}
+
+/// Cleans what a user typed into a question.
+pub fn clean_question(raw: &str) -> Question {
+    let stripped = strip_controls(raw);
+    let collapsed = stripped.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !collapsed.chars().any(char::is_alphanumeric) {
+        return Question::Empty;
+    }
+    if char_count(&collapsed) > MAX_QUESTION_CHARS {
+        return Question::TooLong;
+    }
+    Question::Text(collapsed)
+}
+
+/// Reply to an empty question.
+pub fn empty_question_text() -> String {
+    "请问我一个关于访谈的问题，例如：ChatGPT最初叫什么？".to_string()
+}
+
+/// Reply to a question over the length cap.
+pub fn too_long_text() -> String {
+    format!("问题太长了（最多 {MAX_QUESTION_CHARS} 个字），请缩短后再问。")
+}
+
+/// Reply when a button's state is gone.
+pub const EXPIRED_TEXT: &str = "已过期，请重新提问";
+
+/// Reply when a user asks again too soon.
+pub fn cooldown_text(seconds: u64) -> String {
+    format!("提问太快了，请 {} 秒后再试。", seconds.max(1))
+}
+
+/// Reply when the interview does not answer: a short note, the question echoed safely and the
+/// nearest topics.
+pub fn no_answer_text(question: &str, suggestions: &[String]) -> String {
+    let mut text = String::from("访谈里没有找到相关内容。");
+    text.push_str(&format!(
+        "\n问题：{}",
+        safe_text(&truncate_chars(question, 200))
+    ));
+    if !suggestions.is_empty() {
+        text.push_str("\n可以看看这些话题：");
+        for suggestion in suggestions.iter().take(5) {
+            text.push_str(&format!("\n· {}", safe_text(suggestion)));
+        }
+    }
+    truncate_chars(&text, MESSAGE_LIMIT)
+}
+
+/// `text` with the byte `ranges` in bold, everything escaped, cut to at most `max` characters.
+/// Ranges not on character boundaries are ignored.
+pub fn highlighted(text: &str, ranges: &[Range<usize>], max: usize) -> String {
+    let mut keep = char_count(text);
+    loop {
+        let cut_at = text
+            .char_indices()
+            .nth(keep)
+            .map_or(text.len(), |(byte, _)| byte);
+        let mut rendered = render_marked(&text[..cut_at], ranges);
+        if cut_at < text.len() {
+            rendered.push('…');
+        }
+        if char_count(&rendered) <= max || keep == 0 {
+            return truncate_chars(&rendered, max);
+        }
+        // escaping grows text by at most 2×, so this converges in a few rounds
+        keep = keep * max / char_count(&rendered).max(1);
+        keep = keep.saturating_sub(1);
+    }
+}
+
+fn render_marked(text: &str, ranges: &[Range<usize>]) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for range in ranges {
+        let start = range.start.max(at);
+        let end = range.end.min(text.len());
+        if start >= end || !text.is_char_boundary(start) || !text.is_char_boundary(end) {
+            continue;
+        }
+        out.push_str(&safe_text(&text[at..start]));
+        let marked = safe_text(&text[start..end]);
+        if marked.trim().is_empty() {
+            out.push_str(&marked);
+        } else {
+            out.push_str("**");
+            out.push_str(&marked);
+            out.push_str("**");
+        }
+        at = end;
+    }
+    out.push_str(&safe_text(&text[at..]));
+    out
+}
+
+/// "第 120–126 行".
+pub fn line_range_text(start: usize, end: usize) -> String {
+    if start == end {
+        format!("第 {start} 行")
+    } else {
+        format!("第 {start}–{end} 行")
+    }
+}
+
+/// The embed of one passage: topic as title, passage with highlights, speaker and line range,
+/// transcript title and position in the footer.
+pub fn passage_embed(
+    passage: &Passage,
+    highlights: &[Range<usize>],
+    transcript_title: &str,
+    page: usize,
+    pages: usize,
+) -> EmbedSpec {
+    let title = if passage.topic.is_empty() {
+        "访谈片段".to_string()
+    } else {
+        strip_controls(&passage.topic)
+    };
+    let fields = vec![
+        (
+            "发言".to_string(),
+            safe_text(passage.speaker.as_deref().unwrap_or("未知")),
+        ),
+        (
+            "出处".to_string(),
+            line_range_text(passage.line_start, passage.line_end),
+        ),
+    ];
+    let footer = if pages > 1 {
+        format!(
+            "{} · {}/{}",
+            strip_controls(transcript_title),
+            page + 1,
+            pages
+        )
+    } else {
+        strip_controls(transcript_title)
+    };
+    let mut embed = EmbedSpec {
+        title,
+        description: String::new(),
+        fields,
+        footer,
+    }
+    .fitted();
+    let room = (EMBED_TOTAL_BUDGET - embed.total_chars()).min(EMBED_DESCRIPTION_LIMIT);
+    embed.description = highlighted(&passage.text, highlights, room);
+    embed
+}
+
+/// Pages of `/topics`: each transcript's chapters with their line ranges.
+pub fn outline_pages(outlines: &[Outline]) -> Vec<EmbedSpec> {
+    let mut pages = Vec::new();
+    for outline in outlines {
+        for chunk in outline.topics.chunks(TOPICS_PER_PAGE) {
+            let description = chunk
+                .iter()
+                .map(|topic| {
+                    format!(
+                        "`{:>4}–{:<4}` {}",
+                        topic.start,
+                        topic.end,
+                        safe_text(&topic.title)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            pages.push(EmbedSpec {
+                title: format!("目录 · {}", strip_controls(&outline.title)),
+                description,
+                fields: Vec::new(),
+                footer: String::new(),
+            });
+        }
+    }
+    if pages.is_empty() {
+        pages.push(EmbedSpec {
+            title: "目录".to_string(),
+            description: "还没有加载任何访谈。".to_string(),
+            ..EmbedSpec::default()
+        });
+    }
+    number_pages(pages)
+}
+
+/// Pages of `/search`: line numbers and the lines where the keyword occurs, keyword in bold.
+/// `highlights[i]` are the byte ranges to mark in `occurrences[i].text`.
+pub fn occurrence_pages(
+    keyword: &str,
+    occurrences: &[Occurrence],
+    highlights: &[Vec<Range<usize>>],
+    titles: &dyn Fn(&str) -> String,
+) -> Vec<EmbedSpec> {
+    let heading = format!("搜索：{}", strip_controls(&truncate_chars(keyword, 60)));
+    if occurrences.is_empty() {
+        return vec![EmbedSpec {
+            title: heading,
+            description: "访谈里没有出现这个词。".to_string(),
+            ..EmbedSpec::default()
+        }];
+    }
+    let total = occurrences.len();
+    let pages = occurrences
+        .chunks(OCCURRENCES_PER_PAGE)
+        .enumerate()
+        .map(|(p, chunk)| {
+            let description = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, occurrence)| {
+                    let marks = highlights
+                        .get(p * OCCURRENCES_PER_PAGE + i)
+                        .map_or(&[][..], Vec::as_slice);
+                    format!(
+                        "**第 {} 行** {}",
+                        occurrence.line,
+                        highlighted(&occurrence.text, marks, 300)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+            let transcripts: Vec<String> = {
+                let mut ids: Vec<&str> = chunk.iter().map(|o| o.transcript.as_str()).collect();
+                ids.dedup();
+                ids.into_iter().map(titles).collect()
+            };
+            EmbedSpec {
+                title: format!("{heading}（共 {total} 处）"),
+                description,
+                fields: Vec::new(),
+                footer: transcripts.join(" · "),
+            }
+        })
+        .collect();
+    number_pages(pages)
+}
+
+/// The embed of `/about`: what the bot knows and how to ask.
+pub fn about_embed(transcripts: &[Transcript]) -> EmbedSpec {
+    let mut description = String::from(
+        "我能回答关于下面这些访谈的问题，给出原文段落、行号、发言人和话题。\n\n**怎么问**\n\
+         · `/ask` 加上你的问题\n· 在频道里 @我 并写下问题，或直接私信我\n\
+         · `/topics` 看目录，`/topic` 读某一章，`/search` 找关键词，`/quote` 随机摘一段\n\n**访谈**",
+    );
+    if transcripts.is_empty() {
+        description.push_str("\n（还没有加载任何访谈）");
+    }
+    for transcript in transcripts {
+        description.push_str(&format!(
+            "\n· {}（{} 行）",
+            safe_text(&transcript.title),
+            transcript.line_count()
+        ));
+        if !transcript.source.is_empty() {
+            description.push_str(&format!(
+                "\n  来源：{}",
+                safe_text(&truncate_chars(&transcript.source, 300))
+            ));
+        }
+    }
+    EmbedSpec {
+        title: "关于这个机器人".to_string(),
+        description,
+        fields: Vec::new(),
+        footer: "回答只来自访谈原文，不做推测。".to_string(),
+    }
+    .fitted()
+}
+
+fn number_pages(mut pages: Vec<EmbedSpec>) -> Vec<EmbedSpec> {
+    let count = pages.len();
+    if count > 1 {
+        for (i, page) in pages.iter_mut().enumerate() {
+            let position = format!("{}/{}", i + 1, count);
+            page.footer = if page.footer.is_empty() {
+                position
+            } else {
+                format!("{} · {}", page.footer, position)
+            };
+        }
+    }
+    pages.into_iter().map(EmbedSpec::fitted).collect()
+}
+
+/// The name an autocomplete choice shows for a chapter.
+pub fn topic_choice_name(title: &str, start: usize, end: usize) -> String {
+    truncate_chars(
+        &format!("{}（{}–{}）", strip_controls(title), start, end),
+        CHOICE_LIMIT,
+    )
+}
+
+/// A question made safe to show after the bot's mention is removed from a message.
+pub fn strip_bot_mention(content: &str, bot_id: u64) -> String {
+    content
+        .replace(&format!("<@{bot_id}>"), " ")
+        .replace(&format!("<@!{bot_id}>"), " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passage(text: &str) -> Passage {
+        Passage {
+            transcript: "t".into(),
+            line_start: 120,
+            line_end: 126,
+            text: text.into(),
+            topic: "名字由来".into(),
+            speaker: Some("Nick Turley".into()),
+            score: 1.0,
+            matched_terms: Vec::new(),
+        }
+    }
+
+    fn assert_within_limits(embed: &EmbedSpec) {
+        assert!(char_count(&embed.title) <= EMBED_TITLE_LIMIT, "title");
+        assert!(
+            char_count(&embed.description) <= EMBED_DESCRIPTION_LIMIT,
+            "description {}",
+            char_count(&embed.description)
+        );
+        assert!(char_count(&embed.footer) <= EMBED_FOOTER_LIMIT, "footer");
+        for (name, value) in &embed.fields {
+            assert!(char_count(name) <= EMBED_FIELD_NAME_LIMIT, "field name");
+            assert!(char_count(value) <= EMBED_FIELD_VALUE_LIMIT, "field value");
+            assert!(!value.is_empty(), "empty field value");
+        }
+        assert!(embed.total_chars() <= EMBED_TOTAL_LIMIT, "total");
+    }
+
+    /// Mentions that Discord would resolve in rendered text.
+    fn live_mentions(text: &str) -> Vec<String> {
+        let mut found = Vec::new();
+        for needle in ["@everyone", "@here", "<@", "<#", "<@&", "<@!"] {
+            if text.contains(needle) {
+                found.push(needle.to_string());
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn long_passage_fits_embed_limits() {
+        let text: String = "访谈内容很长".repeat(1_000);
+        assert_eq!(char_count(&text), 6_000);
+        let ranges = vec![0..6, 300..306];
+        let embed = passage_embed(&passage(&text), &ranges, &"标题".repeat(300), 0, 3);
+        assert_within_limits(&embed);
+        assert!(embed.description.ends_with('…'), "cut passage is marked");
+        assert!(embed.description.starts_with("**访谈**"));
+    }
+
+    #[test]
+    fn long_markdown_heavy_passage_fits_after_escaping() {
+        let text: String = "*_`|@".repeat(1_200);
+        let embed = passage_embed(&passage(&text), &[], "t", 0, 1);
+        assert_within_limits(&embed);
+        assert!(live_mentions(&embed.description).is_empty());
+    }
+
+    #[test]
+    fn no_answer_text_fits_message_limit() {
+        let question = "问".repeat(6_000);
+        let suggestions = vec!["话".repeat(3_000); 3];
+        let text = no_answer_text(&question, &suggestions);
+        assert!(char_count(&text) <= MESSAGE_LIMIT, "{}", char_count(&text));
+        assert!(text.starts_with("访谈里没有找到相关内容"));
+    }
+
+    #[test]
+    fn truncation_counts_characters_not_bytes() {
+        let cut = truncate_chars("一二三四五六", 4);
+        assert_eq!(cut, "一二三…");
+        assert_eq!(truncate_chars("短", 4), "短");
+        assert_eq!(truncate_chars("abc", 0), "");
+    }
+
+    #[test]
+    fn markdown_is_shown_literally() {
+        let cases = [
+            ("**bold**", "\\*\\*bold\\*\\*"),
+            ("```rust\ncode```", "\\`\\`\\`rust\n\\`\\`\\`"),
+            ("||spoiler||", "\\|\\|spoiler\\|\\|"),
+            ("# big", "\\# big"),
+            ("> quote", "\\> quote"),
+            ("a_b~c", "a\\_b\\~c"),
+        ];
+        for (input, expected_start) in cases {
+            let out = safe_text(input);
+            assert!(
+                out.starts_with(expected_start),
+                "input {input:?} rendered as {out:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn masked_links_and_bare_links_are_broken() {
+        let out = safe_text("[x](https://evil.example)");
+        assert!(!out.contains("](http"), "{out}");
+        assert!(out.starts_with("\\[x\\]\\("), "{out}");
+        assert!(!out.contains("https://"), "{out}");
+        let bare = safe_text("see https://evil.example/path");
+        assert!(!bare.contains("https://"), "{bare}");
+    }
+
+    #[test]
+    fn bidi_and_zero_width_controls_are_stripped() {
+        let out = safe_text("abc\u{202E}def\u{2066}g\u{200B}h\u{FEFF}");
+        assert_eq!(out, "abcdefgh");
+        assert_eq!(strip_controls("a\u{00A0}b"), "a b");
+    }
+
+    #[test]
+    fn no_mention_survives() {
+        let inputs = [
+            "@everyone",
+            "@here",
+            "<@123>",
+            "<@!123>",
+            "<@&1>",
+            "<#1>",
+            "ev\u{200B}eryone @\u{200B}everyone",
+            "@@everyone",
+        ];
+        for input in inputs {
+            let out = safe_text(input);
+            assert!(
+                live_mentions(&out).is_empty(),
+                "input {input:?} rendered as {out:?}"
+            );
+            let message = no_answer_text(input, &[input.to_string()]);
+            assert!(
+                live_mentions(&message).is_empty(),
+                "input {input:?} in no-answer text {message:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn highlights_are_bold_and_escaped() {
+        let text = "ChatGPT最开始的名字*其实*是";
+        let start = text.find("名字").unwrap();
+        let out = highlighted(text, &[start..start + "名字".len()], 100);
+        assert_eq!(out, "ChatGPT最开始的**名字**\\*其实\\*是");
+    }
+
+    #[test]
+    fn highlight_ranges_off_boundaries_are_ignored() {
+        let out = highlighted("名字", &[1..2, 0..100], 100);
+        assert_eq!(out, "名字");
+    }
+
+    #[test]
+    fn questions_are_cleaned() {
+        let cases = [
+            (
+                "  ChatGPT\u{00A0}最初叫什么 ",
+                Question::Text("ChatGPT 最初叫什么".into()),
+            ),
+            ("", Question::Empty),
+            ("？！。", Question::Empty),
+            ("😀😀", Question::Empty),
+            ("\u{200B}", Question::Empty),
+            ("\u{00A0}", Question::Empty),
+            ("\u{202E}abc", Question::Text("abc".into())),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(clean_question(input), expected, "input {input:?}");
+        }
+        assert_eq!(clean_question(&"问".repeat(6_000)), Question::TooLong);
+    }
+
+    #[test]
+    fn outline_pages_fit_and_are_numbered() {
+        let topics = (0..40)
+            .map(|i| crate::topics::Topic {
+                start: i * 10 + 1,
+                end: i * 10 + 10,
+                title: format!("话题 {i} @everyone"),
+                automatic: false,
+            })
+            .collect();
+        let outline = Outline {
+            transcript: "t".into(),
+            title: "访谈".into(),
+            topics,
+        };
+        let pages = outline_pages(&[outline]);
+        assert_eq!(pages.len(), 3);
+        assert_eq!(pages[2].footer, "3/3");
+        for page in &pages {
+            assert_within_limits(page);
+            assert!(live_mentions(&page.description).is_empty());
+        }
+    }
+
+    #[test]
+    fn bot_mention_is_removed_from_question() {
+        assert_eq!(
+            strip_bot_mention("<@42> ChatGPT最初叫什么？ <@!42>", 42).trim(),
+            "ChatGPT最初叫什么？"
+        );
+        assert_eq!(strip_bot_mention("<@43> hi", 42), "<@43> hi");
+    }
+}

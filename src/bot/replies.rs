@@ -1,0 +1,268 @@
+//! Server-side state of replies with buttons: a bounded cache with a time to live, and the
+//! `custom_id` format that carries only the reply's id, the action and a page number.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crate::answer::Passage;
+
+/// What a reply shows and can page through.
+#[derive(Debug, Clone)]
+pub enum ReplyState {
+    /// An answer to a question: its passages, best first.
+    Answer {
+        /// The question, for the feedback log.
+        question: String,
+        /// The passages.
+        passages: Vec<Passage>,
+    },
+    /// A chapter read page by page.
+    Chapter {
+        /// Transcript id.
+        transcript: String,
+        /// First line of the chapter.
+        start: usize,
+        /// Last line of the chapter.
+        end: usize,
+    },
+    /// Pre-rendered pages (outline, search results).
+    Pages(Vec<super::render::EmbedSpec>),
+}
+
+/// What a button does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ButtonAction {
+    /// Show page `n`.
+    Page,
+    /// Show more lines around page `n`'s passage.
+    Context,
+    /// Vote page `n` helpful.
+    Upvote,
+    /// Vote page `n` unhelpful.
+    Downvote,
+}
+
+impl ButtonAction {
+    fn code(self) -> &'static str {
+        match self {
+            ButtonAction::Page => "p",
+            ButtonAction::Context => "c",
+            ButtonAction::Upvote => "u",
+            ButtonAction::Downvote => "d",
+        }
+    }
+
+    fn from_code(code: &str) -> Option<ButtonAction> {
+        match code {
+            "p" => Some(ButtonAction::Page),
+            "c" => Some(ButtonAction::Context),
+            "u" => Some(ButtonAction::Upvote),
+            "d" => Some(ButtonAction::Downvote),
+            _ => None,
+        }
+    }
+}
+
+/// A decoded button `custom_id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ButtonId {
+    /// Id of the reply's state in the [`ReplyStore`].
+    pub reply: u64,
+    /// What the button does.
+    pub action: ButtonAction,
+    /// The page it acts on.
+    pub page: usize,
+}
+
+/// Prefix of every `custom_id` this bot makes.
+const CUSTOM_ID_PREFIX: &str = "ib";
+
+impl ButtonId {
+    /// The `custom_id` text (well under Discord's 100 characters).
+    pub fn encode(&self) -> String {
+        format!(
+            "{CUSTOM_ID_PREFIX}:{:x}:{}:{}",
+            self.reply,
+            self.action.code(),
+            self.page
+        )
+    }
+
+    /// Parses a `custom_id`; `None` when it is not one of ours.
+    pub fn decode(custom_id: &str) -> Option<ButtonId> {
+        let mut parts = custom_id.split(':');
+        if parts.next()? != CUSTOM_ID_PREFIX {
+            return None;
+        }
+        let reply = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let action = ButtonAction::from_code(parts.next()?)?;
+        let page = parts.next()?.parse().ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(ButtonId {
+            reply,
+            action,
+            page,
+        })
+    }
+}
+
+/// Reply states by id, at most `capacity` of them, each for `ttl` after it was stored.
+pub struct ReplyStore {
+    ttl: Duration,
+    capacity: usize,
+    inner: Mutex<StoreInner>,
+}
+
+#[derive(Default)]
+struct StoreInner {
+    states: HashMap<u64, (Instant, Arc<ReplyState>)>,
+    /// Ids in the order they were stored (oldest first).
+    order: VecDeque<u64>,
+}
+
+impl ReplyStore {
+    /// An empty store.
+    pub fn new(ttl: Duration, capacity: usize) -> ReplyStore {
+        ReplyStore {
+            ttl,
+            capacity: capacity.max(1),
+            inner: Mutex::new(StoreInner::default()),
+        }
+    }
+
+    /// Stores a state and returns its new random id.
+    pub fn insert(&self, state: ReplyState) -> u64 {
+        self.insert_at(state, Instant::now())
+    }
+
+    /// The state of `id` while it is fresh.
+    pub fn get(&self, id: u64) -> Option<Arc<ReplyState>> {
+        self.get_at(id, Instant::now())
+    }
+
+    /// Number of states kept.
+    pub fn len(&self) -> usize {
+        self.lock().states.len()
+    }
+
+    /// Whether no state is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StoreInner> {
+        // a panic while holding the lock cannot leave the maps inconsistent in a harmful way
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn insert_at(&self, state: ReplyState, now: Instant) -> u64 {
+        let mut inner = self.lock();
+        while let Some(&oldest) = inner.order.front() {
+            let expired = inner
+                .states
+                .get(&oldest)
+                .is_none_or(|(at, _)| now.duration_since(*at) >= self.ttl);
+            if expired || inner.states.len() >= self.capacity {
+                inner.order.pop_front();
+                inner.states.remove(&oldest);
+            } else {
+                break;
+            }
+        }
+        let mut id = rand::random::<u64>();
+        while inner.states.contains_key(&id) {
+            id = rand::random::<u64>();
+        }
+        inner.states.insert(id, (now, Arc::new(state)));
+        inner.order.push_back(id);
+        id
+    }
+
+    fn get_at(&self, id: u64, now: Instant) -> Option<Arc<ReplyState>> {
+        let inner = self.lock();
+        let (at, state) = inner.states.get(&id)?;
+        (now.duration_since(*at) < self.ttl).then(|| state.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pages(n: usize) -> ReplyState {
+        ReplyState::Pages(vec![Default::default(); n])
+    }
+
+    #[test]
+    fn custom_ids_round_trip_and_stay_short() {
+        for action in [
+            ButtonAction::Page,
+            ButtonAction::Context,
+            ButtonAction::Upvote,
+            ButtonAction::Downvote,
+        ] {
+            let id = ButtonId {
+                reply: u64::MAX,
+                action,
+                page: 24,
+            };
+            let text = id.encode();
+            assert!(text.len() <= 100, "{text}");
+            assert_eq!(ButtonId::decode(&text), Some(id), "{text}");
+        }
+    }
+
+    #[test]
+    fn foreign_custom_ids_are_rejected() {
+        for text in [
+            "",
+            "ib",
+            "ib:zz:p:1",
+            "ib:1:x:1",
+            "ib:1:p:-1",
+            "xx:1:p:1",
+            "ib:1:p:1:2",
+        ] {
+            assert_eq!(ButtonId::decode(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn states_expire_after_ttl() {
+        let store = ReplyStore::new(Duration::from_secs(15 * 60), 10);
+        let start = Instant::now();
+        let id = store.insert_at(pages(1), start);
+        assert!(store
+            .get_at(id, start + Duration::from_secs(14 * 60))
+            .is_some());
+        assert!(store
+            .get_at(id, start + Duration::from_secs(15 * 60))
+            .is_none());
+    }
+
+    #[test]
+    fn capacity_evicts_the_oldest() {
+        let store = ReplyStore::new(Duration::from_secs(60), 2);
+        let now = Instant::now();
+        let first = store.insert_at(pages(1), now);
+        let second = store.insert_at(pages(2), now);
+        let third = store.insert_at(pages(3), now);
+        assert_eq!(store.len(), 2);
+        assert!(store.get_at(first, now).is_none());
+        assert!(store.get_at(second, now).is_some());
+        assert!(store.get_at(third, now).is_some());
+    }
+
+    #[test]
+    fn expired_states_are_dropped_on_insert() {
+        let store = ReplyStore::new(Duration::from_secs(60), 100);
+        let now = Instant::now();
+        store.insert_at(pages(1), now);
+        store.insert_at(pages(1), now);
+        store.insert_at(pages(1), now + Duration::from_secs(61));
+        assert_eq!(store.len(), 1);
+    }
+}

@@ -1,0 +1,374 @@
+//! Replies assembled from engine results: the answer to a question, a chapter page, paged lists,
+//! each with its buttons. Runs on blocking threads (it calls the engine).
+
+use poise::serenity_prelude as serenity;
+
+use super::render::{self, EmbedSpec, Question};
+use super::replies::{ButtonAction, ButtonId, ReplyState, ReplyStore};
+use crate::answer::{Engine, Passage};
+
+/// Lines shown before and after a passage when its context is expanded.
+pub const CONTEXT_LINES: usize = 5;
+/// Lines per page when reading a chapter.
+pub const CHAPTER_PAGE_LINES: usize = 8;
+/// Most occurrences `/search` lists.
+pub const MAX_OCCURRENCES: usize = 200;
+
+/// A reply ready to send: text, or an embed with buttons.
+#[derive(Debug, Clone)]
+pub struct View {
+    /// Message text (when there is no embed).
+    pub content: Option<String>,
+    /// The embed.
+    pub embed: Option<EmbedSpec>,
+    /// Button rows.
+    pub components: Vec<serenity::CreateActionRow>,
+    /// Whether the question was answered (for the command log).
+    pub answered: bool,
+}
+
+impl View {
+    /// A plain-text reply.
+    pub fn text(content: String) -> View {
+        View {
+            content: Some(render::truncate_chars(&content, render::MESSAGE_LIMIT)),
+            embed: None,
+            components: Vec::new(),
+            answered: false,
+        }
+    }
+
+    /// An embed reply with buttons.
+    pub fn embed(embed: EmbedSpec, components: Vec<serenity::CreateActionRow>) -> View {
+        View {
+            content: None,
+            embed: Some(embed),
+            components,
+            answered: true,
+        }
+    }
+
+    /// As a poise reply (no mentions).
+    pub fn to_reply(&self, ephemeral: bool) -> poise::CreateReply {
+        let mut reply = poise::CreateReply::default()
+            .ephemeral(ephemeral)
+            .allowed_mentions(super::no_mentions())
+            .components(self.components.clone());
+        if let Some(content) = &self.content {
+            reply = reply.content(content.clone());
+        }
+        if let Some(embed) = &self.embed {
+            reply = reply.embed(embed.to_embed());
+        }
+        reply
+    }
+
+    /// As a message replying to another (no mentions, not even the author).
+    pub fn to_message(&self, reply_to: &serenity::Message) -> serenity::CreateMessage {
+        let mut message = serenity::CreateMessage::new()
+            .reference_message(reply_to)
+            .allowed_mentions(super::no_mentions())
+            .components(self.components.clone());
+        if let Some(content) = &self.content {
+            message = message.content(content.clone());
+        }
+        if let Some(embed) = &self.embed {
+            message = message.embed(embed.to_embed());
+        }
+        message
+    }
+
+    /// As an update of the message the button is on.
+    pub fn to_update(&self) -> serenity::CreateInteractionResponseMessage {
+        let mut message = serenity::CreateInteractionResponseMessage::new()
+            .allowed_mentions(super::no_mentions())
+            .components(self.components.clone());
+        if let Some(content) = &self.content {
+            message = message.content(content.clone());
+        }
+        if let Some(embed) = &self.embed {
+            message = message.embed(embed.to_embed());
+        }
+        message
+    }
+}
+
+/// Answers a question typed by a user: cleans it, asks the engine, stores the results for the
+/// buttons and renders the first one (or the no-answer text).
+pub fn ask_view(engine: &Engine, replies: &ReplyStore, raw_question: &str) -> View {
+    let question = match render::clean_question(raw_question) {
+        Question::Text(text) => text,
+        Question::Empty => return View::text(render::empty_question_text()),
+        Question::TooLong => return View::text(render::too_long_text()),
+    };
+    let answer = engine.answer(&question, &Default::default());
+    if !answer.answered || answer.results.is_empty() {
+        return View::text(render::no_answer_text(&question, &answer.suggestions));
+    }
+    let passages = answer.results;
+    let reply = replies.insert(ReplyState::Answer {
+        question,
+        passages: passages.clone(),
+    });
+    answer_page(engine, reply, &passages, 0)
+}
+
+fn transcript_title(engine: &Engine, id: &str) -> String {
+    engine
+        .transcripts()
+        .iter()
+        .find(|t| t.id == id)
+        .map_or_else(|| id.to_string(), |t| t.title.clone())
+}
+
+/// Page `page` of an answer.
+pub fn answer_page(engine: &Engine, reply: u64, passages: &[Passage], page: usize) -> View {
+    let page = page.min(passages.len().saturating_sub(1));
+    let passage = &passages[page];
+    let marks = engine.highlight(&passage.text, &passage.matched_terms);
+    let title = transcript_title(engine, &passage.transcript);
+    let embed = render::passage_embed(passage, &marks, &title, page, passages.len());
+    View::embed(embed, answer_buttons(reply, page, passages.len(), false))
+}
+
+/// Page `page` of an answer with [`CONTEXT_LINES`] more lines on each side.
+pub fn answer_context(engine: &Engine, reply: u64, passages: &[Passage], page: usize) -> View {
+    let page = page.min(passages.len().saturating_sub(1));
+    let original = &passages[page];
+    let Ok(wider) = engine.passage_at(
+        &original.transcript,
+        original.line_start.saturating_sub(CONTEXT_LINES).max(1),
+        original.line_end + CONTEXT_LINES,
+    ) else {
+        return answer_page(engine, reply, passages, page);
+    };
+    let marks = engine.highlight(&wider.text, &original.matched_terms);
+    let title = transcript_title(engine, &wider.transcript);
+    let embed = render::passage_embed(&wider, &marks, &title, page, passages.len());
+    View::embed(embed, answer_buttons(reply, page, passages.len(), true))
+}
+
+/// The buttons under an answer: ◀ ▶ (when there are several results), 展开上下文, 👍, 👎.
+pub fn answer_buttons(
+    reply: u64,
+    page: usize,
+    pages: usize,
+    expanded: bool,
+) -> Vec<serenity::CreateActionRow> {
+    let id = |action, page| {
+        ButtonId {
+            reply,
+            action,
+            page,
+        }
+        .encode()
+    };
+    let mut buttons = pager(reply, page, pages);
+    buttons.push(
+        serenity::CreateButton::new(id(ButtonAction::Context, page))
+            .label("展开上下文")
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(expanded),
+    );
+    buttons.push(
+        serenity::CreateButton::new(id(ButtonAction::Upvote, page))
+            .label("👍")
+            .style(serenity::ButtonStyle::Secondary),
+    );
+    buttons.push(
+        serenity::CreateButton::new(id(ButtonAction::Downvote, page))
+            .label("👎")
+            .style(serenity::ButtonStyle::Secondary),
+    );
+    vec![serenity::CreateActionRow::Buttons(buttons)]
+}
+
+/// ◀ ▶ buttons for page `page` of `pages` (none for a single page).
+fn pager(reply: u64, page: usize, pages: usize) -> Vec<serenity::CreateButton> {
+    if pages <= 1 {
+        return Vec::new();
+    }
+    let id = |page| {
+        ButtonId {
+            reply,
+            action: ButtonAction::Page,
+            page,
+        }
+        .encode()
+    };
+    let last = pages - 1;
+    // targets differ whenever there are two pages or more, so custom ids stay unique
+    let previous = if page == 0 { 0 } else { page - 1 };
+    let next = if page >= last { last } else { page + 1 };
+    vec![
+        serenity::CreateButton::new(id(previous))
+            .label("◀")
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(page == 0),
+        serenity::CreateButton::new(id(next))
+            .label("▶")
+            .style(serenity::ButtonStyle::Secondary)
+            .disabled(page >= last),
+    ]
+}
+
+fn pager_rows(reply: u64, page: usize, pages: usize) -> Vec<serenity::CreateActionRow> {
+    let buttons = pager(reply, page, pages);
+    if buttons.is_empty() {
+        Vec::new()
+    } else {
+        vec![serenity::CreateActionRow::Buttons(buttons)]
+    }
+}
+
+/// Page `page` of pre-rendered pages.
+pub fn pages_view(reply: u64, pages: &[EmbedSpec], page: usize) -> View {
+    let page = page.min(pages.len().saturating_sub(1));
+    let embed = pages.get(page).cloned().unwrap_or_default();
+    View::embed(embed, pager_rows(reply, page, pages.len()))
+}
+
+/// Stores pages and shows the first.
+pub fn paged(replies: &ReplyStore, pages: Vec<EmbedSpec>) -> View {
+    if pages.len() <= 1 {
+        return View::embed(pages.into_iter().next().unwrap_or_default(), Vec::new());
+    }
+    let first = pages[0].clone();
+    let count = pages.len();
+    let reply = replies.insert(ReplyState::Pages(pages));
+    View::embed(first, pager_rows(reply, 0, count))
+}
+
+/// `/topics`: the outline, paged.
+pub fn outline_view(engine: &Engine, replies: &ReplyStore) -> View {
+    let outlines = engine.outlines(None).unwrap_or_default();
+    paged(replies, render::outline_pages(&outlines))
+}
+
+/// `/search`: every line where the keyword occurs, paged.
+pub fn search_view(engine: &Engine, replies: &ReplyStore, raw_keyword: &str) -> View {
+    let keyword = render::strip_controls(raw_keyword).trim().to_string();
+    if !keyword.chars().any(char::is_alphanumeric) {
+        return View::text("请输入要搜索的词，例如：/search keyword:Codex".to_string());
+    }
+    if render::char_count(&keyword) > render::MAX_KEYWORD_CHARS {
+        return View::text(format!(
+            "关键词太长了（最多 {} 个字）。",
+            render::MAX_KEYWORD_CHARS
+        ));
+    }
+    let occurrences = engine.find_occurrences(&keyword, MAX_OCCURRENCES);
+    let needle = vec![crate::text::normalize(&keyword)];
+    let marks: Vec<_> = occurrences
+        .iter()
+        .map(|o| engine.highlight(&o.text, &needle))
+        .collect();
+    let titles = |id: &str| transcript_title(engine, id);
+    let found = !occurrences.is_empty();
+    let mut view = paged(
+        replies,
+        render::occurrence_pages(&keyword, &occurrences, &marks, &titles),
+    );
+    view.answered = found;
+    view
+}
+
+/// `/topic`: the chapter best matching `name`, from its first page.
+pub fn topic_view(engine: &Engine, replies: &ReplyStore, name: &str) -> View {
+    let wanted = crate::text::normalize(name);
+    let matches = engine.find_topics(name, 25);
+    let chosen = matches
+        .iter()
+        .find(|m| crate::text::normalize(&m.topic.title) == wanted)
+        .or_else(|| matches.first());
+    let Some(found) = chosen else {
+        let mut view = View::text("没有找到这个章节，用 /topics 看看目录。".to_string());
+        view.answered = false;
+        return view;
+    };
+    let (start, end) = (found.topic.start, found.topic.end);
+    let reply = replies.insert(ReplyState::Chapter {
+        transcript: found.transcript.clone(),
+        start,
+        end,
+    });
+    chapter_page(engine, reply, &found.transcript, start, end, 0)
+}
+
+/// Page `page` of a chapter: its range, speakers and [`CHAPTER_PAGE_LINES`] lines.
+pub fn chapter_page(
+    engine: &Engine,
+    reply: u64,
+    transcript: &str,
+    start: usize,
+    end: usize,
+    page: usize,
+) -> View {
+    let lines = end.saturating_sub(start) + 1;
+    let pages = lines.div_ceil(CHAPTER_PAGE_LINES).max(1);
+    let page = page.min(pages - 1);
+    let from = start + page * CHAPTER_PAGE_LINES;
+    let to = (from + CHAPTER_PAGE_LINES - 1).min(end);
+    let Ok(passage) = engine.passage_at(transcript, from, to) else {
+        return View::text(render::EXPIRED_TEXT.to_string());
+    };
+    let found = engine.transcripts().iter().find(|t| t.id == transcript);
+    let speakers = found
+        .map(|t| {
+            t.speakers_in(start, end)
+                .iter()
+                .map(|s| s.name.clone())
+                .collect::<Vec<_>>()
+                .join("、")
+        })
+        .unwrap_or_default();
+    let title = found.map_or_else(|| transcript.to_string(), |t| t.title.clone());
+    let footer = if pages > 1 {
+        format!(
+            "{} · {}/{}",
+            render::strip_controls(&title),
+            page + 1,
+            pages
+        )
+    } else {
+        render::strip_controls(&title)
+    };
+    let embed = EmbedSpec {
+        title: render::strip_controls(&passage.topic),
+        description: render::highlighted(&passage.text, &[], render::EMBED_DESCRIPTION_LIMIT),
+        fields: vec![
+            ("章节范围".to_string(), render::line_range_text(start, end)),
+            (
+                "发言人".to_string(),
+                if speakers.is_empty() {
+                    "—".to_string()
+                } else {
+                    render::safe_text(&speakers)
+                },
+            ),
+            (
+                "本页".to_string(),
+                render::line_range_text(passage.line_start, passage.line_end),
+            ),
+        ],
+        footer,
+    }
+    .fitted();
+    View::embed(embed, pager_rows(reply, page, pages))
+}
+
+/// `/quote`: a random passage with its topic.
+pub fn quote_view(engine: &Engine) -> View {
+    if engine.transcripts().is_empty() {
+        return View::text("还没有加载任何访谈。".to_string());
+    }
+    let passage = engine.quote(4, |n| {
+        use rand::Rng;
+        rand::thread_rng().gen_range(0..n.max(1))
+    });
+    let title = transcript_title(engine, &passage.transcript);
+    View::embed(
+        render::passage_embed(&passage, &[], &title, 0, 1),
+        Vec::new(),
+    )
+}
