@@ -170,11 +170,11 @@ pub fn safe_text(text: &str) -> String {
     let mut at_line_start = true;
     for c in stripped.chars() {
         match c {
-            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '(' | ')' | '<' | '>' | ':' => {
+            '\\' | '*' | '_' | '~' | '`' | '|' | '[' | ']' | '(' | ')' | ':' => {
                 out.push('\\');
                 out.push(c);
             }
-            '#' | '-' | '+' if at_line_start => {
+            '#' | '-' | '+' | '>' if at_line_start => {
                 out.push('\\');
                 out.push(c);
             }
@@ -190,8 +190,9 @@ pub fn safe_text(text: &str) -> String {
             at_line_start = false;
         }
     }
-    // "1. x" renders as a list and "//" after an escaped colon still reads as a link to some clients
-    out.replace("://", &format!(":{ZERO_WIDTH_SPACE}//"))
+    // channel mentions have no '@' to break; links survive an escaped colon in some clients
+    out.replace("<#", &format!("<#{ZERO_WIDTH_SPACE}"))
+        .replace("://", &format!(":{ZERO_WIDTH_SPACE}//"))
 }
 
 /// A question as typed, cleaned for the engine: controls removed, spaces collapsed.
@@ -538,8 +539,19 @@ mod tests {
 
     /// Mentions that Discord would resolve in rendered text.
     fn live_mentions(text: &str) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
         let mut found = Vec::new();
-        for needle in ["@everyone", "@here", "<@", "<#", "<@&", "<@!"] {
+        for (i, window) in chars.windows(3).enumerate() {
+            let live = match window {
+                ['<', '@', c] => c.is_ascii_digit() || *c == '&' || *c == '!',
+                ['<', '#', c] => c.is_ascii_digit(),
+                _ => false,
+            };
+            if live {
+                found.push(chars[i..].iter().take(8).collect());
+            }
+        }
+        for needle in ["@everyone", "@here"] {
             if text.contains(needle) {
                 found.push(needle.to_string());
             }
@@ -586,19 +598,16 @@ mod tests {
     #[test]
     fn markdown_is_shown_literally() {
         let cases = [
-            ("**bold**", "\\*\\*bold\\*\\*"),
-            ("```rust\ncode```", "\\`\\`\\`rust\n\\`\\`\\`"),
-            ("||spoiler||", "\\|\\|spoiler\\|\\|"),
-            ("# big", "\\# big"),
-            ("> quote", "\\> quote"),
-            ("a_b~c", "a\\_b\\~c"),
+            ("**bold**", r"\*\*bold\*\*"),
+            ("```rust\ncode```", "\\`\\`\\`rust\ncode\\`\\`\\`"),
+            ("||spoiler||", r"\|\|spoiler\|\|"),
+            ("# big", r"\# big"),
+            ("> quote", r"\> quote"),
+            ("a_b~c > d", r"a\_b\~c > d"),
+            ("x\n- item", "x\n\\- item"),
         ];
-        for (input, expected_start) in cases {
-            let out = safe_text(input);
-            assert!(
-                out.starts_with(expected_start),
-                "input {input:?} rendered as {out:?}"
-            );
+        for (input, expected) in cases {
+            assert_eq!(safe_text(input), expected, "input {input:?}");
         }
     }
 
@@ -649,14 +658,19 @@ mod tests {
     fn highlights_are_bold_and_escaped() {
         let text = "ChatGPT最开始的名字*其实*是";
         let start = text.find("名字").unwrap();
-        let out = highlighted(text, &[start..start + "名字".len()], 100);
+        let mark = start..start + "名字".len();
+        let out = highlighted(text, std::slice::from_ref(&mark), 100);
         assert_eq!(out, "ChatGPT最开始的**名字**\\*其实\\*是");
     }
 
     #[test]
     fn highlight_ranges_off_boundaries_are_ignored() {
-        let out = highlighted("名字", &[1..2, 0..100], 100);
+        let inside_a_character = 1..2;
+        let out = highlighted("名字", std::slice::from_ref(&inside_a_character), 100);
         assert_eq!(out, "名字");
+        let past_the_end = 0..100;
+        let clipped = highlighted("名字", std::slice::from_ref(&past_the_end), 100);
+        assert_eq!(clipped, "**名字**");
     }
 
     #[test]
