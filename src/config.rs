@@ -78,7 +78,7 @@ impl Default for AnswerConfig {
     fn default() -> Self {
         AnswerConfig {
             top_n: 3,
-            min_coverage: 0.3,
+            min_coverage: 0.25,
             min_score: 7.0,
             missing_subject_evidence: 14.0,
             max_passage_lines: 8,

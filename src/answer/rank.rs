@@ -22,6 +22,24 @@ const NUMBER_BONUS: f32 = 0.06;
 /// Bonus share for a span spoken by the speaker the question names.
 const SPEAKER_BONUS: f32 = 0.08;
 
+/// Share of credit for concepts matched just around a span rather than in it.
+const VICINITY_WEIGHT: f32 = 0.4;
+
+/// Importance of the concepts found in the looked-at lines around a span beyond what the span
+/// itself holds: an answer sits where the question's words cluster.
+fn vicinity_support(plan: &QueryPlan, matrix: &MatchMatrix, first: usize, span: &Candidate) -> f32 {
+    let (a, b) = (span.start - first, span.end - first);
+    plan.concepts
+        .iter()
+        .zip(&matrix.values)
+        .map(|(concept, row)| {
+            let inside = row[a..=b].iter().copied().fold(0.0, f32::max);
+            let around = row.iter().copied().fold(0.0, f32::max);
+            concept.importance * (around - inside).max(0.0)
+        })
+        .sum()
+}
+
 /// A scored span of lines.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -81,7 +99,9 @@ pub fn rank(
         else {
             continue;
         };
+        candidate.score += VICINITY_WEIGHT * vicinity_support(plan, &matrix, first, &candidate);
         candidate.transcript = hit.transcript;
+        follow_question(&mut candidate, transcript, max_lines);
         widen(&mut candidate, MIN_LINES, transcript.line_count());
         let retrieval = if best_retrieval > 0.0 {
             hit.score / best_retrieval
@@ -248,6 +268,26 @@ fn line_value(plan: &QueryPlan, matrix: &MatchMatrix, i: usize) -> f32 {
         .sum()
 }
 
+/// Lines added after a span that ends on a question, so the reply to it is included.
+const ANSWER_LINES: usize = 4;
+
+/// In an interview the words of a question often match the question itself; when a span's last
+/// lines ask something, extend it over the lines that answer.
+fn follow_question(
+    candidate: &mut Candidate,
+    transcript: &crate::corpus::Transcript,
+    max_lines: usize,
+) {
+    let tail_start = candidate.end.saturating_sub(1).max(candidate.start);
+    let asks =
+        (tail_start..=candidate.end).any(|n| transcript.line(n).trim_end().ends_with(['？', '?']));
+    if !asks {
+        return;
+    }
+    let limit = (candidate.start + max_lines - 1).min(transcript.line_count());
+    candidate.end = (candidate.end + ANSWER_LINES).min(limit).max(candidate.end);
+}
+
 /// Widens a span to at least `min_lines`, alternating before and after, within the transcript.
 fn widen(candidate: &mut Candidate, min_lines: usize, line_count: usize) {
     let mut before = true;
@@ -287,10 +327,6 @@ fn matched_terms(
             }
         }
     }
-    for concept in &plan.concepts {
-        if concept.variants.is_empty() && concept.present && !found.contains(&concept.label) {
-            found.push(concept.label.clone());
-        }
-    }
+    let _ = plan;
     found
 }

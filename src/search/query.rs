@@ -245,8 +245,13 @@ impl QueryBuilder<'_> {
     /// Concepts of one word: the word itself, or — for a Chinese word of three or more characters
     /// that never occurs — its parts, each a concept of its own (大学毕业 → 大学, 毕业).
     fn word_concepts(&self, word: &str) -> Vec<Concept> {
+        let whole = self.word_concept(word);
         let cjk = word.chars().all(is_cjk);
-        if cjk && word.chars().count() >= 3 && !is_cjk_word_in_corpus(self.lines, word) {
+        let known = whole
+            .variants
+            .iter()
+            .any(|v| v.text != word && v.weight >= SYNONYM);
+        if cjk && word.chars().count() >= 3 && !is_cjk_word_in_corpus(self.lines, word) && !known {
             let parts: Vec<String> = self
                 .analyzer
                 .word_parts(word)
@@ -261,7 +266,7 @@ impl QueryBuilder<'_> {
                 return minimal.into_iter().map(|p| self.word_concept(p)).collect();
             }
         }
-        vec![self.word_concept(word)]
+        vec![whole]
     }
 
     fn speaker_concept(&self, name: &str) -> Concept {
