@@ -244,6 +244,7 @@ impl Engine {
                 && best.evidence >= self.config.min_score
                 && (best.evidence >= self.config.missing_subject_evidence
                     || !rank::subject_missing(&plan))
+                && (!plan.cues.number || best.holds_number)
         });
         if answered {
             let results = ranked.iter().map(|c| self.passage(c)).collect();
@@ -446,6 +447,7 @@ impl Engine {
             coverage: 0.0,
             evidence: 0.0,
             matched: Vec::new(),
+            holds_number: false,
         };
         Ok(self.passage(&candidate))
     }
@@ -479,6 +481,7 @@ impl Engine {
             coverage: 0.0,
             evidence: 0.0,
             matched: Vec::new(),
+            holds_number: false,
         };
         self.passage(&candidate)
     }

@@ -40,6 +40,39 @@ fn vicinity_support(plan: &QueryPlan, matrix: &MatchMatrix, first: usize, span: 
         .sum()
 }
 
+/// Share of credit for concepts found anywhere in the span's topic.
+const TOPIC_WEIGHT: f32 = 0.25;
+
+/// Importance of the question's concepts found anywhere in lines `first..=last`: a passage in the
+/// part of the interview that is about the question's subject is likelier to answer it.
+fn topic_support(
+    engine: &Engine,
+    plan: &QueryPlan,
+    transcript: usize,
+    first: usize,
+    last: usize,
+) -> f32 {
+    let t = transcript as u32;
+    plan.concepts
+        .iter()
+        .filter(|c| c.present)
+        .map(|concept| {
+            let best = concept
+                .variants
+                .iter()
+                .filter(|v| {
+                    !engine
+                        .lines
+                        .lines_between(v.field, &v.text, t, first as u32, last as u32)
+                        .is_empty()
+                })
+                .map(|v| v.weight)
+                .fold(0.0f32, f32::max);
+            concept.importance * best
+        })
+        .sum()
+}
+
 /// A scored span of lines.
 #[derive(Debug, Clone)]
 pub struct Candidate {
@@ -59,6 +92,8 @@ pub struct Candidate {
     pub evidence: f32,
     /// Matched terms for highlighting.
     pub matched: Vec<String>,
+    /// Whether the span holds a number (for questions asking how many).
+    pub holds_number: bool,
 }
 
 /// Whether the question asks for, or names, a thing that never occurs in the corpus.
@@ -100,6 +135,12 @@ pub fn rank(
             continue;
         };
         candidate.score += VICINITY_WEIGHT * vicinity_support(plan, &matrix, first, &candidate);
+        if let Some(topic) =
+            crate::topics::topic_at(&engine.outlines[hit.transcript], candidate.anchor)
+        {
+            candidate.score +=
+                TOPIC_WEIGHT * topic_support(engine, plan, hit.transcript, topic.start, topic.end);
+        }
         candidate.transcript = hit.transcript;
         follow_question(&mut candidate, transcript, max_lines);
         widen(&mut candidate, MIN_LINES, transcript.line_count());
@@ -109,7 +150,8 @@ pub fn rank(
             0.0
         };
         candidate.score += RETRIEVAL_WEIGHT * retrieval * total_importance;
-        if plan.cues.number && holds_number(&transcript.text(candidate.start, candidate.end)) {
+        candidate.holds_number = holds_number(&transcript.text(candidate.start, candidate.end));
+        if plan.cues.number && candidate.holds_number {
             candidate.score += NUMBER_BONUS * total_importance;
         }
         let speaker = transcript.speaker_of(candidate.start, candidate.end);
@@ -253,6 +295,7 @@ fn best_span(
                     },
                     evidence,
                     matched: Vec::new(),
+                    holds_number: false,
                 });
             }
         }
@@ -303,9 +346,11 @@ fn widen(candidate: &mut Candidate, min_lines: usize, line_count: usize) {
     }
 }
 
+/// Whether text states a quantity: digits, or Chinese numerals other than 一 (which mostly means
+/// "a"/"once" rather than a count).
 fn holds_number(text: &str) -> bool {
     text.chars()
-        .any(|c| c.is_ascii_digit() || "一二三四五六七八九十百千万两半".contains(c))
+        .any(|c| c.is_ascii_digit() || "二三四五六七八九十百千万亿两%％".contains(c))
 }
 
 fn matched_terms(

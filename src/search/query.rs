@@ -144,11 +144,13 @@ const NUMBER_MARKERS: &[&str] = &[
     "几",
     "多少",
     "第几",
-    "多大",
+    "多长",
+    "多久",
     "比例",
     "百分之",
     "how many",
     "how much",
+    "how long",
 ];
 const PERSON_MARKERS: &[&str] = &["谁", "哪位", "who"];
 
