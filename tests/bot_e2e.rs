@@ -372,7 +372,6 @@ async fn run_gateway(shared: Arc<Shared>, mut socket: WebSocket) {
                 let Some(Ok(message)) = incoming else { break };
                 let frame: Value = match message {
                     WsMessage::Text(t) => serde_json::from_str(t.as_str()).unwrap_or(Value::Null),
-                    WsMessage::Close(_) => continue,
                     _ => continue,
                 };
                 match frame["op"].as_u64() {
@@ -945,6 +944,22 @@ async fn scenario() {
         "one line per command:\n{log}"
     );
     assert!(dir.path().join("registered.hash").exists());
+
+    // a restart with unchanged commands does not register them again
+    let fake = FakeDiscord::start(GatewayMode::Accept).await;
+    let _restarted = Bot::start(dir.path(), &fake.base(), Some(FAKE_TOKEN));
+    fake.wait_for_identify().await;
+    let about = fake.slash("1009", "about", json!([])).await;
+    assert_safe(&about["data"], "/about after restart");
+    let registrations = fake
+        .shared
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|r| r.path.ends_with("/commands"))
+        .count();
+    assert_eq!(registrations, 0, "commands registered again");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -497,7 +497,7 @@ pub fn topic_choice_name(title: &str, start: usize, end: usize) -> String {
     )
 }
 
-/// A question made safe to show after the bot's mention is removed from a message.
+/// Message text with the bot's own mention (`<@id>` or `<@!id>`) removed, leaving the question.
 pub fn strip_bot_mention(content: &str, bot_id: u64) -> String {
     content
         .replace(&format!("<@{bot_id}>"), " ")

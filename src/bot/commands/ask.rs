@@ -6,6 +6,9 @@ use super::super::render::MAX_QUESTION_CHARS;
 use super::super::{log_command, views, Context, Error};
 use super::compute_and_send;
 
+// the option's `max_length` below must match the server-side cap
+const _: () = assert!(MAX_QUESTION_CHARS == 300);
+
 /// Ask about the interview: get the passage that answers, with its lines, speaker and topic
 #[poise::command(
     slash_command,
@@ -30,7 +33,6 @@ pub async fn ask(
     #[description_localized("zh-TW", "只有你能看到回答")]
     private: Option<bool>,
 ) -> Result<(), Error> {
-    debug_assert_eq!(MAX_QUESTION_CHARS, 300, "keep #[max_length] in step");
     let started = Instant::now();
     let ephemeral = private.unwrap_or(ctx.data().config.discord.default_private);
     let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
