@@ -350,7 +350,9 @@ pub fn passage_embed(
         footer,
     }
     .fitted();
-    let room = (EMBED_TOTAL_BUDGET - embed.total_chars()).min(EMBED_DESCRIPTION_LIMIT);
+    let room = EMBED_TOTAL_BUDGET
+        .saturating_sub(embed.total_chars())
+        .min(EMBED_DESCRIPTION_LIMIT);
     embed.description = highlighted(&passage.text, highlights, room);
     embed
 }

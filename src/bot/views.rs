@@ -282,9 +282,7 @@ pub fn topic_view(engine: &Engine, replies: &ReplyStore, name: &str) -> View {
         .find(|m| crate::text::normalize(&m.topic.title) == wanted)
         .or_else(|| matches.first());
     let Some(found) = chosen else {
-        let mut view = View::text("没有找到这个章节，用 /topics 看看目录。".to_string());
-        view.answered = false;
-        return view;
+        return View::text("没有找到这个章节，用 /topics 看看目录。".to_string());
     };
     let (start, end) = (found.topic.start, found.topic.end);
     let reply = replies.insert(ReplyState::Chapter {
