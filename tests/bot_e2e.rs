@@ -715,7 +715,8 @@ async fn scenario() {
 
     // /ask with a question the interview answers
     let answer = fake.ask("1001", "ChatGPT最开始的名字是什么").await;
-    assert_eq!(answer["type"], 4, "{answer}");
+    // 4 = answered at once, 5 = deferred under load (then `data` is the follow-up)
+    assert!(matches!(answer["type"].as_u64(), Some(4 | 5)), "{answer}");
     assert_safe(&answer["data"], "/ask answer");
     let title = embed(&answer)["title"].as_str().unwrap_or("");
     assert!(title.contains("名字"), "topic {title}");
