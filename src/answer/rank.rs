@@ -314,16 +314,23 @@ fn line_value(plan: &QueryPlan, matrix: &MatchMatrix, i: usize) -> f32 {
 /// Lines added after a span that ends on a question, so the reply to it is included.
 const ANSWER_LINES: usize = 4;
 
+/// Words by which a retelling reports that someone was asked something.
+const ASKED_MARKERS: &[&str] = &[
+    "问到", "问道", "追问", "被问", "问起", "提问", "问他", "问她",
+];
+
 /// In an interview the words of a question often match the question itself; when a span's last
-/// lines ask something, extend it over the lines that answer.
+/// lines ask something (a question mark, or "当被问到…时"), extend it over the lines that answer.
 fn follow_question(
     candidate: &mut Candidate,
     transcript: &crate::corpus::Transcript,
     max_lines: usize,
 ) {
     let tail_start = candidate.end.saturating_sub(1).max(candidate.start);
-    let asks =
-        (tail_start..=candidate.end).any(|n| transcript.line(n).trim_end().ends_with(['？', '?']));
+    let asks = (tail_start..=candidate.end).any(|n| {
+        let line = transcript.line(n).trim_end();
+        line.ends_with(['？', '?']) || ASKED_MARKERS.iter().any(|m| line.contains(m))
+    });
     if !asks {
         return;
     }
@@ -331,16 +338,19 @@ fn follow_question(
     candidate.end = (candidate.end + ANSWER_LINES).min(limit).max(candidate.end);
 }
 
-/// Widens a span to at least `min_lines`, alternating before and after, within the transcript.
+/// Widens a span to at least `min_lines`, alternating after and before (what answers a mention
+/// tends to follow it), within the transcript.
 fn widen(candidate: &mut Candidate, min_lines: usize, line_count: usize) {
-    let mut before = true;
+    let mut before = false;
     while candidate.end - candidate.start + 1 < min_lines.min(line_count) {
         if before && candidate.start > 1 {
             candidate.start -= 1;
-        } else if candidate.end < line_count {
+        } else if !before && candidate.end < line_count {
             candidate.end += 1;
         } else if candidate.start > 1 {
             candidate.start -= 1;
+        } else {
+            candidate.end += 1;
         }
         before = !before;
     }
