@@ -30,9 +30,9 @@ pub struct AnswerConfig {
     pub min_coverage: f32,
     /// Minimum absolute passage score to count as an answer.
     pub min_score: f32,
-    /// Score needed to answer when the question names or asks for a thing that never occurs in
-    /// the interview.
-    pub missing_subject_evidence: f32,
+    /// Evidence needed to answer when the question names a thing (a noun, a product name) that
+    /// never occurs in the interview.
+    pub missing_entity_evidence: f32,
     /// Longest passage returned, in lines (at most 12).
     pub max_passage_lines: usize,
 }
@@ -80,7 +80,7 @@ impl Default for AnswerConfig {
             top_n: 3,
             min_coverage: 0.25,
             min_score: 7.0,
-            missing_subject_evidence: 14.0,
+            missing_entity_evidence: 11.0,
             max_passage_lines: 8,
         }
     }
@@ -154,10 +154,10 @@ impl Config {
         if a.min_score < 0.0 {
             return fail(format!("answer.min_score must be ≥ 0, got {}", a.min_score));
         }
-        if a.missing_subject_evidence < 0.0 {
+        if a.missing_entity_evidence < 0.0 {
             return fail(format!(
-                "answer.missing_subject_evidence must be ≥ 0, got {}",
-                a.missing_subject_evidence
+                "answer.missing_entity_evidence must be ≥ 0, got {}",
+                a.missing_entity_evidence
             ));
         }
         if !(1..=12).contains(&a.max_passage_lines) {

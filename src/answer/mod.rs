@@ -242,8 +242,9 @@ impl Engine {
         let answered = ranked.first().is_some_and(|best| {
             best.coverage >= self.config.min_coverage
                 && best.evidence >= self.config.min_score
-                && (best.evidence >= self.config.missing_subject_evidence
-                    || !rank::subject_missing(&plan))
+                && !rank::focus_missing(&plan)
+                && (best.evidence >= self.config.missing_entity_evidence
+                    || !rank::entity_missing(&plan))
                 && (!plan.cues.number || best.holds_number)
         });
         if answered {

@@ -96,11 +96,15 @@ pub struct Candidate {
     pub holds_number: bool,
 }
 
-/// Whether the question asks for, or names, a thing that never occurs in the corpus.
-pub fn subject_missing(plan: &QueryPlan) -> bool {
-    plan.concepts
-        .iter()
-        .any(|c| !c.present && (c.focus || c.entity))
+/// Whether the thing the question asks for (the word after 什么/几/多少…) never occurs in the
+/// corpus: then nothing can answer it.
+pub fn focus_missing(plan: &QueryPlan) -> bool {
+    plan.concepts.iter().any(|c| c.focus && !c.present)
+}
+
+/// Whether the question names a thing (a noun, a product name) that never occurs in the corpus.
+pub fn entity_missing(plan: &QueryPlan) -> bool {
+    plan.concepts.iter().any(|c| c.entity && !c.present)
 }
 
 /// Ranks spans for a plan; `only` restricts to one transcript.
