@@ -576,10 +576,15 @@ fn synonym_map(groups: &[Vec<String>], corpus: &Corpus) -> HashMap<String, Vec<S
     });
     for group in groups.iter().cloned().chain(speaker_groups) {
         for word in &group {
-            let entry = map.entry(word.clone()).or_default();
-            for other in &group {
-                if other != word && !entry.contains(other) {
-                    entry.push(other.clone());
+            // English members are also found by their stem (hiring ↔ hires)
+            let stemmed =
+                (word.is_ascii() && !word.contains(' ')).then(|| crate::lexicon::stem(word));
+            for key in std::iter::once(word.clone()).chain(stemmed) {
+                let entry = map.entry(key).or_default();
+                for other in &group {
+                    if other != word && !entry.contains(other) {
+                        entry.push(other.clone());
+                    }
                 }
             }
         }

@@ -21,6 +21,7 @@ pub async fn handle_click(
         return Ok(());
     };
     let started = Instant::now();
+    let _guard = data.in_flight.enter();
     let Some(state) = data.replies.get(button.reply) else {
         tracing::info!(user = %click.user.id, "button expired");
         return respond_privately(ctx, click, render::EXPIRED_TEXT).await;

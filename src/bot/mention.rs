@@ -7,7 +7,7 @@ use poise::serenity_prelude as serenity;
 
 use super::render;
 use super::views;
-use super::{log_command, with_engine, Data, Error};
+use super::{cooldown, log_command, with_engine, Data, Error};
 
 /// Answers a message if it is a DM or mentions the bot; ignores everything else.
 pub async fn handle_message(
@@ -30,6 +30,7 @@ pub async fn handle_message(
     }
     let started = Instant::now();
     let data = framework.user_data;
+    let _guard = data.in_flight.enter();
     let question = render::strip_bot_mention(&message.content, bot_id.get());
     let replies = data.replies.clone();
     let view = with_engine(&data.engine, move |engine| {
@@ -57,18 +58,5 @@ fn cooldown_active(
         guild_id: message.guild_id,
         channel_id: message.channel_id,
     };
-    let config = ask
-        .cooldown_config
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
-    let mut tracker = ask.cooldowns.lock().unwrap_or_else(|e| e.into_inner());
-    if tracker
-        .remaining_cooldown(context.clone(), &config)
-        .is_some()
-    {
-        return true;
-    }
-    tracker.start_cooldown(context);
-    false
+    cooldown::claim(ask, context).is_some()
 }

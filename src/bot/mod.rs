@@ -1,10 +1,13 @@
-//! The Discord bot: poise on serenity. Owns the connection (token, API base, intents, shards),
-//! the shared [`Data`], the event handler for @mentions, DMs and buttons, error replies, command
-//! registration and graceful shutdown. The answering itself stays in the synchronous engine.
+//! The Discord bot: poise on serenity. Owns the connection (token, API base, REST timeouts, the
+//! start-up login check, intents, shards), the shared [`Data`], the event handler for @mentions,
+//! DMs and buttons, error replies, command registration and graceful shutdown. The answering
+//! itself stays in the synchronous engine.
 
 pub mod buttons;
 pub mod commands;
+pub mod cooldown;
 pub mod feedback;
+pub mod inflight;
 pub mod mention;
 pub mod registration;
 pub mod render;
@@ -21,6 +24,7 @@ use poise::serenity_prelude as serenity;
 use crate::answer::Engine;
 use crate::config::Config;
 use feedback::FeedbackLog;
+use inflight::InFlight;
 use replies::ReplyStore;
 
 /// Error type of commands and handlers.
@@ -30,6 +34,15 @@ pub type Context<'a> = poise::Context<'a, Data, Error>;
 
 /// Environment variable holding the bot token.
 pub const TOKEN_VARIABLE: &str = "DISCORD_TOKEN";
+/// Longest wait for one REST call to Discord. serenity sets none, so a request Discord never
+/// answers would hold its command forever; interaction replies are due within 3 s anyway.
+pub const REST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Longest wait for a TCP/TLS connection to Discord's API.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long shutdown waits for replies already being made.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+/// Below this many logins left today, start-up warns (Discord resets the token at 1,000 a day).
+const LOW_LOGINS: u64 = 100;
 
 /// Everything commands share, built before connecting.
 pub struct Data {
@@ -41,6 +54,8 @@ pub struct Data {
     pub replies: Arc<ReplyStore>,
     /// Where 👍/👎 votes go.
     pub feedback: Arc<FeedbackLog>,
+    /// Replies being made, waited for at shutdown.
+    pub in_flight: Arc<InFlight>,
 }
 
 impl Data {
@@ -56,6 +71,7 @@ impl Data {
             feedback: Arc::new(FeedbackLog::new(&discord.feedback_log)),
             config,
             replies: Arc::new(replies),
+            in_flight: Arc::new(InFlight::default()),
         }
     }
 }
@@ -113,25 +129,88 @@ pub fn intents() -> serenity::GatewayIntents {
     serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES
 }
 
-/// The REST client: Discord's API, or `api_base` when set (tests). The ratelimiter is
-/// disabled with a base override because it would rebuild requests against Discord itself.
-pub fn build_http(token: &DiscordToken, api_base: Option<&str>) -> serenity::Http {
-    let builder = serenity::HttpBuilder::new(token.expose());
-    match api_base {
+/// The REST client: Discord's API, or `api_base` when set (tests), with [`REST_TIMEOUT`] on every
+/// request. The ratelimiter is disabled with a base override because it would rebuild requests
+/// against Discord itself.
+pub fn build_http(token: &DiscordToken, api_base: Option<&str>) -> anyhow::Result<serenity::Http> {
+    let client = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .timeout(REST_TIMEOUT)
+        .build()
+        .context("building the HTTP client")?;
+    let builder = serenity::HttpBuilder::new(token.expose()).client(client);
+    Ok(match api_base {
         Some(base) => builder
             .proxy(base.trim_end_matches('/'))
             .ratelimiter_disabled(true)
             .build(),
         None => builder.build(),
+    })
+}
+
+/// Which shards this process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShardPlan {
+    /// First shard id.
+    pub first: u32,
+    /// Last shard id (inclusive).
+    pub last: u32,
+    /// Shards of the whole bot.
+    pub total: u32,
+}
+
+/// The shards to run: the configured range, else Discord's recommendation (`autoshard`), else one.
+pub fn shard_plan(config: &crate::config::DiscordConfig, recommended: u32) -> ShardPlan {
+    match config.shard_range {
+        Some([first, last, total]) => ShardPlan { first, last, total },
+        None if config.autoshard => ShardPlan {
+            first: 0,
+            last: recommended.max(1) - 1,
+            total: recommended.max(1),
+        },
+        None => ShardPlan {
+            first: 0,
+            last: 0,
+            total: 1,
+        },
     }
 }
 
-/// Connects and serves until a shutdown signal; then closes the shards and flushes feedback.
+/// Checks the token once before connecting (one authenticated request): a rejected token stops
+/// start-up with one clear error instead of a reconnect loop. Returns the recommended shard count
+/// and warns when few logins are left today.
+async fn check_login(http: &serenity::Http) -> anyhow::Result<u32> {
+    let gateway = http.get_bot_gateway().await.map_err(explain_client_error)?;
+    let limit = &gateway.session_start_limit;
+    if limit.remaining == 0 {
+        return Err(anyhow!(
+            "Discord allows no more logins for {} s (session start limit used up); not connecting",
+            limit.reset_after / 1000
+        ));
+    }
+    if limit.remaining < LOW_LOGINS {
+        tracing::warn!(
+            remaining = limit.remaining,
+            total = limit.total,
+            "few Discord logins left today; check for a restart loop"
+        );
+    } else {
+        tracing::info!(remaining = limit.remaining, "Discord logins left today");
+    }
+    Ok(gateway.shards)
+}
+
+/// Connects and serves until a shutdown signal; then closes the shards, waits for replies being
+/// made and flushes feedback.
 pub async fn run(config: Config, engine: Engine, token: DiscordToken) -> anyhow::Result<()> {
     let config = Arc::new(config);
     let data = Data::new(Arc::new(engine), config.clone());
     let feedback = data.feedback.clone();
-    let http = build_http(&token, config.discord.api_base.as_deref());
+    let in_flight = data.in_flight.clone();
+    let http = build_http(&token, config.discord.api_base.as_deref())?;
+    let recommended = check_login(&http).await?;
+    let plan = shard_plan(&config.discord, recommended);
     let framework = build_framework(data);
     let mut client = serenity::ClientBuilder::new_with_http(http, intents())
         .framework(framework)
@@ -145,13 +224,22 @@ pub async fn run(config: Config, engine: Engine, token: DiscordToken) -> anyhow:
         shard_manager.shutdown_all().await;
     });
 
-    let discord = &config.discord;
-    let result = match discord.shard_range {
-        Some([first, last, total]) => client.start_shard_range(first..last + 1, total).await,
-        None if discord.autoshard => client.start_autosharded().await,
-        None => client.start().await,
-    };
+    tracing::info!(
+        first = plan.first,
+        last = plan.last,
+        total = plan.total,
+        "starting shards"
+    );
+    // serenity's range is inclusive of its end despite the `Range` type (its own docs: `4..7`
+    // starts shards 4 through 7)
+    let result = client
+        .start_shard_range(plan.first..plan.last, plan.total)
+        .await;
     signal_task.abort();
+    let left = in_flight.drain(SHUTDOWN_GRACE).await;
+    if left > 0 {
+        tracing::warn!(left, "replies still being made at shutdown");
+    }
     if let Err(error) = feedback.flush() {
         tracing::warn!("flushing the feedback log failed: {error}");
     }
@@ -213,6 +301,8 @@ pub fn build_framework(data: Data) -> poise::Framework<Data, Error> {
     let options = poise::FrameworkOptions {
         commands,
         allowed_mentions: Some(no_mentions()),
+        // checked and started atomically by `cooldown::claim`
+        manual_cooldowns: true,
         prefix_options: poise::PrefixFrameworkOptions {
             prefix: None,
             mention_as_prefix: false,
@@ -288,6 +378,7 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
             }
         }
         poise::FrameworkError::Command { error, ctx, .. } => {
+            let _guard = ctx.data().in_flight.enter();
             tracing::warn!(
                 user = %ctx.author().id,
                 command = %ctx.command().name,

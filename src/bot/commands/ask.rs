@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
-use super::super::render::MAX_QUESTION_CHARS;
-use super::super::{log_command, views, Context, Error};
+use super::super::render::{self, MAX_QUESTION_CHARS};
+use super::super::{cooldown, log_command, no_mentions, views, Context, Error};
 use super::compute_and_send;
 
 // the option's `max_length` below must match the server-side cap
@@ -34,6 +34,16 @@ pub async fn ask(
     private: Option<bool>,
 ) -> Result<(), Error> {
     let started = Instant::now();
+    if let Some(remaining) = cooldown::claim(ctx.command(), ctx.cooldown_context()) {
+        let _guard = ctx.data().in_flight.enter();
+        tracing::info!(user = %ctx.author().id, command = "ask", "cooldown");
+        let reply = poise::CreateReply::default()
+            .content(render::cooldown_text(remaining.as_secs_f64().ceil() as u64))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions());
+        ctx.send(reply).await?;
+        return Ok(());
+    }
     let ephemeral = private.unwrap_or(ctx.data().config.discord.default_private);
     let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
         views::ask_view(engine, replies, &question)

@@ -47,6 +47,7 @@ async fn compute_and_send<F>(ctx: Context<'_>, ephemeral: bool, job: F) -> Resul
 where
     F: FnOnce(&Engine, &ReplyStore) -> View + Send + 'static,
 {
+    let _guard = ctx.data().in_flight.enter();
     let engine = ctx.data().engine.clone();
     let replies = ctx.data().replies.clone();
     let mut task = tokio::task::spawn_blocking(move || job(&engine, &replies));
