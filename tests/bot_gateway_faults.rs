@@ -61,7 +61,11 @@ async fn resumes_after_close_and_reconnect_and_reidentifies_after_invalid_sessio
         let resume = fake.wait_for_login(2).await;
         assert_eq!(resume.op, 6, "RESUME after close 4000, got {:?}", resume.d);
         assert_eq!(resume.d["session_id"], "session-1");
-        assert!(resume.d["seq"].as_u64() >= Some(2), "seq {}", resume.d["seq"]);
+        assert!(
+            resume.d["seq"].as_u64() >= Some(2),
+            "seq {}",
+            resume.d["seq"]
+        );
         assert!(resume.connection > 1, "on a new connection");
         assert_answers(&fake, "2", "after close 4000").await;
 
