@@ -317,7 +317,32 @@ impl FakeDiscord {
         data: Value,
         message: Option<Value>,
     ) -> (String, String) {
+        self.send_interaction_with(kind, user, data, message, None)
+    }
+
+    /// Dispatches `/ask question` whose callback meets `fault`; returns its id and token.
+    pub fn send_failing_ask(
+        &self,
+        user: &str,
+        question: &str,
+        fault: CallbackFault,
+    ) -> (String, String) {
+        let data = ask_data(&self.new_id(), question);
+        self.send_interaction_with(2, user, data, None, Some(fault))
+    }
+
+    fn send_interaction_with(
+        &self,
+        kind: u8,
+        user: &str,
+        data: Value,
+        message: Option<Value>,
+        fault: Option<CallbackFault>,
+    ) -> (String, String) {
         let id = self.new_id();
+        if let Some(fault) = fault {
+            self.fault_callback(&id, fault);
+        }
         let token = format!("token-{id}");
         let mut payload = json!({
             "id": id,
