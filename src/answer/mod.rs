@@ -143,7 +143,7 @@ impl Engine {
         let analyzer = Analyzer::new(jieba, lexicon.stopwords.clone());
 
         let mut lines = LineIndex::new();
-        let mut line_terms: Vec<Vec<(Vec<String>, Vec<String>)>> = Vec::new();
+        let mut line_terms: Vec<Vec<(String, String)>> = Vec::new();
         for (t, transcript) in corpus.transcripts.iter().enumerate() {
             let mut terms = Vec::with_capacity(transcript.line_count());
             for (i, line) in transcript.lines.iter().enumerate() {
@@ -155,7 +155,7 @@ impl Engine {
                     line: i as u32 + 1,
                 };
                 lines.add_line(at, &words, &grams);
-                terms.push((words, grams));
+                terms.push((words.join(" "), grams.join(" ")));
             }
             line_terms.push(terms);
         }
@@ -166,7 +166,7 @@ impl Engine {
             .map(str::to_string)
             .collect();
         let glossary = Glossary::build(&lexicon.cedict, &vocabulary);
-        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus);
+        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
         let outlines = corpus
             .transcripts
             .iter()
@@ -179,10 +179,7 @@ impl Engine {
             Some(dir) => {
                 SearchIndex::open_or_build(dir, &fingerprint, options.force_rebuild, build_docs)?
             }
-            None => (
-                SearchIndex::build_in_ram(&build_docs())?,
-                IndexOrigin::Built,
-            ),
+            None => (SearchIndex::build_in_ram(build_docs())?, IndexOrigin::Built),
         };
         Ok(Engine {
             corpus,
@@ -439,17 +436,7 @@ impl Engine {
         let tr = &self.corpus.transcripts[t];
         let start = start.clamp(1, tr.line_count());
         let end = end.clamp(start, tr.line_count());
-        let candidate = rank::Candidate {
-            transcript: t,
-            start,
-            end,
-            anchor: (start + end) / 2,
-            score: 0.0,
-            coverage: 0.0,
-            evidence: 0.0,
-            matched: Vec::new(),
-            holds_number: false,
-        };
+        let candidate = rank::Candidate::plain(t, start, end, (start + end) / 2);
         Ok(self.passage(&candidate))
     }
 
@@ -473,17 +460,7 @@ impl Engine {
         let (t, start) = starts[pick(starts.len()).min(starts.len() - 1)];
         let tr = &self.corpus.transcripts[t];
         let end = (start + lines.max(1) - 1).min(tr.line_count());
-        let candidate = rank::Candidate {
-            transcript: t,
-            start,
-            end,
-            anchor: start,
-            score: 0.0,
-            coverage: 0.0,
-            evidence: 0.0,
-            matched: Vec::new(),
-            holds_number: false,
-        };
+        let candidate = rank::Candidate::plain(t, start, end, start);
         self.passage(&candidate)
     }
 
@@ -563,8 +540,14 @@ fn build_jieba(lexicon: &Lexicon, aliases: &[(String, String)]) -> Result<Jieba>
     Ok(jieba)
 }
 
-fn synonym_map(groups: &[Vec<String>], corpus: &Corpus) -> HashMap<String, Vec<String>> {
-    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+/// The thesaurus as used by queries: each group member (and the stem of English members) maps to
+/// the corpus words its group-mates are written with, stop words left out.
+fn synonym_map(
+    groups: &[Vec<String>],
+    corpus: &Corpus,
+    analyzer: &Analyzer,
+    lines: &LineIndex,
+) -> HashMap<String, Vec<String>> {
     let speaker_groups = corpus.transcripts.iter().flat_map(|t| {
         t.speakers.iter().map(|s| {
             s.aliases
@@ -574,16 +557,36 @@ fn synonym_map(groups: &[Vec<String>], corpus: &Corpus) -> HashMap<String, Vec<S
                 .collect::<Vec<_>>()
         })
     });
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
     for group in groups.iter().cloned().chain(speaker_groups) {
-        for word in &group {
+        let tokens: Vec<Vec<String>> = group
+            .iter()
+            .map(|member| {
+                analyzer
+                    .index_words(member)
+                    .into_iter()
+                    .filter(|t| {
+                        !analyzer.is_stopword(t)
+                            && !crate::lexicon::is_english_stopword(t)
+                            && lines.frequency(crate::search::TermField::Word, t) > 0
+                    })
+                    .collect()
+            })
+            .collect();
+        for (i, word) in group.iter().enumerate() {
             // English members are also found by their stem (hiring ↔ hires)
             let stemmed =
                 (word.is_ascii() && !word.contains(' ')).then(|| crate::lexicon::stem(word));
             for key in std::iter::once(word.clone()).chain(stemmed) {
                 let entry = map.entry(key).or_default();
-                for other in &group {
-                    if other != word && !entry.contains(other) {
-                        entry.push(other.clone());
+                for (j, other) in tokens.iter().enumerate() {
+                    if group[j] == group[i] {
+                        continue;
+                    }
+                    for token in other {
+                        if !entry.contains(token) {
+                            entry.push(token.clone());
+                        }
                     }
                 }
             }
@@ -592,33 +595,34 @@ fn synonym_map(groups: &[Vec<String>], corpus: &Corpus) -> HashMap<String, Vec<S
     map
 }
 
-fn window_docs(line_terms: &[Vec<(Vec<String>, Vec<String>)>]) -> Vec<WindowDoc> {
-    let mut docs = Vec::new();
-    for (t, lines) in line_terms.iter().enumerate() {
+/// Passage windows of every transcript, built lazily from each line's space-joined terms.
+fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = WindowDoc> + '_ {
+    line_terms.iter().enumerate().flat_map(|(t, lines)| {
         let n = lines.len();
-        let mut start = 1;
-        loop {
+        let starts = (1..=n.max(1))
+            .step_by(WINDOW_STRIDE)
+            .take_while(move |&start| start == 1 || start + WINDOW_LINES - 1 - WINDOW_STRIDE < n);
+        starts.map(move |start| {
             let end = (start + WINDOW_LINES - 1).min(n);
-            let mut words = Vec::new();
-            let mut grams = Vec::new();
-            for (w, g) in &lines[start - 1..end] {
-                words.extend(w.iter().cloned());
-                grams.extend(g.iter().cloned());
-            }
-            docs.push(WindowDoc {
+            let join = |pick: fn(&(String, String)) -> &String| {
+                let mut joined = String::new();
+                for terms in &lines[start - 1..end] {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(pick(terms));
+                }
+                joined
+            };
+            WindowDoc {
                 transcript: t,
                 start,
                 end,
-                words,
-                grams,
-            });
-            if end == n {
-                break;
+                words: join(|terms| &terms.0),
+                grams: join(|terms| &terms.1),
             }
-            start += WINDOW_STRIDE;
-        }
-    }
-    docs
+        })
+    })
 }
 
 /// Hash of everything the index is built from: schema, windowing, transcripts, dictionaries.

@@ -3,12 +3,13 @@
 //! best first and never overlapping.
 
 use super::Engine;
-use crate::search::query::{Concept, QueryPlan};
+use crate::search::lines::{within, LineRef};
+use crate::search::query::{QueryPlan, GRAM_MATCH_WEIGHT};
 use crate::search::TermField;
 use crate::text::char_grams;
 
 /// Windows fetched from the full-text index before narrowing.
-const RETRIEVED_WINDOWS: usize = 40;
+const RETRIEVED_WINDOWS: usize = 24;
 /// Lines looked at around a retrieved window.
 const MARGIN_LINES: usize = 3;
 /// Shortest passage returned.
@@ -24,54 +25,8 @@ const SPEAKER_BONUS: f32 = 0.08;
 
 /// Share of credit for concepts matched just around a span rather than in it.
 const VICINITY_WEIGHT: f32 = 0.4;
-
-/// Importance of the concepts found in the looked-at lines around a span beyond what the span
-/// itself holds: an answer sits where the question's words cluster.
-fn vicinity_support(plan: &QueryPlan, matrix: &MatchMatrix, first: usize, span: &Candidate) -> f32 {
-    let (a, b) = (span.start - first, span.end - first);
-    plan.concepts
-        .iter()
-        .zip(&matrix.values)
-        .map(|(concept, row)| {
-            let inside = row[a..=b].iter().copied().fold(0.0, f32::max);
-            let around = row.iter().copied().fold(0.0, f32::max);
-            concept.importance * (around - inside).max(0.0)
-        })
-        .sum()
-}
-
 /// Share of credit for concepts found anywhere in the span's topic.
 const TOPIC_WEIGHT: f32 = 0.25;
-
-/// Importance of the question's concepts found anywhere in lines `first..=last`: a passage in the
-/// part of the interview that is about the question's subject is likelier to answer it.
-fn topic_support(
-    engine: &Engine,
-    plan: &QueryPlan,
-    transcript: usize,
-    first: usize,
-    last: usize,
-) -> f32 {
-    let t = transcript as u32;
-    plan.concepts
-        .iter()
-        .filter(|c| c.present)
-        .map(|concept| {
-            let best = concept
-                .variants
-                .iter()
-                .filter(|v| {
-                    !engine
-                        .lines
-                        .lines_between(v.field, &v.text, t, first as u32, last as u32)
-                        .is_empty()
-                })
-                .map(|v| v.weight)
-                .fold(0.0f32, f32::max);
-            concept.importance * best
-        })
-        .sum()
-}
 
 /// A scored span of lines.
 #[derive(Debug, Clone)]
@@ -96,6 +51,23 @@ pub struct Candidate {
     pub holds_number: bool,
 }
 
+impl Candidate {
+    /// A span with no scores (for passages shown without a question).
+    pub fn plain(transcript: usize, start: usize, end: usize, anchor: usize) -> Candidate {
+        Candidate {
+            transcript,
+            start,
+            end,
+            anchor,
+            score: 0.0,
+            coverage: 0.0,
+            evidence: 0.0,
+            matched: Vec::new(),
+            holds_number: false,
+        }
+    }
+}
+
 /// Whether the thing the question asks for (the word after 什么/几/多少…) never occurs in the
 /// corpus: then nothing can answer it.
 pub fn focus_missing(plan: &QueryPlan) -> bool {
@@ -107,6 +79,52 @@ pub fn entity_missing(plan: &QueryPlan) -> bool {
     plan.concepts.iter().any(|c| c.entity && !c.present)
 }
 
+/// The postings of every variant and n-gram of the question, looked up once per question.
+struct QueryPostings<'a> {
+    /// Per concept: (variant index, weight, lines holding it).
+    variants: Vec<Vec<(usize, f32, &'a [LineRef])>>,
+    /// Per concept: lines of each of its n-grams, and how many n-grams the word has.
+    grams: Vec<(Vec<&'a [LineRef]>, usize)>,
+}
+
+impl<'a> QueryPostings<'a> {
+    fn new(engine: &'a Engine, plan: &QueryPlan) -> Self {
+        let lines = &engine.lines;
+        let variants = plan
+            .concepts
+            .iter()
+            .map(|c| {
+                if !c.present {
+                    return Vec::new();
+                }
+                c.variants
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (i, v.weight, lines.lines_of(v.field, &v.text)))
+                    .filter(|(_, _, found)| !found.is_empty())
+                    .collect()
+            })
+            .collect();
+        let grams = plan
+            .concepts
+            .iter()
+            .map(|c| {
+                let total = char_grams(&c.label).len();
+                if !c.present || total < 2 {
+                    return (Vec::new(), total);
+                }
+                let found = c
+                    .grams
+                    .iter()
+                    .map(|g| lines.lines_of(TermField::Gram, g))
+                    .collect();
+                (found, total)
+            })
+            .collect();
+        QueryPostings { variants, grams }
+    }
+}
+
 /// Ranks spans for a plan; `only` restricts to one transcript.
 pub fn rank(
     engine: &Engine,
@@ -115,37 +133,45 @@ pub fn rank(
     top_n: usize,
 ) -> Vec<Candidate> {
     let terms = plan.search_terms();
-    let hits = match engine.index.search(&terms, RETRIEVED_WINDOWS) {
+    let hits = match engine.index.search(&terms, RETRIEVED_WINDOWS, only) {
         Ok(hits) => hits,
         Err(e) => {
             tracing::warn!(error = %e, "search failed");
             return Vec::new();
         }
     };
+    let postings = QueryPostings::new(engine, plan);
     let best_retrieval = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
     let total_importance: f32 = plan.concepts.iter().map(|c| c.importance).sum();
     let max_lines = engine.config.max_passage_lines.max(MIN_LINES);
-    let mut candidates: Vec<Candidate> = Vec::new();
-    for hit in hits
-        .iter()
-        .filter(|h| only.is_none_or(|t| t == h.transcript))
-    {
+    let mut topic_cache: Vec<(usize, usize, f32)> = Vec::new();
+    let mut scored: Vec<(Candidate, MatchMatrix, usize)> = Vec::with_capacity(hits.len());
+    for hit in &hits {
         let transcript = &engine.corpus.transcripts[hit.transcript];
         let first = hit.start.saturating_sub(MARGIN_LINES).max(1);
         let last = (hit.end + MARGIN_LINES).min(transcript.line_count());
-        let matrix = match_matrix(engine, plan, hit.transcript, first, last);
+        let matrix = match_matrix(&postings, hit.transcript, first, last);
         let Some(mut candidate) = best_span(plan, &matrix, first, max_lines, total_importance)
         else {
             continue;
         };
+        candidate.transcript = hit.transcript;
         candidate.score += VICINITY_WEIGHT * vicinity_support(plan, &matrix, first, &candidate);
         if let Some(topic) =
             crate::topics::topic_at(&engine.outlines[hit.transcript], candidate.anchor)
         {
-            candidate.score +=
-                TOPIC_WEIGHT * topic_support(engine, plan, hit.transcript, topic.start, topic.end);
+            let cached = topic_cache
+                .iter()
+                .find(|(t, start, _)| *t == hit.transcript && *start == topic.start)
+                .map(|(_, _, support)| *support);
+            let support = cached.unwrap_or_else(|| {
+                let support =
+                    topic_support(plan, &postings, hit.transcript, topic.start, topic.end);
+                topic_cache.push((hit.transcript, topic.start, support));
+                support
+            });
+            candidate.score += TOPIC_WEIGHT * support;
         }
-        candidate.transcript = hit.transcript;
         follow_question(&mut candidate, transcript, max_lines);
         widen(&mut candidate, MIN_LINES, transcript.line_count());
         let retrieval = if best_retrieval > 0.0 {
@@ -154,7 +180,8 @@ pub fn rank(
             0.0
         };
         candidate.score += RETRIEVAL_WEIGHT * retrieval * total_importance;
-        candidate.holds_number = holds_number(&transcript.text(candidate.start, candidate.end));
+        candidate.holds_number =
+            (candidate.start..=candidate.end).any(|n| holds_number(transcript.line(n)));
         if plan.cues.number && candidate.holds_number {
             candidate.score += NUMBER_BONUS * total_importance;
         }
@@ -162,20 +189,25 @@ pub fn rank(
         if speaker.is_some_and(|s| plan.speakers().any(|named| named == s.name)) {
             candidate.score += SPEAKER_BONUS * total_importance;
         }
-        candidate.matched = matched_terms(plan, &matrix, first, candidate.start, candidate.end);
-        candidates.push(candidate);
+        scored.push((candidate, matrix, first));
     }
-    candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
+    scored.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then(a.0.start.cmp(&b.0.start))
+    });
     let mut chosen: Vec<Candidate> = Vec::new();
-    for candidate in candidates {
+    for (mut candidate, matrix, first) in scored {
         let overlaps = chosen.iter().any(|c| {
             c.transcript == candidate.transcript
                 && c.start <= candidate.end
                 && candidate.start <= c.end
         });
-        if !overlaps {
-            chosen.push(candidate);
+        if overlaps {
+            continue;
         }
+        candidate.matched = matched_terms(plan, &matrix, first, candidate.start, candidate.end);
+        chosen.push(candidate);
         if chosen.len() == top_n {
             break;
         }
@@ -183,70 +215,109 @@ pub fn rank(
     chosen
 }
 
+/// Importance of the concepts found in the looked-at lines around a span beyond what the span
+/// itself holds: an answer sits where the question's words cluster.
+fn vicinity_support(plan: &QueryPlan, matrix: &MatchMatrix, first: usize, span: &Candidate) -> f32 {
+    let (a, b) = (span.start - first, span.end - first);
+    plan.concepts
+        .iter()
+        .zip(matrix.rows())
+        .map(|(concept, row)| {
+            let inside = row[a..=b].iter().copied().fold(0.0, f32::max);
+            let around = row.iter().copied().fold(0.0, f32::max);
+            concept.importance * (around - inside).max(0.0)
+        })
+        .sum()
+}
+
+/// Importance of the question's concepts found anywhere in lines `first..=last`: a passage in the
+/// part of the interview that is about the question's subject is likelier to answer it.
+fn topic_support(
+    plan: &QueryPlan,
+    postings: &QueryPostings,
+    transcript: usize,
+    first: usize,
+    last: usize,
+) -> f32 {
+    let t = transcript as u32;
+    plan.concepts
+        .iter()
+        .zip(&postings.variants)
+        .map(|(concept, variants)| {
+            let best = variants
+                .iter()
+                .filter(|(_, _, found)| !within(found, t, first as u32, last as u32).is_empty())
+                .map(|(_, weight, _)| *weight)
+                .fold(0.0f32, f32::max);
+            concept.importance * best
+        })
+        .sum()
+}
+
 /// Per concept, per line of `first..=last`: how well the line expresses the concept (0..=1), and
-/// which variant did it.
+/// which variant did it. Stored flat, concept-major.
 struct MatchMatrix {
-    values: Vec<Vec<f32>>,
-    terms: Vec<Vec<Option<String>>>,
+    width: usize,
+    values: Vec<f32>,
+    variants: Vec<u16>,
+}
+
+/// Marks a cell no variant matched.
+const NO_VARIANT: u16 = u16::MAX;
+
+impl MatchMatrix {
+    fn rows(&self) -> impl Iterator<Item = &[f32]> {
+        self.values.chunks_exact(self.width.max(1))
+    }
+
+    fn matches_line(&self, i: usize) -> bool {
+        self.rows().any(|r| r[i] > 0.0)
+    }
 }
 
 fn match_matrix(
-    engine: &Engine,
-    plan: &QueryPlan,
+    postings: &QueryPostings,
     transcript: usize,
     first: usize,
     last: usize,
 ) -> MatchMatrix {
     let width = last - first + 1;
-    let mut values = vec![vec![0.0f32; width]; plan.concepts.len()];
-    let mut terms = vec![vec![None; width]; plan.concepts.len()];
+    let concepts = postings.variants.len();
+    let mut values = vec![0.0f32; width * concepts];
+    let mut variants = vec![NO_VARIANT; width * concepts];
+    let mut counts = vec![0u16; width];
     let t = transcript as u32;
-    for (c, concept) in plan.concepts.iter().enumerate().filter(|(_, c)| c.present) {
-        for variant in &concept.variants {
-            for at in engine.lines.lines_between(
-                variant.field,
-                &variant.text,
-                t,
-                first as u32,
-                last as u32,
-            ) {
-                let i = at.line as usize - first;
-                if variant.weight > values[c][i] {
-                    values[c][i] = variant.weight;
-                    terms[c][i] = Some(variant.text.clone());
+    for c in 0..concepts {
+        let row = c * width;
+        for &(index, weight, found) in &postings.variants[c] {
+            for at in within(found, t, first as u32, last as u32) {
+                let i = row + at.line as usize - first;
+                if weight > values[i] {
+                    values[i] = weight;
+                    variants[i] = index.min(usize::from(NO_VARIANT - 1)) as u16;
                 }
             }
         }
-        gram_matches(engine, concept, t, first, last, &mut values[c]);
-    }
-    MatchMatrix { values, terms }
-}
-
-/// Partial matches through character n-grams: the share of the concept's n-grams on the line.
-fn gram_matches(
-    engine: &Engine,
-    concept: &Concept,
-    t: u32,
-    first: usize,
-    last: usize,
-    row: &mut [f32],
-) {
-    let total = char_grams(&concept.label).len();
-    if total < 2 || concept.grams.is_empty() {
-        return;
-    }
-    let mut counts = vec![0usize; row.len()];
-    for gram in &concept.grams {
-        for at in engine
-            .lines
-            .lines_between(TermField::Gram, gram, t, first as u32, last as u32)
-        {
-            counts[at.line as usize - first] += 1;
+        // partial matches through character n-grams: the share of the word's n-grams on a line
+        let (grams, total) = &postings.grams[c];
+        if grams.is_empty() {
+            continue;
+        }
+        counts.iter_mut().for_each(|n| *n = 0);
+        for found in grams {
+            for at in within(found, t, first as u32, last as u32) {
+                counts[at.line as usize - first] += 1;
+            }
+        }
+        for (i, &count) in counts.iter().enumerate() {
+            let partial = GRAM_MATCH_WEIGHT * f32::from(count) / *total as f32;
+            values[row + i] = values[row + i].max(partial);
         }
     }
-    for (value, count) in row.iter_mut().zip(counts) {
-        let partial = crate::search::query::GRAM_MATCH_WEIGHT * count as f32 / total as f32;
-        *value = value.max(partial);
+    MatchMatrix {
+        width,
+        values,
+        variants,
     }
 }
 
@@ -257,18 +328,18 @@ fn best_span(
     max_lines: usize,
     total_importance: f32,
 ) -> Option<Candidate> {
-    let width = matrix.values.first().map_or(0, Vec::len);
-    let mut best: Option<Candidate> = None;
-    for a in 0..width {
-        let mut maxima = vec![0.0f32; plan.concepts.len()];
+    let width = matrix.width;
+    let matches_line = |i: usize| matrix.matches_line(i);
+    let mut best: Option<(f32, f32, usize, usize)> = None; // (score, evidence, a, b)
+    let mut maxima = vec![0.0f32; plan.concepts.len()];
+    for a in (0..width).filter(|&a| matches_line(a)) {
+        maxima.iter_mut().for_each(|m| *m = 0.0);
         for b in a..width.min(a + max_lines) {
-            for (c, row) in matrix.values.iter().enumerate() {
+            for (c, row) in matrix.rows().enumerate() {
                 maxima[c] = maxima[c].max(row[b]);
             }
             // a span must start and end on a matching line
-            let edges_match = matrix.values.iter().any(|r| r[a] > 0.0)
-                && matrix.values.iter().any(|r| r[b] > 0.0);
-            if !edges_match {
+            if !matches_line(b) {
                 continue;
             }
             let evidence: f32 = plan
@@ -278,39 +349,34 @@ fn best_span(
                 .map(|(concept, m)| concept.importance * m)
                 .sum();
             let score = evidence - LINE_PENALTY * total_importance * (b - a) as f32;
-            if best.as_ref().is_none_or(|c| score > c.score) {
-                let anchor = (a..=b)
-                    .max_by(|&x, &y| {
-                        line_value(plan, matrix, x)
-                            .total_cmp(&line_value(plan, matrix, y))
-                            .then(y.cmp(&x))
-                    })
-                    .unwrap_or(a);
-                best = Some(Candidate {
-                    transcript: 0,
-                    start: first + a,
-                    end: first + b,
-                    anchor: first + anchor,
-                    score,
-                    coverage: if total_importance > 0.0 {
-                        evidence / total_importance
-                    } else {
-                        0.0
-                    },
-                    evidence,
-                    matched: Vec::new(),
-                    holds_number: false,
-                });
+            if best.is_none_or(|(s, ..)| score > s) {
+                best = Some((score, evidence, a, b));
             }
         }
     }
-    best
+    let (score, evidence, a, b) = best?;
+    let anchor = (a..=b)
+        .max_by(|&x, &y| {
+            line_value(plan, matrix, x)
+                .total_cmp(&line_value(plan, matrix, y))
+                .then(y.cmp(&x))
+        })
+        .unwrap_or(a);
+    let mut candidate = Candidate::plain(0, first + a, first + b, first + anchor);
+    candidate.score = score;
+    candidate.evidence = evidence;
+    candidate.coverage = if total_importance > 0.0 {
+        evidence / total_importance
+    } else {
+        0.0
+    };
+    Some(candidate)
 }
 
 fn line_value(plan: &QueryPlan, matrix: &MatchMatrix, i: usize) -> f32 {
     plan.concepts
         .iter()
-        .zip(&matrix.values)
+        .zip(matrix.rows())
         .map(|(c, row)| c.importance * row[i])
         .sum()
 }
@@ -367,6 +433,7 @@ fn holds_number(text: &str) -> bool {
         .any(|c| c.is_ascii_digit() || "二三四五六七八九十百千万亿两%％".contains(c))
 }
 
+/// The variants of the question found in lines `start..=end` (for highlighting).
 fn matched_terms(
     plan: &QueryPlan,
     matrix: &MatchMatrix,
@@ -375,17 +442,16 @@ fn matched_terms(
     end: usize,
 ) -> Vec<String> {
     let mut found: Vec<String> = Vec::new();
-    for row in &matrix.terms {
-        for term in row
-            [start.saturating_sub(first).min(row.len())..(end + 1 - first).min(row.len())]
-            .iter()
-            .flatten()
-        {
-            if !found.contains(term) {
-                found.push(term.clone());
+    for (c, concept) in plan.concepts.iter().enumerate() {
+        let row = &matrix.variants[c * matrix.width..(c + 1) * matrix.width];
+        let from = start.saturating_sub(first).min(row.len());
+        let to = (end + 1).saturating_sub(first).min(row.len());
+        for &index in row[from..to].iter().filter(|&&i| i != NO_VARIANT) {
+            let text = &concept.variants[usize::from(index)].text;
+            if !found.contains(text) {
+                found.push(text.clone());
             }
         }
     }
-    let _ = plan;
     found
 }

@@ -1,7 +1,9 @@
 //! Line-level postings kept in memory: which lines hold a term, and how rare the term is. Used to
 //! narrow a retrieved window to the lines that answer, and to weigh a question's words.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap;
 
 use super::TermField;
 
@@ -17,7 +19,8 @@ pub struct LineRef {
 /// Postings from term to the lines holding it, over all transcripts.
 #[derive(Debug, Default)]
 pub struct LineIndex {
-    postings: HashMap<(TermField, String), Vec<LineRef>>,
+    words: FxHashMap<String, Vec<LineRef>>,
+    grams: FxHashMap<String, Vec<LineRef>>,
     characters: HashSet<char>,
     line_count: usize,
 }
@@ -32,11 +35,17 @@ impl LineIndex {
     pub fn add_line(&mut self, at: LineRef, words: &[String], grams: &[String]) {
         self.line_count += 1;
         self.characters.extend(words.iter().flat_map(|w| w.chars()));
-        for (field, terms) in [(TermField::Word, words), (TermField::Gram, grams)] {
+        for (postings, terms) in [(&mut self.words, words), (&mut self.grams, grams)] {
             for term in terms {
-                let list = self.postings.entry((field, term.clone())).or_default();
-                if list.last() != Some(&at) {
-                    list.push(at);
+                match postings.get_mut(term.as_str()) {
+                    Some(list) => {
+                        if list.last() != Some(&at) {
+                            list.push(at);
+                        }
+                    }
+                    None => {
+                        postings.insert(term.clone(), vec![at]);
+                    }
                 }
             }
         }
@@ -66,10 +75,11 @@ impl LineIndex {
 
     /// The lines holding the term, in order.
     pub fn lines_of(&self, field: TermField, term: &str) -> &[LineRef] {
-        // the key is owned; avoid allocating for the common miss by checking length first
-        self.postings
-            .get(&(field, term.to_string()))
-            .map_or(&[], Vec::as_slice)
+        let postings = match field {
+            TermField::Word => &self.words,
+            TermField::Gram => &self.grams,
+        };
+        postings.get(term).map_or(&[], Vec::as_slice)
     }
 
     /// The lines holding the term within `first..=last` of one transcript.
@@ -81,19 +91,20 @@ impl LineIndex {
         first: u32,
         last: u32,
     ) -> &[LineRef] {
-        let all = self.lines_of(field, term);
-        let lo = all.partition_point(|r| (r.transcript, r.line) < (transcript, first));
-        let hi = all.partition_point(|r| (r.transcript, r.line) <= (transcript, last));
-        &all[lo..hi]
+        within(self.lines_of(field, term), transcript, first, last)
     }
 
     /// Every word in the corpus (for restricting dictionaries to it).
     pub fn words(&self) -> impl Iterator<Item = &str> {
-        self.postings
-            .keys()
-            .filter(|(f, _)| *f == TermField::Word)
-            .map(|(_, w)| w.as_str())
+        self.words.keys().map(String::as_str)
     }
+}
+
+/// The part of sorted postings within `first..=last` of one transcript.
+pub fn within(postings: &[LineRef], transcript: u32, first: u32, last: u32) -> &[LineRef] {
+    let lo = postings.partition_point(|r| (r.transcript, r.line) < (transcript, first));
+    let hi = lo + postings[lo..].partition_point(|r| (r.transcript, r.line) <= (transcript, last));
+    &postings[lo..hi]
 }
 
 #[cfg(test)]

@@ -8,16 +8,17 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use tantivy::collector::TopDocs;
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     Field, IndexRecordOption, NumericOptions, Schema, TextFieldIndexing, TextOptions,
 };
-use tantivy::{doc, Index, IndexReader, ReloadPolicy, Term};
+use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
 
 use crate::error::{Error, Result};
 
 /// Bump when the schema or windowing changes, so persisted indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 const COMPLETE_MARKER: &str = "complete";
 const WRITER_HEAP_BYTES: usize = 50_000_000;
 
@@ -50,10 +51,10 @@ pub struct WindowDoc {
     pub start: usize,
     /// Last line (inclusive).
     pub end: usize,
-    /// Words of the window.
-    pub words: Vec<String>,
-    /// Character n-grams of the window.
-    pub grams: Vec<String>,
+    /// Words of the window, separated by spaces.
+    pub words: String,
+    /// Character n-grams of the window, separated by spaces.
+    pub grams: String,
 }
 
 /// A window found by a search.
@@ -78,9 +79,19 @@ struct Fields {
     grams: Field,
 }
 
+/// The fast-field columns of one segment: transcript, first line, last line.
+struct SegmentColumns {
+    transcript: Column<u64>,
+    start: Column<u64>,
+    end: Column<u64>,
+}
+
 /// The tantivy index of passage windows.
 pub struct SearchIndex {
-    reader: IndexReader,
+    // the reader keeps the segments alive; the searcher and columns are opened once
+    _reader: IndexReader,
+    searcher: Searcher,
+    columns: Vec<SegmentColumns>,
     fields: Fields,
     location: Option<PathBuf>,
 }
@@ -97,13 +108,14 @@ pub enum IndexOrigin {
 fn schema() -> (Schema, Fields) {
     let mut builder = Schema::builder();
     let number = NumericOptions::default().set_fast();
+    let filterable = NumericOptions::default().set_fast().set_indexed();
     let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
             .set_tokenizer("whitespace")
             .set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
-        transcript: builder.add_u64_field("transcript", number.clone()),
+        transcript: builder.add_u64_field("transcript", filterable),
         start: builder.add_u64_field("start", number.clone()),
         end: builder.add_u64_field("end", number),
         words: builder.add_text_field("words", text.clone()),
@@ -114,7 +126,7 @@ fn schema() -> (Schema, Fields) {
 
 impl SearchIndex {
     /// Builds an index in memory (tests, benchmarks).
-    pub fn build_in_ram(docs: &[WindowDoc]) -> Result<SearchIndex> {
+    pub fn build_in_ram(docs: impl IntoIterator<Item = WindowDoc>) -> Result<SearchIndex> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         write_docs(&index, fields, docs)?;
@@ -124,11 +136,11 @@ impl SearchIndex {
     /// Opens the index for `fingerprint` under `dir`, building it from `docs()` when it is missing,
     /// stale, corrupt or `force` is set. Never fails because of what is on disk: an unusable index
     /// is rebuilt, and an unwritable directory falls back to an in-memory index.
-    pub fn open_or_build(
+    pub fn open_or_build<I: IntoIterator<Item = WindowDoc>>(
         dir: &Path,
         fingerprint: &str,
         force: bool,
-        docs: impl FnOnce() -> Vec<WindowDoc>,
+        docs: impl Fn() -> I,
     ) -> Result<(SearchIndex, IndexOrigin)> {
         let target = dir.join(fingerprint);
         if force {
@@ -147,20 +159,23 @@ impl SearchIndex {
         } else {
             tracing::info!(path = %target.display(), "index missing or stale, building");
         }
-        let docs = docs();
-        match SearchIndex::build_on_disk(dir, &target, &docs) {
+        match SearchIndex::build_on_disk(dir, &target, docs()) {
             Ok(index) => {
                 remove_stale_siblings(dir, fingerprint);
                 Ok((index, IndexOrigin::Built))
             }
             Err(e) => {
                 tracing::warn!(path = %dir.display(), error = %e, "cannot persist index, keeping it in memory");
-                Ok((SearchIndex::build_in_ram(&docs)?, IndexOrigin::Built))
+                Ok((SearchIndex::build_in_ram(docs())?, IndexOrigin::Built))
             }
         }
     }
 
-    fn build_on_disk(dir: &Path, target: &Path, docs: &[WindowDoc]) -> Result<SearchIndex> {
+    fn build_on_disk(
+        dir: &Path,
+        target: &Path,
+        docs: impl IntoIterator<Item = WindowDoc>,
+    ) -> Result<SearchIndex> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         let nanos = SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
@@ -195,11 +210,8 @@ impl SearchIndex {
         }
         let (_, fields) = schema();
         let opened = SearchIndex::from_index(index, fields, Some(path.to_path_buf()))?;
-        // touch every segment once so corruption shows up now, not at the first question
-        let searcher = opened.reader.searcher();
-        for segment in searcher.segment_readers() {
-            let columns = segment.fast_fields();
-            columns.u64("start")?;
+        // touch every segment's postings once so corruption shows up now, not at a question
+        for segment in opened.searcher.segment_readers() {
             segment.inverted_index(fields.words)?;
             segment.inverted_index(fields.grams)?;
         }
@@ -207,12 +219,27 @@ impl SearchIndex {
     }
 
     fn from_index(index: Index, fields: Fields, location: Option<PathBuf>) -> Result<SearchIndex> {
-        let reader = index
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let searcher = reader.searcher();
+        let columns = searcher
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let fast = segment.fast_fields();
+                Ok(SegmentColumns {
+                    transcript: fast.u64("transcript")?,
+                    start: fast.u64("start")?,
+                    end: fast.u64("end")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(SearchIndex {
-            reader,
+            _reader: reader,
+            searcher,
+            columns,
             fields,
             location,
         })
@@ -225,11 +252,17 @@ impl SearchIndex {
 
     /// Number of indexed windows.
     pub fn window_count(&self) -> u64 {
-        self.reader.searcher().num_docs()
+        self.searcher.num_docs()
     }
 
-    /// The best `limit` windows for weighted terms (BM25, each term boosted by its weight).
-    pub fn search(&self, terms: &[WeightedTerm], limit: usize) -> Result<Vec<WindowHit>> {
+    /// The best `limit` windows for weighted terms (BM25, each term boosted by its weight),
+    /// within one transcript when `only` is given.
+    pub fn search(
+        &self,
+        terms: &[WeightedTerm],
+        limit: usize,
+        only: Option<usize>,
+    ) -> Result<Vec<WindowHit>> {
         if terms.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -246,43 +279,51 @@ impl SearchIndex {
                 (Occur::Should, boosted)
             })
             .collect();
-        let query = BooleanQuery::new(clauses);
-        let searcher = self.reader.searcher();
-        let top = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?;
-        let mut hits = Vec::with_capacity(top.len());
-        for (score, address) in top {
-            let segment = searcher.segment_reader(address.segment_ord);
-            let columns = segment.fast_fields();
-            let read = |name: &str| -> Result<usize> {
-                let column = columns.u64(name)?;
-                Ok(column.first(address.doc_id).unwrap_or(0) as usize)
-            };
-            hits.push(WindowHit {
-                transcript: read("transcript")?,
-                start: read("start")?,
-                end: read("end")?,
-                score,
-            });
+        let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        if let Some(transcript) = only {
+            let filter = TermQuery::new(
+                Term::from_field_u64(self.fields.transcript, transcript as u64),
+                IndexRecordOption::Basic,
+            );
+            query = Box::new(BooleanQuery::new(vec![
+                (Occur::Should, query),
+                (Occur::Must, Box::new(filter) as Box<dyn Query>),
+            ]));
         }
+        let top = self
+            .searcher
+            .search(&query, &TopDocs::with_limit(limit).order_by_score())?;
+        let hits = top
+            .into_iter()
+            .map(|(score, address)| {
+                let columns = &self.columns[address.segment_ord as usize];
+                let read =
+                    |column: &Column<u64>| column.first(address.doc_id).unwrap_or(0) as usize;
+                WindowHit {
+                    transcript: read(&columns.transcript),
+                    start: read(&columns.start),
+                    end: read(&columns.end),
+                    score,
+                }
+            })
+            .collect();
         Ok(hits)
-    }
-
-    /// Number of windows containing a word (document frequency).
-    pub fn word_frequency(&self, word: &str) -> Result<u64> {
-        let term = Term::from_field_text(self.fields.words, word);
-        Ok(self.reader.searcher().doc_freq(&term)?)
     }
 }
 
-fn write_docs(index: &Index, fields: Fields, docs: &[WindowDoc]) -> Result<()> {
+fn write_docs(
+    index: &Index,
+    fields: Fields,
+    docs: impl IntoIterator<Item = WindowDoc>,
+) -> Result<()> {
     let mut writer = index.writer_with_num_threads(1, WRITER_HEAP_BYTES)?;
     for window in docs {
         writer.add_document(doc!(
             fields.transcript => window.transcript as u64,
             fields.start => window.start as u64,
             fields.end => window.end as u64,
-            fields.words => window.words.join(" "),
-            fields.grams => window.grams.join(" "),
+            fields.words => window.words,
+            fields.grams => window.grams,
         ))?;
     }
     writer.commit()?;
@@ -328,8 +369,8 @@ mod tests {
                 transcript: 0,
                 start: i + 1,
                 end: i + 1,
-                words: w.split(' ').map(str::to_string).collect(),
-                grams: g.split(' ').map(str::to_string).collect(),
+                words: w.to_string(),
+                grams: g.to_string(),
             })
             .collect()
     }
@@ -344,11 +385,15 @@ mod tests {
 
     #[test]
     fn finds_window_by_word() {
-        let index = SearchIndex::build_in_ram(&docs()).unwrap();
-        let hits = index.search(&[term("gpu")], 5).unwrap();
+        let index = SearchIndex::build_in_ram(docs()).unwrap();
+        let hits = index.search(&[term("gpu")], 5, None).unwrap();
         assert_eq!(hits.len(), 1);
         assert_eq!((hits[0].start, hits[0].end), (2, 2));
-        assert!(index.search(&[term("title:\"a OR")], 5).unwrap().is_empty());
+        assert!(index.search(&[term("gpu")], 5, Some(1)).unwrap().is_empty());
+        assert!(index
+            .search(&[term("title:\"a OR")], 5, None)
+            .unwrap()
+            .is_empty());
     }
 
     #[test]
@@ -366,7 +411,7 @@ mod tests {
         }
         let (index, origin) = SearchIndex::open_or_build(dir.path(), "f1", false, docs).unwrap();
         assert_eq!(origin, IndexOrigin::Built);
-        assert_eq!(index.search(&[term("名字")], 5).unwrap().len(), 1);
+        assert_eq!(index.search(&[term("名字")], 5, None).unwrap().len(), 1);
     }
 
     #[test]

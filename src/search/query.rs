@@ -125,7 +125,7 @@ pub struct QueryBuilder<'a> {
     pub analyzer: &'a Analyzer,
     /// Line postings of the corpus.
     pub lines: &'a LineIndex,
-    /// Thesaurus: word → other words of its groups.
+    /// Thesaurus: word → the corpus words its group-mates are written with.
     pub synonyms: &'a HashMap<String, Vec<String>>,
     /// CC-CEDICT restricted to the corpus.
     pub glossary: &'a Glossary,
@@ -328,12 +328,8 @@ impl QueryBuilder<'_> {
                 add(&part, PART);
             }
         }
-        for synonym in self.synonyms.get(word).into_iter().flatten() {
-            for token in self.analyzer.index_words(synonym) {
-                if !self.analyzer.is_stopword(&token) && !is_english_stopword(&token) {
-                    add(&token, SYNONYM);
-                }
-            }
+        for token in self.synonyms.get(word).into_iter().flatten() {
+            add(token, SYNONYM);
         }
         if is_latin && !in_corpus {
             let stemmed = stem(word);
@@ -343,10 +339,8 @@ impl QueryBuilder<'_> {
             if stemmed != *word {
                 add(&stemmed, OWN_WORD * 0.9);
             }
-            for synonym in self.synonyms.get(&stemmed).into_iter().flatten() {
-                for token in self.analyzer.index_words(synonym) {
-                    add(&token, SYNONYM);
-                }
+            for token in self.synonyms.get(&stemmed).into_iter().flatten() {
+                add(token, SYNONYM);
             }
         } else {
             for (target, confidence) in self.glossary.chinese(word) {
