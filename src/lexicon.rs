@@ -27,8 +27,8 @@ pub struct Lexicon {
     pub stopwords: HashSet<String>,
     /// Normalised synonym groups.
     pub synonym_groups: Vec<Vec<String>>,
-    /// CC-CEDICT entries (absent when the file is missing).
-    pub cedict: Vec<CedictEntry>,
+    /// The CC-CEDICT file, when present (parsed only when a glossary must be built).
+    pub cedict: Option<PathBuf>,
     /// The files read, for change detection.
     pub files: Vec<PathBuf>,
 }
@@ -93,14 +93,10 @@ impl Lexicon {
             None => Vec::new(),
         };
         let cedict_path = dict_dir.join(CEDICT);
-        let cedict = match std::fs::File::open(&cedict_path) {
-            Ok(file) => {
-                files.push(cedict_path.clone());
-                parse_cedict(flate2::read::GzDecoder::new(file), &cedict_path)?
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => return Err(Error::io(cedict_path, e)),
-        };
+        let cedict = cedict_path.exists().then(|| {
+            files.push(cedict_path.clone());
+            cedict_path.clone()
+        });
         Ok(Lexicon {
             user_dict,
             stopwords,
@@ -108,6 +104,19 @@ impl Lexicon {
             cedict,
             files,
         })
+    }
+}
+
+impl Lexicon {
+    /// Parses the CC-CEDICT file (no entries when there is none).
+    pub fn cedict_entries(&self) -> Result<Vec<CedictEntry>> {
+        match &self.cedict {
+            Some(path) => {
+                let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+                parse_cedict(flate2::read::GzDecoder::new(file), path)
+            }
+            None => Ok(Vec::new()),
+        }
     }
 }
 
@@ -344,7 +353,7 @@ pub fn english_words(text: &str) -> Vec<String> {
 
 /// CC-CEDICT restricted to one corpus: which corpus words an English word or a Chinese word
 /// (possibly absent from the corpus) can stand for.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, serde::Serialize, Deserialize)]
 pub struct Glossary {
     english: HashMap<String, Vec<(String, f32)>>,
     chinese: HashMap<String, Vec<(String, f32)>>,
@@ -415,6 +424,20 @@ impl Glossary {
             targets.truncate(12);
         }
         Glossary { english, chinese }
+    }
+
+    /// Reads a glossary saved by [`Glossary::save`]; `None` when missing or unreadable.
+    pub fn load(path: &Path) -> Option<Glossary> {
+        let bytes = std::fs::read(path).ok()?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Saves the glossary (written to a scratch file, then renamed into place).
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let bytes = serde_json::to_vec(self).map_err(|e| Error::Index(e.to_string()))?;
+        let scratch = path.with_extension(format!("tmp-{}", std::process::id()));
+        std::fs::write(&scratch, bytes).map_err(|e| Error::io(&scratch, e))?;
+        std::fs::rename(&scratch, path).map_err(|e| Error::io(path, e))
     }
 
     /// Corpus words for a stemmed English word, with weights in 0..=1.

@@ -165,7 +165,14 @@ impl Engine {
             .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
             .map(str::to_string)
             .collect();
-        let glossary = Glossary::build(&lexicon.cedict, &vocabulary);
+        let fingerprint = fingerprint(&corpus, &lexicon)?;
+        let glossary = load_glossary(
+            &lexicon,
+            &vocabulary,
+            options.index_dir.as_deref(),
+            &fingerprint,
+            options.force_rebuild,
+        )?;
         let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
         let outlines = corpus
             .transcripts
@@ -173,7 +180,6 @@ impl Engine {
             .map(|t| topics::outline(t, &analyzer))
             .collect();
 
-        let fingerprint = fingerprint(&corpus, &lexicon)?;
         let build_docs = || window_docs(&line_terms);
         let (index, index_origin) = match &options.index_dir {
             Some(dir) => {
@@ -623,6 +629,51 @@ fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = Win
             }
         })
     })
+}
+
+/// The glossary saved beside the index for this fingerprint, or one built from CC-CEDICT (and
+/// saved there for the next start).
+fn load_glossary(
+    lexicon: &Lexicon,
+    vocabulary: &std::collections::HashSet<String>,
+    index_dir: Option<&std::path::Path>,
+    fingerprint: &str,
+    force: bool,
+) -> Result<Glossary> {
+    let cached = index_dir.map(|dir| dir.join(format!("glossary-{fingerprint}.json")));
+    if let Some(glossary) = cached
+        .as_deref()
+        .filter(|_| !force)
+        .and_then(Glossary::load)
+    {
+        return Ok(glossary);
+    }
+    let glossary = Glossary::build(&lexicon.cedict_entries()?, vocabulary);
+    if let (Some(path), Some(dir)) = (cached, index_dir) {
+        let saved = std::fs::create_dir_all(dir)
+            .map_err(|e| Error::io(dir, e))
+            .and_then(|()| glossary.save(&path));
+        match saved {
+            Ok(()) => remove_other_glossaries(dir, &path),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot save the glossary; it is rebuilt next start")
+            }
+        }
+    }
+    Ok(glossary)
+}
+
+fn remove_other_glossaries(dir: &std::path::Path, keep: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with("glossary-") && path != keep {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Hash of everything the index is built from: schema, windowing, transcripts, dictionaries.

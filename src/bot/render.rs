@@ -162,6 +162,18 @@ pub fn strip_controls(text: &str) -> String {
         .collect()
 }
 
+/// Plain text (embed titles, footers) made inert without markdown escapes, which those places
+/// would show literally: controls stripped and every mention broken by a zero-width space.
+pub fn plain_text(text: &str) -> String {
+    break_mentions(&strip_controls(text).replace('@', &format!("@{ZERO_WIDTH_SPACE}")))
+}
+
+/// Channel mentions have no '@' to break; links survive an escaped colon in some clients.
+fn break_mentions(text: &str) -> String {
+    text.replace("<#", &format!("<#{ZERO_WIDTH_SPACE}"))
+        .replace("://", &format!(":{ZERO_WIDTH_SPACE}//"))
+}
+
 /// Makes text inert for Discord: controls stripped, markdown and masked links escaped, bare links
 /// broken, and every mention (`@everyone`, `@here`, `<@id>`, `<@&id>`, `<#id>`) neutralised.
 pub fn safe_text(text: &str) -> String {
@@ -190,9 +202,7 @@ pub fn safe_text(text: &str) -> String {
             at_line_start = false;
         }
     }
-    // channel mentions have no '@' to break; links survive an escaped colon in some clients
-    out.replace("<#", &format!("<#{ZERO_WIDTH_SPACE}"))
-        .replace("://", &format!(":{ZERO_WIDTH_SPACE}//"))
+    break_mentions(&out)
 }
 
 /// A question as typed, cleaned for the engine: controls removed, spaces collapsed.
@@ -321,7 +331,7 @@ pub fn passage_embed(
     let title = if passage.topic.is_empty() {
         "访谈片段".to_string()
     } else {
-        strip_controls(&passage.topic)
+        plain_text(&passage.topic)
     };
     let fields = vec![
         (
@@ -334,14 +344,9 @@ pub fn passage_embed(
         ),
     ];
     let footer = if pages > 1 {
-        format!(
-            "{} · {}/{}",
-            strip_controls(transcript_title),
-            page + 1,
-            pages
-        )
+        format!("{} · {}/{}", plain_text(transcript_title), page + 1, pages)
     } else {
-        strip_controls(transcript_title)
+        plain_text(transcript_title)
     };
     let mut embed = EmbedSpec {
         title,
@@ -375,7 +380,7 @@ pub fn outline_pages(outlines: &[Outline]) -> Vec<EmbedSpec> {
                 .collect::<Vec<_>>()
                 .join("\n");
             pages.push(EmbedSpec {
-                title: format!("目录 · {}", strip_controls(&outline.title)),
+                title: format!("目录 · {}", plain_text(&outline.title)),
                 description,
                 fields: Vec::new(),
                 footer: String::new(),
@@ -400,7 +405,7 @@ pub fn occurrence_pages(
     highlights: &[Vec<Range<usize>>],
     titles: &dyn Fn(&str) -> String,
 ) -> Vec<EmbedSpec> {
-    let heading = format!("搜索：{}", strip_controls(&truncate_chars(keyword, 60)));
+    let heading = format!("搜索：{}", plain_text(&truncate_chars(keyword, 60)));
     if occurrences.is_empty() {
         return vec![EmbedSpec {
             title: heading,
@@ -717,6 +722,16 @@ mod tests {
             assert_within_limits(page);
             assert!(live_mentions(&page.description).is_empty());
         }
+    }
+
+    #[test]
+    fn plain_text_breaks_mentions_without_escapes() {
+        let shown = plain_text("搜索：@everyone <@&1> <#2> a_b *c* https://x\u{202E}");
+        assert!(live_mentions(&shown).is_empty(), "{shown:?}");
+        assert!(!shown.contains('\\'), "{shown:?}");
+        assert!(shown.contains("a_b *c*"), "{shown:?}");
+        assert!(!shown.contains("://"), "{shown:?}");
+        assert!(!shown.contains('\u{202E}'), "{shown:?}");
     }
 
     #[test]

@@ -322,17 +322,12 @@ pub fn chapter_page(
         .unwrap_or_default();
     let title = found.map_or_else(|| transcript.to_string(), |t| t.title.clone());
     let footer = if pages > 1 {
-        format!(
-            "{} · {}/{}",
-            render::strip_controls(&title),
-            page + 1,
-            pages
-        )
+        format!("{} · {}/{}", render::plain_text(&title), page + 1, pages)
     } else {
-        render::strip_controls(&title)
+        render::plain_text(&title)
     };
     let embed = EmbedSpec {
-        title: render::strip_controls(&passage.topic),
+        title: render::plain_text(&passage.topic),
         description: render::highlighted(&passage.text, &[], render::EMBED_DESCRIPTION_LIMIT),
         fields: vec![
             ("章节范围".to_string(), render::line_range_text(start, end)),
