@@ -23,6 +23,10 @@ use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
 use crate::text::{char_grams, is_cjk, normalize, normalize_mapped, Analyzer};
 use crate::topics::{self, Topic};
 
+/// Share of a short question's importance the best passage must cover when the question is too
+/// short to reach `min_score` at all.
+const SHORT_QUESTION_COVERAGE: f32 = 0.8;
+
 /// Lines per indexed window.
 pub const WINDOW_LINES: usize = 6;
 /// Lines between the starts of two windows.
@@ -242,9 +246,15 @@ impl Engine {
             .as_deref()
             .and_then(|id| self.corpus.transcripts.iter().position(|t| t.id == id));
         let ranked = rank::rank(self, &plan, only, top_n);
+        // a short question must be covered almost whole to count without reaching min_score
+        let total_importance: f32 = plan.concepts.iter().map(|c| c.importance).sum();
+        let min_evidence = self
+            .config
+            .min_score
+            .min(SHORT_QUESTION_COVERAGE * total_importance);
         let answered = ranked.first().is_some_and(|best| {
             best.coverage >= self.config.min_coverage
-                && best.evidence >= self.config.min_score
+                && best.evidence >= min_evidence
                 && !rank::focus_missing(&plan)
                 && (best.evidence >= self.config.missing_entity_evidence
                     || !rank::entity_missing(&plan))

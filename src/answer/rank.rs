@@ -182,6 +182,17 @@ pub fn rank(
         candidate.score += RETRIEVAL_WEIGHT * retrieval * total_importance;
         candidate.holds_number =
             (candidate.start..=candidate.end).any(|n| holds_number(transcript.line(n)));
+        if plan.cues.number && !candidate.holds_number {
+            // the figure asked for often comes in the lines right after the words that match
+            let limit = (candidate.end + ANSWER_LINES)
+                .min(candidate.start + max_lines - 1)
+                .min(transcript.line_count());
+            if let Some(n) = (candidate.end + 1..=limit).find(|&n| holds_number(transcript.line(n)))
+            {
+                candidate.end = n;
+                candidate.holds_number = true;
+            }
+        }
         if plan.cues.number && candidate.holds_number {
             candidate.score += NUMBER_BONUS * total_importance;
         }
