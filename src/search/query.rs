@@ -385,6 +385,9 @@ impl QueryBuilder<'_> {
                 // the concept's rarity is that of its most common variant, the word itself if present
                 Some(idf) if own_present => self.lines.idf(TermField::Word, &label).max(idf),
                 Some(idf) => idf,
+                // a character that occurs only inside other words can be neither matched nor
+                // missed: it does not weigh
+                None if present && grams.is_empty() => 0.0,
                 None if present => grams
                     .iter()
                     .map(|g| self.lines.idf(TermField::Gram, g))

@@ -1,0 +1,283 @@
+//! The command line as a user runs it: the JSON contract of `ask --json` (one question, and one
+//! per stdin line), `topics`, `index` rebuilding when a transcript changes or the index is
+//! corrupted, `eval`, and clear errors for bad options.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn binary() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_interview-bot"))
+}
+
+/// A copy of the shipped data in a temporary directory, with its own index directory.
+struct Sandbox {
+    dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    fn new() -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+        copy_dir(&root, &dir.path().join("data"));
+        Sandbox { dir }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn index(&self) -> PathBuf {
+        self.dir.path().join("index")
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut command = binary();
+        command
+            .arg("--data-dir")
+            .arg(self.data())
+            .arg("--index-dir")
+            .arg(self.index())
+            .arg("--config")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        {
+            use std::io::Write;
+            let mut input = child.stdin.take().unwrap();
+            input.write_all(stdin.unwrap_or("").as_bytes()).unwrap();
+        }
+        child.wait_with_output().unwrap()
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "exit {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn keys(value: &Value) -> Vec<&str> {
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    keys
+}
+
+#[test]
+fn ask_json_has_the_exact_schema() {
+    let sandbox = Sandbox::new();
+    let out = stdout(&sandbox.run(&["ask", "--json", "ChatGPT最初叫什么名字？"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(
+        keys(&answer),
+        ["answered", "question", "results", "suggestions"]
+    );
+    assert_eq!(answer["question"], "ChatGPT最初叫什么名字？");
+    assert_eq!(answer["answered"], true);
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "default top 3");
+    for r in results {
+        assert_eq!(
+            keys(r),
+            [
+                "line_end",
+                "line_start",
+                "score",
+                "speaker",
+                "text",
+                "topic",
+                "transcript"
+            ]
+        );
+        assert!(r["line_start"].as_u64().unwrap() <= r["line_end"].as_u64().unwrap());
+        assert!(r["score"].is_f64());
+        assert!(r["speaker"].is_string() || r["speaker"].is_null());
+    }
+    let top = &results[0];
+    assert!(top["line_start"].as_u64().unwrap() <= 19 && top["line_end"].as_u64().unwrap() >= 15);
+    assert!(top["text"].as_str().unwrap().contains("Chat with GPT-3.5"));
+
+    let out = stdout(&sandbox.run(&["ask", "--json", "--top", "1", "ChatGPT的名字"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["results"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn ask_json_stdin_answers_every_line_in_order() {
+    let sandbox = Sandbox::new();
+    let questions = [
+        "What is the Fail Whale?",
+        "",
+        "ChatGPT Plus每个月订阅要多少钱？",
+        "title:\"a OR",
+    ];
+    let input = questions.join("\n") + "\n";
+    let out = stdout(&sandbox.run(&["ask", "--json", "-"], Some(&input)));
+    let answers: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), questions.len());
+    for (answer, question) in answers.iter().zip(questions) {
+        assert_eq!(answer["question"], question);
+    }
+    assert_eq!(answers[0]["answered"], true);
+    assert_eq!(answers[1]["answered"], false);
+    assert_eq!(answers[2]["answered"], false);
+    assert!(!answers[2]["suggestions"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn readable_answer_names_topic_speaker_and_lines() {
+    let sandbox = Sandbox::new();
+    let out = stdout(&sandbox.run(&["ask", "ChatGPT最初叫什么名字？"], None));
+    assert!(out.contains("话题：ChatGPT名字由来"), "{out}");
+    assert!(out.contains("发言：Nick Turley"), "{out}");
+    assert!(out.contains("第 15–"), "{out}");
+    assert!(out.contains("【"), "matched words are marked: {out}");
+    assert!(out.contains("其他结果"), "{out}");
+    let out = stdout(&sandbox.run(&["ask", "GPT-5预计什么时候发布？"], None));
+    assert!(out.contains("访谈里没有找到相关内容"), "{out}");
+}
+
+#[test]
+fn index_is_rebuilt_when_a_transcript_changes_or_is_corrupted() {
+    let sandbox = Sandbox::new();
+    assert!(stdout(&sandbox.run(&["index"], None)).contains("built"));
+    assert!(stdout(&sandbox.run(&["index"], None)).contains("up to date"));
+
+    let transcript = sandbox.data().join("transcripts/openai-podcast-ep2.txt");
+    let mut text = std::fs::read_to_string(&transcript).unwrap();
+    text.push_str("最后，大飞提到了一只会飞的企鹅\n");
+    std::fs::write(&transcript, text).unwrap();
+    assert!(stdout(&sandbox.run(&["index"], None)).starts_with("index built"));
+    let out = stdout(&sandbox.run(&["ask", "--json", "会飞的企鹅"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["answered"], true, "{answer}");
+    assert_eq!(answer["results"][0]["line_end"], 1095);
+
+    for entry in walk(&sandbox.index()) {
+        let name = entry.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".idx") || name.ends_with(".term") || name == "meta.json" {
+            std::fs::write(&entry, b"not an index").unwrap();
+        }
+    }
+    let out = stdout(&sandbox.run(&["ask", "--json", "What is the Fail Whale?"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["answered"], true);
+    assert!(stdout(&sandbox.run(&["index"], None)).contains("up to date"));
+    assert!(stdout(&sandbox.run(&["index", "--force"], None)).contains("built"));
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        if entry.path().is_dir() {
+            files.extend(walk(&entry.path()));
+        } else {
+            files.push(entry.path());
+        }
+    }
+    files
+}
+
+#[test]
+fn topics_print_the_outline() {
+    let sandbox = Sandbox::new();
+    let out = stdout(&sandbox.run(&["topics", "--json"], None));
+    let outlines: Value = serde_json::from_str(&out).unwrap();
+    let topics = outlines[0]["topics"].as_array().unwrap();
+    assert_eq!(topics[0]["start"], 1);
+    assert_eq!(topics.last().unwrap()["end"], 1094);
+    assert!(topics.iter().all(|t| t["automatic"] == false));
+    let out = stdout(&sandbox.run(
+        &["topics", "--auto", "--transcript", "openai-podcast-ep2"],
+        None,
+    ));
+    assert!(out.lines().count() > 5, "{out}");
+    let failed = sandbox.run(&["topics", "--transcript", "nope"], None);
+    assert!(!failed.status.success());
+    assert!(String::from_utf8_lossy(&failed.stderr).contains("unknown transcript 'nope'"));
+}
+
+#[test]
+fn a_transcript_without_metadata_gets_automatic_topics() {
+    let sandbox = Sandbox::new();
+    let text =
+        std::fs::read_to_string(sandbox.data().join("transcripts/openai-podcast-ep2.txt")).unwrap();
+    std::fs::write(sandbox.data().join("transcripts/second.txt"), text).unwrap();
+    let out = stdout(&sandbox.run(
+        &[
+            "ask",
+            "--json",
+            "--transcript",
+            "second",
+            "What is the Fail Whale?",
+        ],
+        None,
+    ));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["answered"], true);
+    let top = &answer["results"][0];
+    assert_eq!(top["transcript"], "second");
+    assert!(top["speaker"].is_null(), "no speakers without metadata");
+    assert!(!top["topic"].as_str().unwrap().is_empty());
+}
+
+#[test]
+fn eval_prints_the_scorer_metrics() {
+    let sandbox = Sandbox::new();
+    let file = sandbox.dir.path().join("questions.jsonl");
+    std::fs::write(
+        &file,
+        concat!(
+            r#"{"id":"a","q":"ChatGPT最初叫什么名字？","gold":[[15,19]],"topic_any":["名字"],"kind":"fact","answerable":true}"#,
+            "\n",
+            r#"{"id":"b","q":"ChatGPT Plus每个月订阅要多少钱？","gold":[],"topic_any":[],"kind":"negative","answerable":false}"#,
+            "\n"
+        ),
+    )
+    .unwrap();
+    let out = stdout(&sandbox.run(&["eval", file.to_str().unwrap()], None));
+    assert!(out.contains("accuracy=1.000 hit1=1.000"), "{out}");
+    assert!(out.contains("abstain_neg=1.000"), "{out}");
+}
+
+#[test]
+fn bad_options_get_a_clear_message() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["ask", "--top", "0", "问题"], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--top"));
+    let out = binary()
+        .args(["--data-dir", "/nonexistent/dir", "ask", "问题"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
+}
