@@ -184,11 +184,38 @@ impl Config {
 fn location(text: &str, span: Option<std::ops::Range<usize>>) -> String {
     match span {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!(" (line {line})")
+            let at = span.start.min(text.len());
+            let line = text.get(..at).unwrap_or("").matches('\n').count() + 1;
+            match key_at(text, at) {
+                Some(key) => format!(" (line {line}, key {key})"),
+                None => format!(" (line {line})"),
+            }
         }
         None => String::new(),
     }
+}
+
+/// The dotted name (`discord.cooldown_seconds`) of the `key = value` line holding byte `at`, so
+/// that a wrong value is reported with its key, not only its line.
+fn key_at(text: &str, at: usize) -> Option<String> {
+    let before = text.get(..at)?;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[at..].find('\n').map_or(text.len(), |i| at + i);
+    let (key, _) = text[line_start..line_end].split_once('=')?;
+    let key = key.trim().trim_matches('"');
+    if key.is_empty() || key.starts_with('#') || key.starts_with('[') {
+        return None;
+    }
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['))
+        .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim());
+    Some(match table {
+        Some(table) if !table.is_empty() => format!("{table}.{key}"),
+        _ => key.to_string(),
+    })
 }
 
 #[cfg(test)]
@@ -207,6 +234,7 @@ mod tests {
             Config::parse("[answer]\ntop_n = \"three\"\n", Path::new("bot.toml")).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("line 2"), "{text}");
+        assert!(text.contains("answer.top_n"), "{text}");
     }
 
     #[test]
