@@ -389,7 +389,10 @@ fn subject_speaker(text: &str, aliases: &[(usize, String)]) -> Option<usize> {
         let pos = text[..byte_pos].chars().count();
         let after = &text[byte_pos + alias.len()..];
         let after: String = after.chars().take(4).collect();
-        let is_subject = pos <= 5 || SPEECH_VERBS.iter().any(|v| after.contains(v));
+        let before = &text[..byte_pos];
+        // "与主持人…展开对谈" names him as a companion, not as the one speaking
+        let governed = before.contains(['与', '和', '跟', '同', '向', '给', '被', '让']);
+        let is_subject = !governed && (pos <= 3 || SPEECH_VERBS.iter().any(|v| after.contains(v)));
         if is_subject && best.is_none_or(|(p, _)| pos < p) {
             best = Some((pos, *speaker));
         }
@@ -426,7 +429,7 @@ aliases = ["大飞"]
     #[test]
     fn speakers_follow_subject_mentions() {
         let t = transcript(
-            "大家好，我是大飞\n今天聊聊\nTurley坦言\n项目启动很晚\n这是谁的功劳\n",
+            "大家好，我是大飞\n今天与嘉宾Nick展开了对谈\nTurley坦言\n项目启动很晚\n这是谁的功劳\n",
             SPEAKERS,
         )
         .unwrap();
