@@ -37,6 +37,8 @@ pub struct Request {
     pub method: String,
     pub path: String,
     pub body: Value,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// One IDENTIFY (op 2) or RESUME (op 6) the bot sent.
@@ -531,6 +533,7 @@ fn record(shared: &Shared, method: &Method, uri: &Uri, body: Value) {
         method: method.to_string(),
         path: uri.path().to_string(),
         body,
+        at: Instant::now(),
     });
 }
 

@@ -1,0 +1,175 @@
+//! Soak run (ignored; not part of `cargo test`): the real bot against the fake Discord at a
+//! steady rate of `/ask` (and some button clicks) for `SOAK_SECONDS` (default 300), printing the
+//! bot's resident memory and the reply latency (p50, p99, max: from the event leaving the fake
+//! gateway to the callback arriving) every 30 s, to show that nothing grows.
+//!
+//! `scripts/soak.sh` runs it in release:
+//! `SOAK_SECONDS=300 cargo test --release --test bot_soak -- --ignored --nocapture`
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use common::bot_process::{Bot, BotSetup};
+use common::checks::{assert_safe, button_id, embed};
+use common::fake_discord::*;
+
+/// Asks per second.
+const RATE: u64 = 20;
+/// Seconds between two reports.
+const REPORT_EVERY: Duration = Duration::from_secs(30);
+/// Distinct users taking turns (each asks once every 50 s at 20/s: never in cooldown).
+const USERS: usize = 1_000;
+
+const QUESTIONS: &[&str] = &[
+    "ChatGPT最开始的名字是什么",
+    "ChatGPT最初叫什么",
+    "发布后第二天流量为什么上涨",
+    "记忆功能有什么用",
+    "Codex是什么",
+    "Mark Chen是谁",
+    "图像生成为什么会爆火",
+    "ChatGPT Plus每个月订阅要多少钱？",
+    "@everyone 谁负责ChatGPT",
+    "ＣｈａｔＧＰＴ 最初叫什麼",
+    "ChatGPTの最初の名前は何ですか",
+    "？！。",
+];
+
+struct Sent {
+    id: String,
+    at: Instant,
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a soak run of minutes: scripts/soak.sh"]
+async fn soak() {
+    let seconds: u64 = std::env::var("SOAK_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fake = FakeDiscord::start().await;
+    let setup = BotSetup {
+        cooldown_seconds: 5,
+        button_cache_capacity: 10_000,
+        log_filter: "warn".to_string(),
+        ..Default::default()
+    };
+    let mut bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup);
+    fake.wait_for_identify(1).await;
+    let warm = fake.ask("1", QUESTIONS[0]).await;
+    let context_button = button_id(&warm, "展开上下文");
+    let start_rss = bot.rss_kib().unwrap_or(0);
+    println!(
+        "soak: {seconds} s at {RATE} asks/s (+1 click per 10 asks), {USERS} users; RSS after \
+         start-up {start_rss} KiB"
+    );
+    println!(
+        "{:>6} {:>7} {:>7} {:>9} {:>9} {:>9} {:>10}",
+        "t(s)", "sent", "replied", "p50 ms", "p99 ms", "max ms", "RSS KiB"
+    );
+
+    let mut ticker = tokio::time::interval(Duration::from_micros(1_000_000 / RATE));
+    let started = Instant::now();
+    let mut next_report = started + REPORT_EVERY;
+    let mut sent: Vec<Sent> = Vec::new();
+    let mut reported = 0;
+    let mut all_latencies: Vec<Duration> = Vec::new();
+    let mut i = 0usize;
+    while started.elapsed() < Duration::from_secs(seconds) {
+        ticker.tick().await;
+        let user = (100_000 + i % USERS).to_string();
+        let (id, _) = fake.send_ask(&user, QUESTIONS[i % QUESTIONS.len()]);
+        sent.push(Sent {
+            id,
+            at: Instant::now(),
+        });
+        if i % 10 == 5 {
+            let (id, _) = fake.send_click(&format!("{}", 200_000 + i), &context_button);
+            sent.push(Sent {
+                id,
+                at: Instant::now(),
+            });
+        }
+        i += 1;
+        if Instant::now() >= next_report {
+            next_report += REPORT_EVERY;
+            // leave the newest a moment to be answered
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let latencies = window_latencies(&fake, &sent[reported..]);
+            reported = sent.len();
+            let mut window = latencies.clone();
+            window.sort();
+            println!(
+                "{:>6} {:>7} {:>7} {:>9} {:>9} {:>9} {:>10}",
+                started.elapsed().as_secs(),
+                sent.len(),
+                all_latencies.len() + window.len(),
+                ms(percentile(&window, 50.0)),
+                ms(percentile(&window, 99.0)),
+                ms(window.last().copied().unwrap_or_default()),
+                bot.rss_kib().unwrap_or(0)
+            );
+            all_latencies.extend(latencies);
+        }
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let rest = window_latencies(&fake, &sent[reported..]);
+    all_latencies.extend(rest);
+    all_latencies.sort();
+    let end_rss = bot.rss_kib().unwrap_or(0);
+    println!(
+        "total: {} interactions sent, {} replied; p50 {} ms, p99 {} ms, max {} ms; RSS {start_rss} → {end_rss} KiB",
+        sent.len(),
+        all_latencies.len(),
+        ms(percentile(&all_latencies, 50.0)),
+        ms(percentile(&all_latencies, 99.0)),
+        ms(all_latencies.last().copied().unwrap_or_default()),
+    );
+    assert_eq!(
+        all_latencies.len(),
+        sent.len(),
+        "every interaction answered"
+    );
+    let sample = fake.ask("2", QUESTIONS[0]).await;
+    assert!(embed(&sample).is_object(), "still answering: {sample}");
+    assert_safe(&sample["data"], "after the soak");
+    assert!(bot.running(), "still running");
+    bot.terminate();
+    assert!(bot.wait_exit().await.success(), "clean exit");
+}
+
+/// Latencies of the interactions in `sent` that have their callback.
+fn window_latencies(fake: &FakeDiscord, sent: &[Sent]) -> Vec<Duration> {
+    let callbacks: HashMap<String, Instant> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.ends_with("/callback"))
+        .filter_map(|r| {
+            let id = r
+                .path
+                .strip_prefix("/api/v10/interactions/")?
+                .split('/')
+                .next()?
+                .to_string();
+            Some((id, r.at))
+        })
+        .collect();
+    sent.iter()
+        .filter_map(|s| callbacks.get(&s.id).map(|at| at.duration_since(s.at)))
+        .collect()
+}
