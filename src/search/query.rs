@@ -367,12 +367,16 @@ impl QueryBuilder<'_> {
         variants.retain(|v| self.lines.frequency(v.field, &v.text) > 0);
         grams.retain(|g| self.lines.frequency(TermField::Gram, g) > 0);
         let own_present = variants.iter().any(|v| v.text == label);
-        let best_idf = variants
-            .iter()
-            .map(|v| self.lines.idf(v.field, &v.text))
-            .fold(None, |acc: Option<f32>, x| {
-                Some(acc.map_or(x, |a| a.min(x)))
-            });
+        // the concept's rarity: its own word's when the corpus has it, else the mean over the
+        // ways it is written in the corpus, weighted by how surely each means it
+        let best_idf = (!variants.is_empty()).then(|| {
+            let weights: f32 = variants.iter().map(|v| v.weight).sum();
+            variants
+                .iter()
+                .map(|v| v.weight * self.lines.idf(v.field, &v.text))
+                .sum::<f32>()
+                / weights.max(f32::EPSILON)
+        });
         let total_grams = char_grams(&label).len().max(1);
         let gram_share = grams.len() as f32 / total_grams as f32;
         let single_cjk = label.chars().count() == 1 && label.chars().all(is_cjk);
@@ -383,7 +387,7 @@ impl QueryBuilder<'_> {
         let importance = SINGLE_CHARACTER_IMPORTANCE.powi(i32::from(single_cjk))
             * match best_idf {
                 // the concept's rarity is that of its most common variant, the word itself if present
-                Some(idf) if own_present => self.lines.idf(TermField::Word, &label).max(idf),
+                Some(_) if own_present => self.lines.idf(TermField::Word, &label),
                 Some(idf) => idf,
                 // a character that occurs only inside other words can be neither matched nor
                 // missed: it does not weigh
