@@ -230,7 +230,10 @@ impl QueryBuilder<'_> {
     fn tagged_words(&self, text: &str) -> Vec<(String, String)> {
         let mut tagged = Vec::new();
         for piece in self.analyzer.query_words(text) {
-            if piece.chars().any(is_cjk) {
+            if self.analyzer.is_stopword(&piece) {
+                // a stop word such as 会不会 stays whole, so its parts don't count as content
+                tagged.push((piece, "x".to_string()));
+            } else if piece.chars().any(is_cjk) {
                 // no HMM: unknown character sequences stay single characters instead of
                 // becoming made-up words
                 for tag in self.analyzer.jieba().tag(&piece, false) {
