@@ -686,6 +686,9 @@ fn remove_other_glossaries(dir: &std::path::Path, keep: &std::path::Path) {
     }
 }
 
+/// Files above this size are fingerprinted by size and modification time instead of content.
+const LARGE_FILE_BYTES: u64 = 1 << 20;
+
 /// Hash of everything the index is built from: schema, windowing, transcripts, dictionaries.
 fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
     let mut hasher = Sha256::new();
@@ -701,6 +704,19 @@ fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
     files.extend(lexicon.files.iter().cloned());
     for path in files {
         hasher.update(path.to_string_lossy().as_bytes());
+        // a large dictionary that is never edited by hand is identified by size and time, which
+        // keeps hashing megabytes out of every start
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.len() > LARGE_FILE_BYTES {
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                hasher.update(format!("{} {modified}", meta.len()));
+                continue;
+            }
+        }
         match std::fs::File::open(&path) {
             Ok(mut file) => {
                 let mut bytes = Vec::new();

@@ -440,8 +440,27 @@ fn widen(candidate: &mut Candidate, min_lines: usize, line_count: usize) {
 /// Whether text states a quantity: digits, or Chinese numerals other than 一 (which mostly means
 /// "a"/"once" rather than a count).
 fn holds_number(text: &str) -> bool {
-    text.chars()
-        .any(|c| c.is_ascii_digit() || "二三四五六七八九十百千万亿两%％".contains(c))
+    text.chars().any(|c| {
+        c.is_ascii_digit()
+            || matches!(
+                c,
+                '二' | '三'
+                    | '四'
+                    | '五'
+                    | '六'
+                    | '七'
+                    | '八'
+                    | '九'
+                    | '十'
+                    | '百'
+                    | '千'
+                    | '万'
+                    | '亿'
+                    | '两'
+                    | '%'
+                    | '％'
+            )
+    })
 }
 
 /// The variants of the question found in lines `start..=end` (for highlighting).

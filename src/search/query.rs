@@ -105,6 +105,10 @@ impl QueryPlan {
             for v in &concept.variants {
                 push(&v.text, v.field, v.weight);
             }
+            // n-grams find words written differently; a word found as written needs none
+            if concept.variants.iter().any(|v| v.text == concept.label) {
+                continue;
+            }
             let per_gram = GRAM_MATCH_WEIGHT / concept.grams.len().max(1) as f32;
             for g in &concept.grams {
                 push(g, TermField::Gram, per_gram);
