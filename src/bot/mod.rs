@@ -464,6 +464,21 @@ mod tests {
     }
 
     #[test]
+    fn shard_plan_follows_the_config() {
+        let mut discord = crate::config::DiscordConfig::default();
+        let plan = |d: &crate::config::DiscordConfig, n| {
+            let p = shard_plan(d, n);
+            (p.first, p.last, p.total)
+        };
+        assert_eq!(plan(&discord, 3), (0, 2, 3), "autoshard: Discord's count");
+        assert_eq!(plan(&discord, 0), (0, 0, 1), "never zero shards");
+        discord.autoshard = false;
+        assert_eq!(plan(&discord, 3), (0, 0, 1), "one shard");
+        discord.shard_range = Some([2, 3, 4]);
+        assert_eq!(plan(&discord, 3), (2, 3, 4), "the configured range");
+    }
+
+    #[test]
     fn no_mentions_allows_nothing() {
         let value = serde_json::to_value(no_mentions()).expect("serialises");
         assert_eq!(value["parse"], serde_json::json!([]));
