@@ -426,20 +426,6 @@ impl Glossary {
         Glossary { english, chinese }
     }
 
-    /// Reads a glossary saved by [`Glossary::save`]; `None` when missing or unreadable.
-    pub fn load(path: &Path) -> Option<Glossary> {
-        let bytes = std::fs::read(path).ok()?;
-        serde_json::from_slice(&bytes).ok()
-    }
-
-    /// Saves the glossary (written to a scratch file, then renamed into place).
-    pub fn save(&self, path: &Path) -> Result<()> {
-        let bytes = serde_json::to_vec(self).map_err(|e| Error::Index(e.to_string()))?;
-        let scratch = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&scratch, bytes).map_err(|e| Error::io(&scratch, e))?;
-        std::fs::rename(&scratch, path).map_err(|e| Error::io(path, e))
-    }
-
     /// Corpus words for a stemmed English word, with weights in 0..=1.
     pub fn english(&self, stemmed: &str) -> &[(String, f32)] {
         self.english.get(stemmed).map_or(&[], Vec::as_slice)

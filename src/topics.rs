@@ -1,13 +1,15 @@
 //! Topic labels: the outline of a transcript from its curated chapters, or an automatic one found
 //! by lexical cohesion (TextTiling over jieba words) and labelled with each segment's keywords.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+
+use rustc_hash::FxHashMap as HashMap;
 
 use crate::corpus::Transcript;
 use crate::text::{is_cjk, normalize, Analyzer};
 
 /// A part of a transcript with its label.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Topic {
     /// First line (1-based).
     pub start: usize,
@@ -178,7 +180,7 @@ fn segment_starts(line_words: &[Vec<String>], lines: &[String]) -> Vec<usize> {
 }
 
 fn bag(lines: &[Vec<String>]) -> HashMap<&str, f32> {
-    let mut counts = HashMap::new();
+    let mut counts = HashMap::default();
     for word in lines.iter().flatten() {
         *counts.entry(word.as_str()).or_insert(0.0) += 1.0;
     }
@@ -202,7 +204,7 @@ fn label_segments(line_words: &[Vec<String>], spans: &[(usize, usize)]) -> Vec<S
         .iter()
         .map(|&(s, e)| bag(&line_words[s - 1..e]))
         .collect();
-    let mut segment_frequency: HashMap<&str, usize> = HashMap::new();
+    let mut segment_frequency: HashMap<&str, usize> = HashMap::default();
     for b in &bags {
         for word in b.keys() {
             *segment_frequency.entry(word).or_default() += 1;

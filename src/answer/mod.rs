@@ -2,6 +2,7 @@
 //! question with the best passages, their line ranges, speakers and topic labels — or says that
 //! the interview does not cover it and suggests the nearest topics.
 
+mod derived;
 mod rank;
 
 use std::collections::HashMap;
@@ -169,21 +170,23 @@ impl Engine {
             .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
             .map(str::to_string)
             .collect();
+        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
         let fingerprint = fingerprint(&corpus, &lexicon)?;
-        let glossary = load_glossary(
-            &lexicon,
-            &vocabulary,
+        let derived::Derived { glossary, outlines } = derived::load_or_build(
             options.index_dir.as_deref(),
             &fingerprint,
             options.force_rebuild,
+            || {
+                Ok(derived::Derived {
+                    glossary: Glossary::build(&lexicon.cedict_entries()?, &vocabulary),
+                    outlines: corpus
+                        .transcripts
+                        .iter()
+                        .map(|t| topics::outline(t, &analyzer))
+                        .collect(),
+                })
+            },
         )?;
-        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
-        let outlines = corpus
-            .transcripts
-            .iter()
-            .map(|t| topics::outline(t, &analyzer))
-            .collect();
-
         let build_docs = || window_docs(&line_terms);
         let (index, index_origin) = match &options.index_dir {
             Some(dir) => {
@@ -639,51 +642,6 @@ fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = Win
             }
         })
     })
-}
-
-/// The glossary saved beside the index for this fingerprint, or one built from CC-CEDICT (and
-/// saved there for the next start).
-fn load_glossary(
-    lexicon: &Lexicon,
-    vocabulary: &std::collections::HashSet<String>,
-    index_dir: Option<&std::path::Path>,
-    fingerprint: &str,
-    force: bool,
-) -> Result<Glossary> {
-    let cached = index_dir.map(|dir| dir.join(format!("glossary-{fingerprint}.json")));
-    if let Some(glossary) = cached
-        .as_deref()
-        .filter(|_| !force)
-        .and_then(Glossary::load)
-    {
-        return Ok(glossary);
-    }
-    let glossary = Glossary::build(&lexicon.cedict_entries()?, vocabulary);
-    if let (Some(path), Some(dir)) = (cached, index_dir) {
-        let saved = std::fs::create_dir_all(dir)
-            .map_err(|e| Error::io(dir, e))
-            .and_then(|()| glossary.save(&path));
-        match saved {
-            Ok(()) => remove_other_glossaries(dir, &path),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot save the glossary; it is rebuilt next start")
-            }
-        }
-    }
-    Ok(glossary)
-}
-
-fn remove_other_glossaries(dir: &std::path::Path, keep: &std::path::Path) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with("glossary-") && path != keep {
-            let _ = std::fs::remove_file(path);
-        }
-    }
 }
 
 /// Files above this size are fingerprinted by size and modification time instead of content.

@@ -1,0 +1,107 @@
+//! What is computed from the corpus once and kept beside the index, keyed by the corpus
+//! fingerprint: the CC-CEDICT glossary restricted to the corpus, and the outlines (automatic
+//! segmentation is the costly part of a start with many transcripts).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::lexicon::Glossary;
+use crate::topics::Topic;
+
+/// File name prefix of saved results.
+const PREFIX: &str = "derived-";
+
+/// Results derived from the corpus and dictionaries.
+#[derive(Serialize, Deserialize)]
+pub struct Derived {
+    /// CC-CEDICT restricted to the corpus vocabulary.
+    pub glossary: Glossary,
+    /// The outline of each transcript, in corpus order.
+    pub outlines: Vec<Vec<Topic>>,
+}
+
+/// The results saved in `dir` for this fingerprint, or `build()` (saved for the next start when a
+/// directory is given). A missing, unreadable or corrupt file is rebuilt, never an error.
+pub fn load_or_build(
+    dir: Option<&Path>,
+    fingerprint: &str,
+    force: bool,
+    build: impl FnOnce() -> Result<Derived>,
+) -> Result<Derived> {
+    let path = dir.map(|d| d.join(format!("{PREFIX}{fingerprint}.json")));
+    if let Some(saved) = path.as_deref().filter(|_| !force).and_then(read) {
+        return Ok(saved);
+    }
+    let derived = build()?;
+    if let (Some(dir), Some(path)) = (dir, path.as_deref()) {
+        match write(dir, path, &derived) {
+            Ok(()) => remove_others(dir, path),
+            Err(e) => tracing::warn!(error = %e, "cannot save derived data; rebuilt next start"),
+        }
+    }
+    Ok(derived)
+}
+
+fn read(path: &Path) -> Option<Derived> {
+    let bytes = std::fs::read(path).ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+fn write(dir: &Path, path: &Path, derived: &Derived) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let bytes = serde_json::to_vec(derived).map_err(|e| Error::Index(e.to_string()))?;
+    let scratch = path.with_extension(format!("tmp-{}", std::process::id()));
+    std::fs::write(&scratch, bytes).map_err(|e| Error::io(&scratch, e))?;
+    std::fs::rename(&scratch, path).map_err(|e| Error::io(path, e))
+}
+
+/// Removes results saved for other fingerprints.
+fn remove_others(dir: &Path, keep: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if (name.starts_with(PREFIX) || name.starts_with("glossary-")) && path != keep {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Derived {
+        Derived {
+            glossary: Glossary::default(),
+            outlines: vec![vec![Topic {
+                start: 1,
+                end: 3,
+                title: "开场".into(),
+                automatic: false,
+            }]],
+        }
+    }
+
+    #[test]
+    fn saved_results_are_reused_and_corrupt_ones_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = load_or_build(Some(dir.path()), "f", false, || Ok(sample())).unwrap();
+        assert_eq!(built.outlines[0][0].title, "开场");
+        let reused =
+            load_or_build(Some(dir.path()), "f", false, || panic!("must not rebuild")).unwrap();
+        assert_eq!(reused.outlines, built.outlines);
+        std::fs::write(dir.path().join("derived-f.json"), b"{broken").unwrap();
+        let rebuilt = load_or_build(Some(dir.path()), "f", false, || Ok(sample())).unwrap();
+        assert_eq!(rebuilt.outlines.len(), 1);
+        load_or_build(Some(dir.path()), "g", false, || Ok(sample())).unwrap();
+        assert!(
+            !dir.path().join("derived-f.json").exists(),
+            "older results removed"
+        );
+    }
+}
