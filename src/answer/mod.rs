@@ -132,6 +132,8 @@ pub struct Engine {
     glossary: Glossary,
     aliases: Vec<(String, String)>,
     outlines: Vec<Vec<Topic>>,
+    /// Every line normalised, per transcript (for keyword look-up).
+    normalized_lines: Vec<Vec<String>>,
     config: AnswerConfig,
 }
 
@@ -149,8 +151,10 @@ impl Engine {
 
         let mut lines = LineIndex::new();
         let mut line_terms: Vec<Vec<(String, String)>> = Vec::new();
+        let mut normalized_lines: Vec<Vec<String>> = Vec::new();
         for (t, transcript) in corpus.transcripts.iter().enumerate() {
             let mut terms = Vec::with_capacity(transcript.line_count());
+            let mut normalized_text = Vec::with_capacity(transcript.line_count());
             for (i, line) in transcript.lines.iter().enumerate() {
                 let normalized = normalize(line);
                 let words = analyzer.index_words(&normalized);
@@ -161,8 +165,10 @@ impl Engine {
                 };
                 lines.add_line(at, &words, &grams);
                 terms.push((words.join(" "), grams.join(" ")));
+                normalized_text.push(normalized);
             }
             line_terms.push(terms);
+            normalized_lines.push(normalized_text);
         }
 
         let vocabulary = lines
@@ -204,6 +210,7 @@ impl Engine {
             glossary,
             aliases,
             outlines,
+            normalized_lines,
             config: options.answer.clone(),
         })
     }
@@ -421,15 +428,20 @@ impl Engine {
             .collect();
         let mut exact = Vec::new();
         let mut all_words = Vec::new();
-        for transcript in &self.corpus.transcripts {
-            for (i, line) in transcript.lines.iter().enumerate() {
-                let normalized = normalize(line);
+        for (transcript, normalized_lines) in
+            self.corpus.transcripts.iter().zip(&self.normalized_lines)
+        {
+            for (i, (line, normalized)) in transcript.lines.iter().zip(normalized_lines).enumerate()
+            {
+                if exact.len() >= limit {
+                    break;
+                }
                 let occurrence = || Occurrence {
                     transcript: transcript.id.clone(),
                     line: i + 1,
                     text: line.clone(),
                 };
-                if normalized.contains(&needle) {
+                if normalized.contains(needle.as_str()) {
                     exact.push(occurrence());
                 } else if !words.is_empty() && words.iter().all(|w| normalized.contains(w.as_str()))
                 {
