@@ -106,7 +106,7 @@ pub fn serve(config: Config) -> anyhow::Result<()> {
     interview_bot::bot::serve(config, engine, token)
 }
 
-/// Runs a non-Discord command.
+/// Runs a command.
 pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
     match &cli.command {
         Command::Ask {
@@ -172,7 +172,7 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             print!("{}", report.render());
             Ok(())
         }
-        Command::Serve => unreachable!("serve is dispatched by main"),
+        Command::Serve => serve(config.clone()),
     }
 }
 

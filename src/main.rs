@@ -28,8 +28,5 @@ fn main() -> ExitCode {
 
 fn run(args: &cli::Cli) -> anyhow::Result<()> {
     let config = cli::load_config(args)?;
-    match args.command {
-        cli::Command::Serve => cli::serve(config),
-        _ => cli::run(args, &config),
-    }
+    cli::run(args, &config)
 }

@@ -22,6 +22,8 @@ const PART: f32 = 0.6;
 const GLOSSARY: f32 = 0.75;
 /// Importance factor of a one-character Chinese word (often a function word or ambiguous).
 const SINGLE_CHARACTER_IMPORTANCE: f32 = 0.5;
+/// Variants weaker than this are not used to retrieve windows.
+const RETRIEVAL_MIN_WEIGHT: f32 = 0.5;
 /// Weight of a concept matched only through its character n-grams.
 pub const GRAM_MATCH_WEIGHT: f32 = 0.7;
 
@@ -102,7 +104,12 @@ impl QueryPlan {
             }
         };
         for concept in self.concepts.iter().filter(|c| c.present) {
-            for v in &concept.variants {
+            // weak variants still count when a passage is scored, but don't widen retrieval
+            for v in concept
+                .variants
+                .iter()
+                .filter(|v| v.weight >= RETRIEVAL_MIN_WEIGHT)
+            {
                 push(&v.text, v.field, v.weight);
             }
             // n-grams find words written differently; a word found as written needs none
