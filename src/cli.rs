@@ -152,6 +152,9 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
         Command::Index { force } => {
             let started = std::time::Instant::now();
             let engine = open_engine(config, *force)?;
+            for problem in engine.problems() {
+                eprintln!("skipped: {problem}");
+            }
             let verb = if engine.index_was_built() {
                 "built"
             } else {

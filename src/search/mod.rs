@@ -4,7 +4,7 @@
 pub mod lines;
 pub mod query;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use tantivy::collector::TopDocs;
@@ -93,7 +93,6 @@ pub struct SearchIndex {
     searcher: Searcher,
     columns: Vec<SegmentColumns>,
     fields: Fields,
-    location: Option<PathBuf>,
 }
 
 /// How an index was obtained.
@@ -130,7 +129,7 @@ impl SearchIndex {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         write_docs(&index, fields, docs)?;
-        SearchIndex::from_index(index, fields, None)
+        SearchIndex::from_index(index, fields)
     }
 
     /// Opens the index for `fingerprint` under `dir`, building it from `docs()` when it is missing,
@@ -209,7 +208,7 @@ impl SearchIndex {
             return Err(Error::Index("schema differs".into()));
         }
         let (_, fields) = schema();
-        let opened = SearchIndex::from_index(index, fields, Some(path.to_path_buf()))?;
+        let opened = SearchIndex::from_index(index, fields)?;
         // touch every segment's postings once so corruption shows up now, not at a question
         for segment in opened.searcher.segment_readers() {
             segment.inverted_index(fields.words)?;
@@ -218,7 +217,7 @@ impl SearchIndex {
         Ok(opened)
     }
 
-    fn from_index(index: Index, fields: Fields, location: Option<PathBuf>) -> Result<SearchIndex> {
+    fn from_index(index: Index, fields: Fields) -> Result<SearchIndex> {
         let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -241,13 +240,7 @@ impl SearchIndex {
             searcher,
             columns,
             fields,
-            location,
         })
-    }
-
-    /// Where the index lives on disk (`None` when in memory).
-    pub fn location(&self) -> Option<&Path> {
-        self.location.as_deref()
     }
 
     /// Number of indexed windows.
