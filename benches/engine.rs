@@ -26,6 +26,8 @@ fn options(index_dir: Option<PathBuf>, force_rebuild: bool) -> EngineOptions {
         index_dir,
         force_rebuild,
         answer: AnswerConfig::default(),
+        semantic: interview_bot::config::SemanticConfig::default(),
+        progress: interview_bot::Progress::default(),
     }
 }
 

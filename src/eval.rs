@@ -7,7 +7,9 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::answer::{AskOptions, Engine};
+use crate::answer::fit::{self, DecisionOutcome, RankingExample};
+use crate::answer::fuse::{self, Ranking, Rankings};
+use crate::answer::{decision_inputs, AskOptions, Engine};
 use crate::error::{Error, Result};
 
 /// Longest top result that still counts as a hit.
@@ -165,4 +167,123 @@ impl EvalReport {
         );
         out
     }
+}
+
+/// Whether a span answers a question: it overlaps a gold range and is short enough to count.
+fn answers(q: &EvalQuestion, start: usize, end: usize) -> bool {
+    end + 1 - start <= MAX_HIT_LINES && q.gold.iter().any(|&(s, e)| start <= e && s <= end)
+}
+
+/// What fitting found, for the record and the user.
+#[derive(Debug, Clone)]
+pub struct FitSummary {
+    /// Per mode: questions used for the ranker, and share of them whose answer was among the
+    /// candidates at all.
+    pub lines: Vec<String>,
+}
+
+/// Share of answerable questions the decision may abstain on while fitting its threshold.
+const MAX_FALSE_ABSTAIN: f32 = 0.04;
+
+/// Fits the ranking and the decision of both modes on training questions.
+pub fn fit_rankings(engine: &Engine, questions: &[EvalQuestion]) -> (Rankings, FitSummary) {
+    let mut summary = FitSummary { lines: Vec::new() };
+    let semantic = if engine.semantic_on() {
+        Some(fit_mode(engine, questions, false, &mut summary))
+    } else {
+        summary
+            .lines
+            .push("semantic signal off: only the lexical mode is fitted".into());
+        None
+    };
+    let lexical = fit_mode(engine, questions, true, &mut summary);
+    let rankings = Rankings {
+        semantic: semantic.unwrap_or_else(|| lexical.clone()),
+        lexical,
+    };
+    (rankings, summary)
+}
+
+fn fit_mode(
+    engine: &Engine,
+    questions: &[EvalQuestion],
+    lexical_only: bool,
+    summary: &mut FitSummary,
+) -> Ranking {
+    let mode = if lexical_only { "lexical" } else { "semantic" };
+    let understood: Vec<_> = questions
+        .iter()
+        .map(|q| engine.understand(&q.q.replace('\n', " "), lexical_only))
+        .collect();
+    let unfitted = Ranking::lexical_only();
+    let mut examples = Vec::new();
+    let mut reachable = 0;
+    let mut answerable = 0;
+    for (q, u) in questions.iter().zip(&understood) {
+        if !q.answerable {
+            continue;
+        }
+        answerable += 1;
+        let examined = engine.examine_with(u, None, &unfitted);
+        let example = RankingExample {
+            candidates: examined
+                .all
+                .iter()
+                .map(|s| s.features.values.to_vec())
+                .collect(),
+            answers: examined
+                .all
+                .iter()
+                .map(|s| answers(q, s.candidate.start, s.candidate.end))
+                .collect(),
+        };
+        if example.answers.iter().any(|&a| a) {
+            reachable += 1;
+        }
+        examples.push(example);
+    }
+    let mut ranking = unfitted.clone();
+    ranking.weights = fit::fit_ranking(&examples, fuse::PASSAGE_FEATURES.len());
+
+    let mut rows = Vec::new();
+    let mut outcomes_top = Vec::new();
+    for (q, u) in questions.iter().zip(&understood) {
+        let examined = engine.examine_with(u, None, &ranking);
+        let top_answers = examined
+            .ranked
+            .first()
+            .is_some_and(|s| answers(q, s.candidate.start, s.candidate.end));
+        let inputs =
+            decision_inputs(&examined).unwrap_or_else(|| vec![0.0; fuse::decision_names().len()]);
+        rows.push((inputs, q.answerable));
+        outcomes_top.push(top_answers);
+    }
+    let (weights, bias) = fit::fit_decision(&rows, fuse::decision_names().len());
+    ranking.decision_weights = weights;
+    ranking.decision_bias = bias;
+    let outcomes: Vec<DecisionOutcome> = rows
+        .iter()
+        .zip(&outcomes_top)
+        .map(|((inputs, answerable), &top_answers)| DecisionOutcome {
+            probability: ranking.answerable(inputs),
+            answerable: *answerable,
+            top_answers,
+        })
+        .collect();
+    ranking.threshold = fit::choose_threshold(&outcomes, MAX_FALSE_ABSTAIN);
+    let top1 = outcomes_top
+        .iter()
+        .zip(questions)
+        .filter(|(&t, q)| t && q.answerable)
+        .count();
+    let line = format!(
+        "{mode}: {} questions ({answerable} answerable); answer among candidates {:.3}, top-1 {:.3}; threshold {:.3}",
+        questions.len(),
+        reachable as f64 / answerable.max(1) as f64,
+        top1 as f64 / answerable.max(1) as f64,
+        ranking.threshold
+    );
+    ranking.provenance = format!("interview-bot eval --fit; {line}");
+    summary.lines.push(line);
+    ranking
 }

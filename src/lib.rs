@@ -5,6 +5,7 @@ pub mod answer;
 pub mod bot;
 pub mod config;
 pub mod corpus;
+pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod lexicon;
@@ -12,6 +13,6 @@ pub mod search;
 pub mod text;
 pub mod topics;
 
-pub use answer::{Answer, AskOptions, Engine, EngineOptions, Passage};
+pub use answer::{Answer, AskOptions, Engine, EngineOptions, Passage, Progress, ProgressEvent};
 pub use config::Config;
 pub use error::{Error, Result};

@@ -1,6 +1,7 @@
 //! Entry point: parses the command line, sets up logging, loads the config and dispatches.
 
 mod cli;
+mod progress;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;

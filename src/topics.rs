@@ -1,11 +1,13 @@
 //! Topic labels: the outline of a transcript from its curated chapters, or an automatic one found
-//! by lexical cohesion (TextTiling over jieba words) and labelled with each segment's keywords.
+//! by cohesion across each gap between lines (TextTiling over jieba words, and over the lines'
+//! sentence vectors when they exist), labelled with each segment's keywords.
 
 use std::collections::HashSet;
 
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::corpus::Transcript;
+use crate::embed::store::Vectors;
 use crate::text::{is_cjk, normalize, Analyzer};
 
 /// A part of a transcript with its label.
@@ -22,9 +24,13 @@ pub struct Topic {
 }
 
 /// The curated outline when the transcript has chapters, else the automatic one.
-pub fn outline(transcript: &Transcript, analyzer: &Analyzer) -> Vec<Topic> {
+pub fn outline(
+    transcript: &Transcript,
+    analyzer: &Analyzer,
+    line_vectors: Option<&Vectors>,
+) -> Vec<Topic> {
     if transcript.chapters.is_empty() {
-        auto_outline(transcript, analyzer)
+        auto_outline(transcript, analyzer, line_vectors)
     } else {
         curated_outline(transcript)
     }
@@ -54,6 +60,10 @@ pub fn topic_at(outline: &[Topic], line: usize) -> Option<&Topic> {
     outline.iter().find(|t| t.start <= line && line <= t.end)
 }
 
+/// Depth added where a line opens with a transition word, as a share of the cohesion range.
+const TRANSITION_BONUS: f32 = 0.1;
+/// Depth added around a question, as a share of the cohesion range.
+const QUESTION_BONUS: f32 = 0.05;
 /// Lines compared on each side of a gap.
 const BLOCK_LINES: usize = 10;
 /// Average segment length aimed at, in lines.
@@ -73,14 +83,29 @@ const TRANSITION_MARKERS: &[&str] = &[
 ];
 
 /// Segments a transcript automatically (ignoring its chapters) and labels each segment with its
-/// three most distinctive words.
-pub fn auto_outline(transcript: &Transcript, analyzer: &Analyzer) -> Vec<Topic> {
+/// three most distinctive words. With the vectors of its lines, cohesion across each gap is
+/// measured by meaning as well as by shared words.
+pub fn auto_outline(
+    transcript: &Transcript,
+    analyzer: &Analyzer,
+    line_vectors: Option<&Vectors>,
+) -> Vec<Topic> {
     let line_words: Vec<Vec<String>> = transcript
         .lines
         .iter()
         .map(|l| content_words(analyzer, &normalize(l)))
         .collect();
-    let starts = segment_starts(&line_words, &transcript.lines);
+    let mut gaps = lexical_cohesion(&line_words);
+    if let Some(vectors) = line_vectors.filter(|v| v.len() == line_words.len()) {
+        let by_meaning = standardized(&semantic_cohesion(vectors));
+        let by_words = standardized(&gaps);
+        gaps = by_meaning
+            .iter()
+            .zip(&by_words)
+            .map(|(m, w)| MEANING_SHARE * m + (1.0 - MEANING_SHARE) * w)
+            .collect();
+    }
+    let starts = segment_starts(&gaps, &transcript.lines);
     let last = transcript.line_count();
     let spans: Vec<(usize, usize)> = starts
         .iter()
@@ -114,20 +139,84 @@ fn content_words(analyzer: &Analyzer, normalized: &str) -> Vec<String> {
         .collect()
 }
 
-/// First lines (1-based) of the segments, the first being 1.
-fn segment_starts(line_words: &[Vec<String>], lines: &[String]) -> Vec<usize> {
+/// Weight of cohesion by meaning against cohesion by words, when both are known.
+const MEANING_SHARE: f32 = 0.5;
+
+/// Cohesion by shared words across the gap after each line but the last (0-based `i`: between
+/// lines `i` and `i + 1`).
+fn lexical_cohesion(line_words: &[Vec<String>]) -> Vec<f32> {
     let n = line_words.len();
-    if n < 2 * MIN_SEGMENT_LINES {
-        return vec![1];
-    }
-    // cohesion across the gap after line i (0-based), i in 0..n-1
-    let gaps: Vec<f32> = (0..n - 1)
+    (0..n.saturating_sub(1))
         .map(|i| {
             let left = bag(&line_words[(i + 1).saturating_sub(BLOCK_LINES)..=i]);
             let right = bag(&line_words[i + 1..(i + 1 + BLOCK_LINES).min(n)]);
             cosine(&left, &right)
         })
-        .collect();
+        .collect()
+}
+
+/// Cohesion by meaning across each gap: cosine of the mean line vectors on either side.
+fn semantic_cohesion(vectors: &Vectors) -> Vec<f32> {
+    let n = vectors.len();
+    let mean = |range: std::ops::Range<usize>| {
+        let mut total = vec![0f32; vectors.dimension];
+        for i in range {
+            for (t, v) in total.iter_mut().zip(vectors.row(i)) {
+                *t += v;
+            }
+        }
+        total
+    };
+    (0..n.saturating_sub(1))
+        .map(|i| {
+            let left = mean((i + 1).saturating_sub(BLOCK_LINES)..i + 1);
+            let right = mean(i + 1..(i + 1 + BLOCK_LINES).min(n));
+            let dot: f32 = left.iter().zip(&right).map(|(a, b)| a * b).sum();
+            let norm = |v: &[f32]| v.iter().map(|x| x * x).sum::<f32>().sqrt().max(1e-6);
+            dot / (norm(&left) * norm(&right))
+        })
+        .collect()
+}
+
+fn standardized(values: &[f32]) -> Vec<f32> {
+    crate::answer::dense::standardized(values)
+}
+
+/// Pk's sibling WindowDiff: the share of windows of `k` lines (k = half the reference's mean
+/// segment length) in which the two segmentations put a different number of boundaries.
+/// 0 is perfect; placing no boundary at all scores about the share of windows holding one.
+pub fn window_diff(reference: &[usize], hypothesis: &[usize], lines: usize) -> f64 {
+    if lines < 2 {
+        return 0.0;
+    }
+    let k = ((lines as f64 / reference.len().max(1) as f64) / 2.0)
+        .round()
+        .max(1.0) as usize;
+    let boundaries = |starts: &[usize]| {
+        let mut marks = vec![0u32; lines + 2];
+        for &s in starts.iter().filter(|&&s| s > 1 && s <= lines) {
+            marks[s] = 1;
+        }
+        marks
+    };
+    let (r, h) = (boundaries(reference), boundaries(hypothesis));
+    let windows = lines.saturating_sub(k).max(1);
+    let mut differ = 0;
+    for i in 1..=windows {
+        let count = |m: &[u32]| m[i + 1..=(i + k).min(lines)].iter().sum::<u32>();
+        if count(&r) != count(&h) {
+            differ += 1;
+        }
+    }
+    differ as f64 / windows as f64
+}
+
+/// First lines (1-based) of the segments, the first being 1, from the cohesion across each gap.
+fn segment_starts(gaps: &[f32], lines: &[String]) -> Vec<usize> {
+    let n = lines.len();
+    if n < 2 * MIN_SEGMENT_LINES || gaps.len() + 1 != n {
+        return vec![1];
+    }
     let smoothed: Vec<f32> = (0..gaps.len())
         .map(|i| {
             let lo = i.saturating_sub(1);
@@ -135,6 +224,9 @@ fn segment_starts(line_words: &[Vec<String>], lines: &[String]) -> Vec<usize> {
             gaps[lo..=hi].iter().sum::<f32>() / (hi - lo + 1) as f32
         })
         .collect();
+    // the cues below are worth a share of the cohesion values' own range
+    let spread = smoothed.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+        - smoothed.iter().copied().fold(f32::INFINITY, f32::min);
     let mut candidates: Vec<(f32, usize)> = Vec::new();
     for i in 0..smoothed.len() {
         let value = smoothed[i];
@@ -153,10 +245,10 @@ fn segment_starts(line_words: &[Vec<String>], lines: &[String]) -> Vec<usize> {
         let mut depth = (left_peak - value) + (right_peak - value);
         let next_line = normalize(&lines[i + 1]);
         if TRANSITION_MARKERS.iter().any(|m| next_line.starts_with(m)) {
-            depth += 0.1;
+            depth += TRANSITION_BONUS * spread;
         }
         if normalize(&lines[i]).ends_with('?') || next_line.ends_with('?') {
-            depth += 0.05;
+            depth += QUESTION_BONUS * spread;
         }
         candidates.push((depth, i + 2)); // the segment starts at 1-based line i+2
     }
@@ -264,7 +356,7 @@ mod tests {
             .iter()
             .map(|l| content_words(&analyzer, &normalize(l)))
             .collect();
-        let starts = segment_starts(&line_words, &lines);
+        let starts = segment_starts(&lexical_cohesion(&line_words), &lines);
         assert_eq!(starts[0], 1);
         assert!(
             starts.iter().any(|&s| s.abs_diff(change) <= 3),
@@ -272,5 +364,32 @@ mod tests {
         );
         let labels = label_segments(&line_words, &[(1, change - 1), (change, lines.len())]);
         assert!(labels[1].contains("足球"), "{labels:?}");
+    }
+
+    #[test]
+    fn window_diff_is_zero_for_the_same_segmentation() {
+        assert_eq!(window_diff(&[1, 20, 40], &[1, 20, 40], 60), 0.0);
+    }
+
+    #[test]
+    fn window_diff_grows_with_misplaced_boundaries() {
+        let near = window_diff(&[1, 20, 40], &[1, 22, 40], 60);
+        let far = window_diff(&[1, 20, 40], &[1, 30, 50], 60);
+        let none = window_diff(&[1, 20, 40], &[1], 60);
+        assert!(0.0 < near && near < far, "{near} {far}");
+        assert!(none > near, "{none}");
+    }
+
+    #[test]
+    fn meaning_cohesion_drops_where_the_vectors_change() {
+        let mut vectors = Vectors::new(2);
+        for i in 0..30 {
+            vectors.push(if i < 15 { &[1.0, 0.0] } else { &[0.0, 1.0] });
+        }
+        let gaps = semantic_cohesion(&vectors);
+        let lowest = (0..gaps.len())
+            .min_by(|&a, &b| gaps[a].total_cmp(&gaps[b]))
+            .unwrap();
+        assert_eq!(lowest, 14, "the gap between lines 15 and 16: {gaps:?}");
     }
 }

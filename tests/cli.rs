@@ -32,9 +32,12 @@ impl Sandbox {
         self.dir.path().join("index")
     }
 
+    /// Runs the binary by words alone (each sandbox has its own index: embedding the
+    /// transcript for every test would dominate the suite; the hybrid mode has its own tests).
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Output {
         let mut command = binary();
         command
+            .arg("--no-semantic")
             .arg("--data-dir")
             .arg(self.data())
             .arg("--index-dir")
@@ -280,4 +283,51 @@ fn bad_options_get_a_clear_message() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
+}
+
+/// The shipped data with the index shared by the in-process tests, whose passage vectors are
+/// then already saved.
+fn hybrid(args: &[&str]) -> Output {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    binary()
+        .arg("--data-dir")
+        .arg(root.join("data"))
+        .arg("--index-dir")
+        .arg(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shared-index"))
+        .arg("--config")
+        .arg(root.join("config/bot.toml"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn index_reports_the_hybrid_mode() {
+    let out = hybrid(&["index"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("mode: hybrid"), "{stdout}");
+}
+
+#[test]
+fn no_semantic_reports_the_lexical_mode() {
+    let out = hybrid(&["--no-semantic", "index"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("mode: lexical only (turned off)"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn explain_says_which_mode_answers() {
+    let out = hybrid(&["ask", "--explain", "ChatGPT最早叫什么名字？"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("mode: hybrid"), "{stderr}");
+    assert!(stderr.contains("dense_window="), "{stderr}");
 }

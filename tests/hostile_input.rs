@@ -33,9 +33,13 @@ fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| {
         Engine::open(&EngineOptions {
             data_dir: concat!(env!("CARGO_MANIFEST_DIR"), "/data").into(),
-            index_dir: None,
+            index_dir: Some(
+                std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shared-index"),
+            ),
             force_rebuild: false,
             answer: AnswerConfig::default(),
+            semantic: interview_bot::config::SemanticConfig::default(),
+            progress: interview_bot::Progress::default(),
         })
         .expect("the engine opens on the project's data")
     })

@@ -2,8 +2,13 @@
 //! question with the best passages, their line ranges, speakers and topic labels — or says that
 //! the interview does not cover it and suggests the nearest topics.
 
+pub mod dense;
 mod derived;
-mod rank;
+pub mod fit;
+pub mod fuse;
+pub mod lexical;
+pub mod query;
+pub mod semantic;
 
 use std::collections::HashMap;
 use std::io::Read;
@@ -14,19 +19,25 @@ use jieba_rs::Jieba;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::config::AnswerConfig;
+use crate::config::{AnswerConfig, SemanticConfig};
 use crate::corpus::{Corpus, Transcript};
 use crate::error::{Error, Result};
 use crate::lexicon::{Glossary, Lexicon};
 use crate::search::lines::{LineIndex, LineRef};
-use crate::search::query::{QueryBuilder, QueryPlan};
 use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
 use crate::text::{char_grams, is_cjk, normalize, normalize_mapped, Analyzer};
 use crate::topics::{self, Topic};
+use dense::DenseScores;
+use fuse::{Features, QuestionSignals, Rankings};
+use lexical::{Candidate, LexicalSources};
+use query::{QueryBuilder, QueryPlan};
+use semantic::SemanticState;
+pub use semantic::{Progress, ProgressEvent};
 
-/// Share of a short question's importance the best passage must cover when the question is too
-/// short to reach `min_score` at all.
-const SHORT_QUESTION_COVERAGE: f32 = 0.8;
+/// Windows found by meaning that join the lexical regions.
+const DENSE_WINDOWS: usize = 8;
+/// Candidates kept after fusion (for the answer's results and the decision's margin).
+const KEPT_CANDIDATES: usize = 8;
 
 /// Lines per indexed window.
 pub const WINDOW_LINES: usize = 6;
@@ -44,6 +55,10 @@ pub struct EngineOptions {
     pub force_rebuild: bool,
     /// Answer settings.
     pub answer: AnswerConfig,
+    /// Semantic settings.
+    pub semantic: SemanticConfig,
+    /// Where progress of a long build is reported.
+    pub progress: Progress,
 }
 
 /// Per-question options.
@@ -53,6 +68,8 @@ pub struct AskOptions {
     pub top_n: Option<usize>,
     /// Only search this transcript.
     pub transcript: Option<String>,
+    /// Answer by words alone even when the semantic signal is on.
+    pub lexical_only: bool,
 }
 
 /// The engine's reply to a question.
@@ -134,7 +151,40 @@ pub struct Engine {
     outlines: Vec<Vec<Topic>>,
     /// Every line normalised, per transcript (for keyword look-up).
     normalized_lines: Vec<Vec<String>>,
+    semantic: SemanticState,
+    rankings: Rankings,
     config: AnswerConfig,
+}
+
+/// A question as the pipeline understands it: its plan, and its vector when the semantic signal
+/// is on.
+pub struct Understood {
+    /// Concepts, cues, speakers.
+    pub plan: QueryPlan,
+    /// The question's unit vector.
+    pub vector: Option<Vec<f32>>,
+}
+
+/// A candidate passage with its features and fused score.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The span and its lexical facts.
+    pub candidate: Candidate,
+    /// Its features.
+    pub features: Features,
+    /// Its fused score.
+    pub score: f32,
+}
+
+/// What the pipeline found for a question, before deciding: candidates best first and the
+/// question's own signals.
+pub struct Examined {
+    /// Candidates, best first, not overlapping.
+    pub ranked: Vec<Scored>,
+    /// Every candidate before ranking (for fitting), overlapping ones included.
+    pub all: Vec<Scored>,
+    /// What the question itself shows.
+    pub signals: QuestionSignals,
 }
 
 impl Engine {
@@ -177,10 +227,22 @@ impl Engine {
             .map(str::to_string)
             .collect();
         let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
+        let semantic = semantic::open(
+            &options.semantic,
+            &corpus,
+            options.index_dir.as_deref(),
+            options.force_rebuild,
+            &options.progress,
+        );
         let fingerprint = fingerprint(&corpus, &lexicon)?;
+        // automatic outlines depend on whether lines have vectors
+        let derived_key = match semantic.get() {
+            Some(_) => format!("{fingerprint}-{}", &crate::embed::fetch::SHA256[..12]),
+            None => fingerprint.clone(),
+        };
         let derived::Derived { glossary, outlines } = derived::load_or_build(
             options.index_dir.as_deref(),
-            &fingerprint,
+            &derived_key,
             options.force_rebuild,
             || {
                 Ok(derived::Derived {
@@ -188,11 +250,20 @@ impl Engine {
                     outlines: corpus
                         .transcripts
                         .iter()
-                        .map(|t| topics::outline(t, &analyzer))
+                        .enumerate()
+                        .map(|(i, t)| topics::outline(t, &analyzer, line_vectors(&semantic, i)))
                         .collect(),
                 })
             },
         )?;
+        let ranking_path = options.data_dir.join(fuse::RANKING_FILE);
+        let rankings = match Rankings::load(&ranking_path) {
+            Ok(rankings) => rankings,
+            Err(e) => {
+                tracing::warn!("{e}; ranking unfitted");
+                Rankings::unfitted()
+            }
+        };
         let build_docs = || window_docs(&line_terms);
         let (index, index_origin) = match &options.index_dir {
             Some(dir) => {
@@ -211,6 +282,8 @@ impl Engine {
             aliases,
             outlines,
             normalized_lines,
+            semantic,
+            rankings,
             config: options.answer.clone(),
         })
     }
@@ -247,45 +320,208 @@ impl Engine {
         .plan(question)
     }
 
+    /// Which mode answers: hybrid, or lexical only and why.
+    pub fn mode(&self) -> String {
+        self.semantic.describe()
+    }
+
+    /// Whether the semantic signal is on.
+    pub fn semantic_on(&self) -> bool {
+        self.semantic.get().is_some()
+    }
+
     /// Answers a question. Never fails: a question that cannot be searched is not answered.
     pub fn answer(&self, question: &str, options: &AskOptions) -> Answer {
-        let plan = self.plan(question);
         let top_n = options.top_n.unwrap_or(self.config.top_n).clamp(1, 25);
-        let only = options
-            .transcript
-            .as_deref()
-            .and_then(|id| self.corpus.transcripts.iter().position(|t| t.id == id));
-        let ranked = rank::rank(self, &plan, only, top_n);
-        // a short question must be covered almost whole to count without reaching min_score
-        let total_importance: f32 = plan.concepts.iter().map(|c| c.importance).sum();
-        let min_evidence = self
-            .config
-            .min_score
-            .min(SHORT_QUESTION_COVERAGE * total_importance);
-        let answered = ranked.first().is_some_and(|best| {
-            best.coverage >= self.config.min_coverage
-                && best.evidence >= min_evidence
-                && !rank::focus_missing(&plan)
-                && (best.evidence >= self.config.missing_entity_evidence
-                    || !rank::entity_missing(&plan))
-                && (!plan.cues.number || best.holds_number)
-        });
+        let only = self.only(options);
+        let understood = self.understand(question, options.lexical_only);
+        let examined = self.examine(&understood, only);
+        let answered = self.decide(&understood, &examined);
+        let shown = examined.ranked.iter().take(top_n);
         if answered {
-            let results = ranked.iter().map(|c| self.passage(c)).collect();
             Answer {
                 question: question.to_string(),
                 answered: true,
-                results,
+                results: shown.map(|s| self.passage(&s.candidate, s.score)).collect(),
                 suggestions: Vec::new(),
             }
         } else {
+            let candidates: Vec<Candidate> = shown.map(|s| s.candidate.clone()).collect();
             Answer {
                 question: question.to_string(),
                 answered: false,
                 results: Vec::new(),
-                suggestions: self.suggestions(&ranked),
+                suggestions: self.suggestions(&candidates),
             }
         }
+    }
+
+    fn only(&self, options: &AskOptions) -> Option<usize> {
+        options
+            .transcript
+            .as_deref()
+            .and_then(|id| self.corpus.transcripts.iter().position(|t| t.id == id))
+    }
+
+    /// Understands a question: its plan, and its vector unless `lexical_only`.
+    pub fn understand(&self, question: &str, lexical_only: bool) -> Understood {
+        let plan = self.plan(question);
+        let vector = match self.semantic.get() {
+            // a question of punctuation or symbols alone has nothing to match by meaning
+            Some(semantic) if !lexical_only && question.chars().any(char::is_alphanumeric) => {
+                // the normalised question (full-width folded, Simplified): its variants embed alike
+                let text = &plan.normalized;
+                Some(
+                    semantic
+                        .encoder
+                        .embed_on(&text, crate::embed::Role::Query, semantic.threads),
+                )
+            }
+            _ => None,
+        };
+        Understood { plan, vector }
+    }
+
+    fn lexical_sources(&self) -> LexicalSources<'_> {
+        LexicalSources {
+            corpus: &self.corpus,
+            index: &self.index,
+            lines: &self.lines,
+            outlines: &self.outlines,
+            max_lines: self.config.max_passage_lines,
+        }
+    }
+
+    /// Retrieves (lexical and dense), narrows and fuses with the fitted ranking: the candidates
+    /// of a question.
+    pub fn examine(&self, understood: &Understood, only: Option<usize>) -> Examined {
+        self.examine_with(understood, only, self.ranking_for(understood))
+    }
+
+    /// As `examine`, scoring with the given parameters (for fitting them).
+    pub fn examine_with(
+        &self,
+        understood: &Understood,
+        only: Option<usize>,
+        ranking: &fuse::Ranking,
+    ) -> Examined {
+        let plan = &understood.plan;
+        let sources = self.lexical_sources();
+        let dense = self.dense_scores(understood.vector.as_deref(), only);
+        let dense_hits = dense::best_windows(&dense, DENSE_WINDOWS);
+        let mut regions = lexical::retrieve(&sources, plan, only);
+        regions.extend(dense_hits.iter().map(|h| lexical::Region {
+            transcript: h.transcript,
+            start: h.start,
+            end: h.end,
+            retrieval: 0.0,
+        }));
+        let lexical = lexical::narrow(&sources, plan, &regions);
+        let best_lexical = lexical.first().map_or(0.0, |c| c.score);
+        let mut candidates: Vec<(Candidate, Option<usize>)> = lexical
+            .into_iter()
+            .enumerate()
+            .map(|(rank, c)| (c, Some(rank)))
+            .collect();
+        for hit in &dense_hits {
+            let mut c = Candidate::plain(hit.transcript, hit.start, hit.end, hit.start + 1);
+            c.holds_number =
+                lexical::span_holds_number(&self.corpus, hit.transcript, hit.start, hit.end);
+            candidates.push((c, None));
+        }
+        let best_window: Vec<f32> = dense
+            .iter()
+            .map(|d| {
+                d.as_ref().map_or(0.0, |d| {
+                    d.windows.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+                })
+            })
+            .collect();
+        let best_window = best_window
+            .iter()
+            .copied()
+            .fold(f32::NEG_INFINITY, f32::max);
+        let mut all: Vec<Scored> = candidates
+            .into_iter()
+            .map(|(candidate, rank)| {
+                let scores = dense[candidate.transcript]
+                    .as_ref()
+                    .map(|d| (d, best_window));
+                let features = fuse::passage_features(
+                    &candidate,
+                    rank,
+                    best_lexical,
+                    plan.cues.number,
+                    scores,
+                );
+                let score = ranking.score(&features);
+                Scored {
+                    candidate,
+                    features,
+                    score,
+                }
+            })
+            .collect();
+        all.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.candidate.start.cmp(&b.candidate.start))
+        });
+        let ranked = lexical::without_overlaps(all.clone(), KEPT_CANDIDATES, |s| {
+            (s.candidate.transcript, s.candidate.start, s.candidate.end)
+        });
+        let signals = QuestionSignals {
+            focus_missing: lexical::focus_missing(plan),
+            entity_missing: lexical::entity_missing(plan),
+            number_missing: plan.cues.number
+                && !ranked.first().is_some_and(|s| s.candidate.holds_number),
+            importance: plan.concepts.iter().map(|c| c.importance).sum(),
+            absent_share: absent_share(plan),
+            semantic: understood.vector.is_some(),
+        };
+        Examined {
+            ranked,
+            all,
+            signals,
+        }
+    }
+
+    fn ranking_for(&self, understood: &Understood) -> &fuse::Ranking {
+        if understood.vector.is_some() {
+            &self.rankings.semantic
+        } else {
+            &self.rankings.lexical
+        }
+    }
+
+    fn dense_scores(
+        &self,
+        vector: Option<&[f32]>,
+        only: Option<usize>,
+    ) -> Vec<Option<DenseScores>> {
+        let semantic = self.semantic.get();
+        (0..self.corpus.transcripts.len())
+            .map(|t| {
+                let (semantic, vector) = (semantic?, vector?);
+                if only.is_some_and(|o| o != t) {
+                    return None;
+                }
+                Some(dense::score(&semantic.vectors[t], vector))
+            })
+            .collect()
+    }
+
+    /// Probability that the best candidate answers the question.
+    pub fn answerable(&self, understood: &Understood, examined: &Examined) -> f32 {
+        match decision_inputs(examined) {
+            Some(inputs) => self.ranking_for(understood).answerable(&inputs),
+            None => 0.0,
+        }
+    }
+
+    fn decide(&self, understood: &Understood, examined: &Examined) -> bool {
+        let ranking = self.ranking_for(understood);
+        !examined.ranked.is_empty() && self.answerable(understood, examined) >= ranking.threshold
     }
 
     /// How a question is understood and scored, for tuning: its concepts (importance, presence,
@@ -310,16 +546,37 @@ impl Engine {
                 variants.join(" ")
             ));
         }
-        for c in rank::rank(self, &plan, None, 5) {
+        let understood = Understood {
+            plan,
+            vector: self.understand(question, false).vector,
+        };
+        let examined = self.examine(&understood, None);
+        out.push_str(&format!(
+            "mode: {}\nanswerable: {:.3} (threshold {:.3})\n",
+            self.mode(),
+            self.answerable(&understood, &examined),
+            self.ranking_for(&understood).threshold
+        ));
+        for s in examined.ranked.iter().take(5) {
+            let c = &s.candidate;
+            let features: Vec<String> = fuse::PASSAGE_FEATURES
+                .iter()
+                .zip(&s.features.values)
+                .map(|(name, v)| format!("{name}={v:.2}"))
+                .collect();
             out.push_str(&format!(
-                "  -> {}-{} score={:.2} coverage={:.2} evidence={:.2} matched={:?}\n",
-                c.start, c.end, c.score, c.coverage, c.evidence, c.matched
+                "  -> {}-{} fused={:.3} matched={:?}\n     {}\n",
+                c.start,
+                c.end,
+                s.score,
+                c.matched,
+                features.join(" ")
             ));
         }
         out
     }
 
-    fn passage(&self, candidate: &rank::Candidate) -> Passage {
+    fn passage(&self, candidate: &Candidate, score: f32) -> Passage {
         let transcript = &self.corpus.transcripts[candidate.transcript];
         let topic = topics::topic_at(&self.outlines[candidate.transcript], candidate.anchor)
             .map_or_else(String::new, |t| t.title.clone());
@@ -332,12 +589,12 @@ impl Engine {
             speaker: transcript
                 .speaker_of(candidate.start, candidate.end)
                 .map(|s| s.name.clone()),
-            score: (candidate.score * 1000.0).round() / 1000.0,
+            score: (score * 1000.0).round() / 1000.0,
             matched_terms: candidate.matched.clone(),
         }
     }
 
-    fn suggestions(&self, ranked: &[rank::Candidate]) -> Vec<String> {
+    fn suggestions(&self, ranked: &[Candidate]) -> Vec<String> {
         let mut titles: Vec<String> = Vec::new();
         for candidate in ranked {
             if let Some(topic) =
@@ -363,10 +620,10 @@ impl Engine {
 
     /// Automatic outlines (ignoring curated chapters), for starting a chapter list.
     pub fn auto_outlines(&self, transcript: Option<&str>) -> Result<Vec<Outline>> {
-        self.select(transcript, |t, _| Outline {
+        self.select(transcript, |t, i| Outline {
             transcript: t.id.clone(),
             title: t.title.clone(),
-            topics: topics::auto_outline(t, &self.analyzer),
+            topics: topics::auto_outline(t, &self.analyzer, line_vectors(&self.semantic, i)),
         })
     }
 
@@ -467,8 +724,8 @@ impl Engine {
         let tr = &self.corpus.transcripts[t];
         let start = start.clamp(1, tr.line_count());
         let end = end.clamp(start, tr.line_count());
-        let candidate = rank::Candidate::plain(t, start, end, (start + end) / 2);
-        Ok(self.passage(&candidate))
+        let candidate = Candidate::plain(t, start, end, (start + end) / 2);
+        Ok(self.passage(&candidate, 0.0))
     }
 
     /// A passage of about `lines` lines starting at a random sentence start, chosen by `pick`
@@ -491,8 +748,8 @@ impl Engine {
         let (t, start) = starts[pick(starts.len()).min(starts.len() - 1)];
         let tr = &self.corpus.transcripts[t];
         let end = (start + lines.max(1) - 1).min(tr.line_count());
-        let candidate = rank::Candidate::plain(t, start, end, start);
-        self.passage(&candidate)
+        let candidate = Candidate::plain(t, start, end, start);
+        self.passage(&candidate, 0.0)
     }
 
     /// Byte ranges of `text` where any of `terms` (normalised) occur, merged and in order.
@@ -517,6 +774,40 @@ impl Engine {
         }
         merged
     }
+}
+
+fn line_vectors(
+    semantic: &SemanticState,
+    transcript: usize,
+) -> Option<&crate::embed::store::Vectors> {
+    semantic.get().map(|s| &s.vectors[transcript].lines)
+}
+
+/// Share of the question's importance carried by concepts the corpus never mentions.
+fn absent_share(plan: &QueryPlan) -> f32 {
+    let total: f32 = plan.concepts.iter().map(|c| c.importance).sum();
+    let absent: f32 = plan
+        .concepts
+        .iter()
+        .filter(|c| !c.present)
+        .map(|c| c.importance)
+        .sum();
+    if total > 0.0 {
+        absent / total
+    } else {
+        0.0
+    }
+}
+
+/// The decision's inputs for what was examined (none without candidates).
+pub fn decision_inputs(examined: &Examined) -> Option<Vec<f32>> {
+    let top = examined.ranked.first()?;
+    let scores: Vec<f32> = examined.ranked.iter().map(|s| s.score).collect();
+    Some(fuse::decision_inputs(
+        &scores,
+        &top.features,
+        &examined.signals,
+    ))
 }
 
 fn ends_sentence(line: &str) -> bool {

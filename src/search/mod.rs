@@ -2,7 +2,6 @@
 //! persists the index in a directory keyed by a content fingerprint and rebuilds it when needed.
 
 pub mod lines;
-pub mod query;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};

@@ -1,12 +1,12 @@
-//! Ranking: full-text retrieval of windows, then narrowing each window to the span of lines that
-//! covers most of the question's concepts, with answer-type and speaker cues; scores of the spans,
-//! best first and never overlapping.
+//! Lexical retrieval: full-text search of windows, then narrowing each retrieved region to the
+//! span of lines that covers most of the question's concepts, with answer-type and speaker cues.
 
-use super::Engine;
-use crate::search::lines::{within, LineRef};
-use crate::search::query::{QueryPlan, GRAM_MATCH_WEIGHT};
-use crate::search::TermField;
+use super::query::{QueryPlan, GRAM_MATCH_WEIGHT};
+use crate::corpus::Corpus;
+use crate::search::lines::{within, LineIndex, LineRef};
+use crate::search::{SearchIndex, TermField};
 use crate::text::char_grams;
+use crate::topics::Topic;
 
 /// Windows fetched from the full-text index before narrowing.
 const RETRIEVED_WINDOWS: usize = 24;
@@ -49,6 +49,10 @@ pub struct Candidate {
     pub matched: Vec<String>,
     /// Whether the span holds a number (for questions asking how many).
     pub holds_number: bool,
+    /// Full-text score of the region it was narrowed from, relative to the best region (0..=1).
+    pub retrieval: f32,
+    /// Whether the span's speaker is one the question names.
+    pub speaker_named: bool,
 }
 
 impl Candidate {
@@ -64,6 +68,8 @@ impl Candidate {
             evidence: 0.0,
             matched: Vec::new(),
             holds_number: false,
+            retrieval: 0.0,
+            speaker_named: false,
         }
     }
 }
@@ -88,8 +94,7 @@ struct QueryPostings<'a> {
 }
 
 impl<'a> QueryPostings<'a> {
-    fn new(engine: &'a Engine, plan: &QueryPlan) -> Self {
-        let lines = &engine.lines;
+    fn new(lines: &'a LineIndex, plan: &QueryPlan) -> Self {
         let variants = plan
             .concepts
             .iter()
@@ -125,61 +130,96 @@ impl<'a> QueryPostings<'a> {
     }
 }
 
-/// Ranks spans for a plan; `only` restricts to one transcript.
-pub fn rank(
-    engine: &Engine,
-    plan: &QueryPlan,
-    only: Option<usize>,
-    top_n: usize,
-) -> Vec<Candidate> {
+/// What lexical retrieval reads: the corpus, its full-text index, line postings and outlines.
+pub struct LexicalSources<'a> {
+    /// The transcripts.
+    pub corpus: &'a Corpus,
+    /// Full-text index of windows.
+    pub index: &'a SearchIndex,
+    /// Postings per line.
+    pub lines: &'a LineIndex,
+    /// Topics of each transcript.
+    pub outlines: &'a [Vec<Topic>],
+    /// Longest passage, in lines.
+    pub max_lines: usize,
+}
+
+/// A region of a transcript to narrow, with its full-text score relative to the best (0..=1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Region {
+    /// Position of the transcript in the corpus.
+    pub transcript: usize,
+    /// First line.
+    pub start: usize,
+    /// Last line.
+    pub end: usize,
+    /// Full-text score relative to the best region.
+    pub retrieval: f32,
+}
+
+/// The windows the full-text index finds for a plan, best first; `only` restricts to one
+/// transcript.
+pub fn retrieve(sources: &LexicalSources, plan: &QueryPlan, only: Option<usize>) -> Vec<Region> {
     let terms = plan.search_terms();
-    let hits = match engine.index.search(&terms, RETRIEVED_WINDOWS, only) {
+    let hits = match sources.index.search(&terms, RETRIEVED_WINDOWS, only) {
         Ok(hits) => hits,
         Err(e) => {
             tracing::warn!(error = %e, "search failed");
             return Vec::new();
         }
     };
-    let postings = QueryPostings::new(engine, plan);
-    let best_retrieval = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+    let best = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
+    hits.iter()
+        .map(|hit| Region {
+            transcript: hit.transcript,
+            start: hit.start,
+            end: hit.end,
+            retrieval: if best > 0.0 { hit.score / best } else { 0.0 },
+        })
+        .collect()
+}
+
+/// Narrows each region to its best span and scores it; regions without any of the question's
+/// words give nothing. Best first, overlapping spans included.
+pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) -> Vec<Candidate> {
+    let postings = QueryPostings::new(sources.lines, plan);
     let total_importance: f32 = plan.concepts.iter().map(|c| c.importance).sum();
-    let max_lines = engine.config.max_passage_lines.max(MIN_LINES);
+    let max_lines = sources.max_lines.max(MIN_LINES);
     let mut topic_cache: Vec<(usize, usize, f32)> = Vec::new();
-    let mut scored: Vec<(Candidate, MatchMatrix, usize)> = Vec::with_capacity(hits.len());
-    for hit in &hits {
-        let transcript = &engine.corpus.transcripts[hit.transcript];
-        let first = hit.start.saturating_sub(MARGIN_LINES).max(1);
-        let last = (hit.end + MARGIN_LINES).min(transcript.line_count());
-        let matrix = match_matrix(&postings, hit.transcript, first, last);
+    let mut scored: Vec<Candidate> = Vec::with_capacity(regions.len());
+    for region in regions {
+        let transcript = &sources.corpus.transcripts[region.transcript];
+        let first = region.start.saturating_sub(MARGIN_LINES).max(1);
+        let last = (region.end + MARGIN_LINES).min(transcript.line_count());
+        if first > last {
+            continue;
+        }
+        let matrix = match_matrix(&postings, region.transcript, first, last);
         let Some(mut candidate) = best_span(plan, &matrix, first, max_lines, total_importance)
         else {
             continue;
         };
-        candidate.transcript = hit.transcript;
+        candidate.transcript = region.transcript;
+        candidate.retrieval = region.retrieval;
         candidate.score += VICINITY_WEIGHT * vicinity_support(plan, &matrix, first, &candidate);
         if let Some(topic) =
-            crate::topics::topic_at(&engine.outlines[hit.transcript], candidate.anchor)
+            crate::topics::topic_at(&sources.outlines[region.transcript], candidate.anchor)
         {
             let cached = topic_cache
                 .iter()
-                .find(|(t, start, _)| *t == hit.transcript && *start == topic.start)
+                .find(|(t, start, _)| *t == region.transcript && *start == topic.start)
                 .map(|(_, _, support)| *support);
             let support = cached.unwrap_or_else(|| {
                 let support =
-                    topic_support(plan, &postings, hit.transcript, topic.start, topic.end);
-                topic_cache.push((hit.transcript, topic.start, support));
+                    topic_support(plan, &postings, region.transcript, topic.start, topic.end);
+                topic_cache.push((region.transcript, topic.start, support));
                 support
             });
             candidate.score += TOPIC_WEIGHT * support;
         }
         follow_question(&mut candidate, transcript, max_lines);
         widen(&mut candidate, MIN_LINES, transcript.line_count());
-        let retrieval = if best_retrieval > 0.0 {
-            hit.score / best_retrieval
-        } else {
-            0.0
-        };
-        candidate.score += RETRIEVAL_WEIGHT * retrieval * total_importance;
+        candidate.score += RETRIEVAL_WEIGHT * region.retrieval * total_importance;
         candidate.holds_number =
             (candidate.start..=candidate.end).any(|n| holds_number(transcript.line(n)));
         if plan.cues.number && !candidate.holds_number {
@@ -197,30 +237,42 @@ pub fn rank(
             candidate.score += NUMBER_BONUS * total_importance;
         }
         let speaker = transcript.speaker_of(candidate.start, candidate.end);
-        if speaker.is_some_and(|s| plan.speakers().any(|named| named == s.name)) {
+        candidate.speaker_named =
+            speaker.is_some_and(|s| plan.speakers().any(|named| named == s.name));
+        if candidate.speaker_named {
             candidate.score += SPEAKER_BONUS * total_importance;
         }
-        scored.push((candidate, matrix, first));
-    }
-    scored.sort_by(|a, b| {
-        b.0.score
-            .total_cmp(&a.0.score)
-            .then(a.0.start.cmp(&b.0.start))
-    });
-    let mut chosen: Vec<Candidate> = Vec::new();
-    for (mut candidate, matrix, first) in scored {
-        let overlaps = chosen.iter().any(|c| {
-            c.transcript == candidate.transcript
-                && c.start <= candidate.end
-                && candidate.start <= c.end
-        });
-        if overlaps {
-            continue;
-        }
         candidate.matched = matched_terms(plan, &matrix, first, candidate.start, candidate.end);
-        chosen.push(candidate);
-        if chosen.len() == top_n {
-            break;
+        scored.push(candidate);
+    }
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
+    scored
+}
+
+/// Whether a span holds a number (for a passage found otherwise than by its words).
+pub fn span_holds_number(corpus: &Corpus, transcript: usize, start: usize, end: usize) -> bool {
+    let transcript = &corpus.transcripts[transcript];
+    (start..=end).any(|n| holds_number(transcript.line(n)))
+}
+
+/// Spans best first, dropping any that overlaps a better one, at most `top_n`.
+pub fn without_overlaps<T>(
+    ranked: Vec<T>,
+    top_n: usize,
+    span: impl Fn(&T) -> (usize, usize, usize),
+) -> Vec<T> {
+    let mut chosen: Vec<T> = Vec::new();
+    for item in ranked {
+        let (t, start, end) = span(&item);
+        let overlaps = chosen.iter().any(|c| {
+            let (ct, cs, ce) = span(c);
+            ct == t && cs <= end && start <= ce
+        });
+        if !overlaps {
+            chosen.push(item);
+            if chosen.len() == top_n {
+                break;
+            }
         }
     }
     chosen
@@ -484,4 +536,50 @@ fn matched_terms(
         }
     }
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn span(start: usize, end: usize) -> Candidate {
+        Candidate::plain(0, start, end, start)
+    }
+
+    #[test]
+    fn a_short_span_widens_after_then_before() {
+        let mut c = span(5, 5);
+        widen(&mut c, 3, 100);
+        assert_eq!((c.start, c.end), (4, 6));
+    }
+
+    #[test]
+    fn widening_stops_at_the_transcript_edges() {
+        let mut c = span(1, 1);
+        widen(&mut c, 3, 100);
+        assert_eq!((c.start, c.end), (1, 3));
+        let mut c = span(10, 10);
+        widen(&mut c, 3, 10);
+        assert_eq!((c.start, c.end), (8, 10));
+    }
+
+    #[test]
+    fn numbers_are_digits_or_chinese_numerals_but_not_yi() {
+        assert!(holds_number("问了十个问题"));
+        assert!(holds_number("涨了 50%"));
+        assert!(!holds_number("一个名字"));
+    }
+
+    #[test]
+    fn overlapping_spans_give_way_to_better_ones() {
+        let ranked = vec![(0, 10, 14), (0, 12, 16), (1, 12, 16), (0, 20, 22)];
+        let kept = without_overlaps(ranked, 5, |&(t, s, e)| (t, s, e));
+        assert_eq!(kept, vec![(0, 10, 14), (1, 12, 16), (0, 20, 22)]);
+    }
+
+    #[test]
+    fn at_most_top_n_spans_are_kept() {
+        let ranked = vec![(0, 1, 2), (0, 5, 6), (0, 9, 9)];
+        assert_eq!(without_overlaps(ranked, 2, |&(t, s, e)| (t, s, e)).len(), 2);
+    }
 }

@@ -4,9 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::lines::LineIndex;
-use super::{TermField, WeightedTerm};
 use crate::lexicon::{english_words, is_english_stopword, stem, Glossary};
+use crate::search::lines::LineIndex;
+use crate::search::{TermField, WeightedTerm};
 use crate::text::{char_grams, is_cjk, normalize, Analyzer};
 
 /// Questions longer than this (in characters, after normalisation) are cut.
@@ -65,8 +65,6 @@ pub struct Concept {
 pub struct Cues {
     /// 几 / 多少 / how many: numbers.
     pub number: bool,
-    /// 谁 / who: a person.
-    pub person: bool,
 }
 
 /// A question turned into weighted concepts.
@@ -163,7 +161,6 @@ const NUMBER_MARKERS: &[&str] = &[
     "how much",
     "how long",
 ];
-const PERSON_MARKERS: &[&str] = &["谁", "哪位", "who"];
 
 impl QueryBuilder<'_> {
     /// Builds the plan for a question.
@@ -174,7 +171,6 @@ impl QueryBuilder<'_> {
             .collect();
         let cues = Cues {
             number: NUMBER_MARKERS.iter().any(|m| normalized.contains(m)),
-            person: PERSON_MARKERS.iter().any(|m| normalized.contains(m)),
         };
         let mut concepts: Vec<Concept> = Vec::new();
         let mut rest = normalized.clone();

@@ -1,0 +1,306 @@
+//! Fitting the fusion's parameters from training questions: a listwise softmax ranker over the
+//! candidates of each question, a logistic decision over the top passage, and the threshold.
+
+/// The candidates of one training question, with which of them answer it.
+#[derive(Debug, Clone)]
+pub struct RankingExample {
+    /// Feature values of each candidate.
+    pub candidates: Vec<Vec<f32>>,
+    /// Whether each candidate answers the question.
+    pub answers: Vec<bool>,
+}
+
+/// Adam's step size.
+const LEARNING_RATE: f32 = 0.05;
+/// Full-batch steps.
+const STEPS: usize = 2000;
+/// Strength of the L2 penalty on weights.
+const L2: f32 = 0.01;
+
+/// Weights minimising the listwise loss −log Σ_{answering} softmax(w·x) over the examples that
+/// have at least one answering candidate.
+pub fn fit_ranking(examples: &[RankingExample], width: usize) -> Vec<f32> {
+    // fitted on standardised features, then folded back into weights over the raw ones
+    let all: Vec<&[f32]> = examples
+        .iter()
+        .flat_map(|e| e.candidates.iter().map(Vec::as_slice))
+        .collect();
+    let scaling = Scaling::of(&all, width);
+    let standardized: Vec<RankingExample> = examples
+        .iter()
+        .filter(|e| e.answers.iter().any(|&a| a) && e.candidates.len() > 1)
+        .map(|e| RankingExample {
+            candidates: e.candidates.iter().map(|x| scaling.apply(x)).collect(),
+            answers: e.answers.clone(),
+        })
+        .collect();
+    let usable: Vec<&RankingExample> = standardized.iter().collect();
+    let mut adam = Adam::new(width);
+    let mut w = vec![0.0; width];
+    for _ in 0..STEPS {
+        let mut gradient = vec![0.0; width];
+        for e in &usable {
+            let scores: Vec<f32> = e.candidates.iter().map(|x| dot(&w, x)).collect();
+            let p = softmax(&scores);
+            let positive: f32 = p
+                .iter()
+                .zip(&e.answers)
+                .filter(|(_, &a)| a)
+                .map(|(p, _)| p)
+                .sum();
+            // d(−log Σ_pos p)/dw = Σ_i p_i x_i − Σ_pos p_i x_i / Σ_pos p
+            for ((x, &pi), &answers) in e.candidates.iter().zip(&p).zip(&e.answers) {
+                let coefficient = pi
+                    - if answers {
+                        pi / positive.max(1e-12)
+                    } else {
+                        0.0
+                    };
+                for (g, v) in gradient.iter_mut().zip(x) {
+                    *g += coefficient * v;
+                }
+            }
+        }
+        let n = usable.len().max(1) as f32;
+        for (g, wi) in gradient.iter_mut().zip(&w) {
+            *g = *g / n + L2 * wi;
+        }
+        adam.step(&mut w, &gradient);
+    }
+    scaling.unfold(&w).0
+}
+
+/// Logistic regression: weights and bias of P(answerable | inputs).
+pub fn fit_decision(rows: &[(Vec<f32>, bool)], width: usize) -> (Vec<f32>, f32) {
+    let raw: Vec<&[f32]> = rows.iter().map(|(x, _)| x.as_slice()).collect();
+    let scaling = Scaling::of(&raw, width);
+    let rows: Vec<(Vec<f32>, bool)> = rows
+        .iter()
+        .map(|(x, label)| (scaling.apply(x), *label))
+        .collect();
+    let mut adam = Adam::new(width + 1);
+    let mut params = vec![0.0; width + 1];
+    let n = rows.len().max(1) as f32;
+    for _ in 0..STEPS {
+        let mut gradient = vec![0.0; width + 1];
+        for (x, label) in &rows {
+            let p = sigmoid(dot(&params[..width], x) + params[width]);
+            let error = p - if *label { 1.0 } else { 0.0 };
+            for (g, v) in gradient.iter_mut().zip(x) {
+                *g += error * v;
+            }
+            gradient[width] += error;
+        }
+        for (i, g) in gradient.iter_mut().enumerate() {
+            *g /= n;
+            if i < width {
+                *g += L2 * params[i];
+            }
+        }
+        adam.step(&mut params, &gradient);
+    }
+    let bias = params.pop().unwrap_or(0.0);
+    let (weights, shift) = scaling.unfold(&params);
+    (weights, bias + shift)
+}
+
+/// Per-feature mean and deviation over training rows.
+struct Scaling {
+    mean: Vec<f32>,
+    deviation: Vec<f32>,
+}
+
+impl Scaling {
+    fn of(rows: &[&[f32]], width: usize) -> Scaling {
+        let n = rows.len().max(1) as f32;
+        let mut mean = vec![0.0; width];
+        for row in rows {
+            for (m, v) in mean.iter_mut().zip(row.iter()) {
+                *m += v / n;
+            }
+        }
+        let mut deviation = vec![0.0; width];
+        for row in rows {
+            for ((d, v), m) in deviation.iter_mut().zip(row.iter()).zip(&mean) {
+                *d += (v - m) * (v - m) / n;
+            }
+        }
+        // a constant feature keeps deviation 1 (its weight then stays near 0)
+        let deviation = deviation
+            .into_iter()
+            .map(|d| if d > 1e-12 { d.sqrt() } else { 1.0 })
+            .collect();
+        Scaling { mean, deviation }
+    }
+
+    fn apply(&self, x: &[f32]) -> Vec<f32> {
+        x.iter()
+            .zip(&self.mean)
+            .zip(&self.deviation)
+            .map(|((v, m), d)| (v - m) / d)
+            .collect()
+    }
+
+    /// Weights over standardised features as weights over raw ones, and the shift of the bias.
+    fn unfold(&self, w: &[f32]) -> (Vec<f32>, f32) {
+        let weights: Vec<f32> = w.iter().zip(&self.deviation).map(|(w, d)| w / d).collect();
+        let shift = -weights
+            .iter()
+            .zip(&self.mean)
+            .map(|(w, m)| w * m)
+            .sum::<f32>();
+        (weights, shift)
+    }
+}
+
+/// One training question seen by the decision: its probability of being answerable, whether it
+/// is, and whether the passage that would be shown answers it.
+#[derive(Debug, Clone, Copy)]
+pub struct DecisionOutcome {
+    /// The decision's probability.
+    pub probability: f32,
+    /// Whether the question is answerable.
+    pub answerable: bool,
+    /// Whether the top passage answers it.
+    pub top_answers: bool,
+}
+
+/// The threshold with the best accuracy (right answers + right abstentions) among those that
+/// abstain on at most `max_false_abstain` of the answerable questions.
+pub fn choose_threshold(outcomes: &[DecisionOutcome], max_false_abstain: f32) -> f32 {
+    let positives = outcomes.iter().filter(|o| o.answerable).count().max(1) as f32;
+    let mut candidates: Vec<f32> = outcomes.iter().map(|o| o.probability).collect();
+    candidates.push(0.0);
+    candidates.sort_by(f32::total_cmp);
+    candidates.dedup();
+    let mut best = (f32::NEG_INFINITY, 0.0);
+    for &threshold in &candidates {
+        let mut correct = 0usize;
+        let mut false_abstain = 0usize;
+        for o in outcomes {
+            let answers = o.probability >= threshold;
+            match (o.answerable, answers) {
+                (false, false) => correct += 1,
+                (true, true) if o.top_answers => correct += 1,
+                (true, false) => false_abstain += 1,
+                _ => {}
+            }
+        }
+        if false_abstain as f32 / positives > max_false_abstain {
+            continue;
+        }
+        if correct as f32 > best.0 {
+            best = (correct as f32, threshold);
+        }
+    }
+    // halfway down to the next lower probability, so the boundary is not on a training point
+    let below = candidates
+        .iter()
+        .copied()
+        .filter(|&p| p < best.1)
+        .fold(0.0f32, f32::max);
+    (best.1 + below) / 2.0
+}
+
+struct Adam {
+    m: Vec<f32>,
+    v: Vec<f32>,
+    t: i32,
+}
+
+impl Adam {
+    fn new(n: usize) -> Adam {
+        Adam {
+            m: vec![0.0; n],
+            v: vec![0.0; n],
+            t: 0,
+        }
+    }
+
+    fn step(&mut self, params: &mut [f32], gradient: &[f32]) {
+        const B1: f32 = 0.9;
+        const B2: f32 = 0.999;
+        self.t += 1;
+        for i in 0..params.len() {
+            self.m[i] = B1 * self.m[i] + (1.0 - B1) * gradient[i];
+            self.v[i] = B2 * self.v[i] + (1.0 - B2) * gradient[i] * gradient[i];
+            let m = self.m[i] / (1.0 - B1.powi(self.t));
+            let v = self.v[i] / (1.0 - B2.powi(self.t));
+            params[i] -= LEARNING_RATE * m / (v.sqrt() + 1e-8);
+        }
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+fn softmax(scores: &[f32]) -> Vec<f32> {
+    super::fuse::softmax(scores)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_ranker_learns_which_feature_marks_the_answer() {
+        // feature 1 marks the answer; feature 0 is noise that often favours a wrong candidate
+        let examples: Vec<RankingExample> = (0..40)
+            .map(|i| {
+                let noise = (i % 7) as f32 / 7.0;
+                RankingExample {
+                    candidates: vec![vec![noise, 1.0], vec![1.0 - noise, 0.0], vec![0.5, 0.1]],
+                    answers: vec![true, false, false],
+                }
+            })
+            .collect();
+        let w = fit_ranking(&examples, 2);
+        assert!(w[1] > w[0].abs(), "{w:?}");
+        let right = examples
+            .iter()
+            .filter(|e| {
+                let s: Vec<f32> = e.candidates.iter().map(|x| dot(&w, x)).collect();
+                s[0] > s[1] && s[0] > s[2]
+            })
+            .count();
+        assert_eq!(right, examples.len());
+    }
+
+    #[test]
+    fn the_decision_separates_answerable_questions() {
+        let rows: Vec<(Vec<f32>, bool)> = (0..50)
+            .map(|i| {
+                let x = i as f32 / 50.0;
+                (vec![x], x > 0.4)
+            })
+            .collect();
+        let (w, b) = fit_decision(&rows, 1);
+        assert!(sigmoid(w[0] * 0.9 + b) > 0.7);
+        assert!(sigmoid(w[0] * 0.1 + b) < 0.3);
+    }
+
+    #[test]
+    fn the_threshold_abstains_on_negatives_within_the_false_abstain_bound() {
+        let outcome = |probability, answerable| DecisionOutcome {
+            probability,
+            answerable,
+            top_answers: answerable,
+        };
+        let outcomes = [
+            outcome(0.9, true),
+            outcome(0.3, true),
+            outcome(0.5, false),
+            outcome(0.5, false),
+            outcome(0.1, false),
+        ];
+        let strict = choose_threshold(&outcomes, 0.0);
+        assert!(strict <= 0.3 && strict > 0.1, "{strict}");
+        let loose = choose_threshold(&outcomes, 0.5);
+        assert!(loose > 0.5 && loose <= 0.9, "{loose}");
+    }
+}

@@ -1,0 +1,386 @@
+//! Fusion: the features of a candidate passage from both retrievers, the one fitted scoring
+//! function over them, and the fitted decision to answer or abstain.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use super::dense::DenseScores;
+use super::lexical::Candidate;
+use crate::error::{Error, Result};
+
+/// Names of the passage features, in the order of `Features::values`.
+pub const PASSAGE_FEATURES: [&str; 14] = [
+    "lexical_score",
+    "lexical_coverage",
+    "lexical_evidence",
+    "lexical_rank",
+    "retrieval_score",
+    "dense_window",
+    "dense_line",
+    "dense_mean_line",
+    "dense_rank",
+    "dense_gap",
+    "dense_cosine",
+    "speaker_named",
+    "number_held",
+    "span_lines",
+];
+
+/// Names of the question-level features the decision adds, after the top passage's features.
+pub const DECISION_FEATURES: [&str; 8] = [
+    "top_probability",
+    "margin",
+    "focus_missing",
+    "entity_missing",
+    "number_missing",
+    "question_importance",
+    "absent_share",
+    "semantic_on",
+];
+
+/// What is known of one candidate passage, as numbers on comparable scales.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Features {
+    /// The values, named by `PASSAGE_FEATURES`.
+    pub values: [f32; PASSAGE_FEATURES.len()],
+}
+
+/// What the question itself shows, for the decision.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct QuestionSignals {
+    /// The thing asked for (after 什么/几/多少) never occurs in the corpus.
+    pub focus_missing: bool,
+    /// A named thing of the question never occurs in the corpus.
+    pub entity_missing: bool,
+    /// The question asks for a number and the passage holds none.
+    pub number_missing: bool,
+    /// Summed rarity of the question's words.
+    pub importance: f32,
+    /// Share of that rarity carried by words that never occur in the corpus.
+    pub absent_share: f32,
+    /// Whether dense features are available.
+    pub semantic: bool,
+}
+
+/// The fitted parameters: a linear score over passage features, and a logistic decision.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Ranking {
+    /// Feature names the weights were fitted for (checked at load).
+    pub features: Vec<String>,
+    /// Weight of each passage feature.
+    pub weights: Vec<f32>,
+    /// Feature names of the decision.
+    pub decision_features: Vec<String>,
+    /// Weight of each decision feature.
+    pub decision_weights: Vec<f32>,
+    /// Bias of the decision.
+    pub decision_bias: f32,
+    /// Probability of being answerable from which the engine answers.
+    pub threshold: f32,
+    /// How the parameters were fitted (command, question file, figures), for the record.
+    pub provenance: String,
+}
+
+/// The file in the data directory that holds the fitted parameters.
+pub const RANKING_FILE: &str = "ranking.json";
+
+/// Fitted parameters for each mode: with the semantic signal, and by words alone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Rankings {
+    /// Used when passage vectors are available.
+    pub semantic: Ranking,
+    /// Used when they are not.
+    pub lexical: Ranking,
+}
+
+impl Rankings {
+    /// Reads fitted parameters, refusing a file fitted for other features.
+    pub fn load(path: &Path) -> Result<Rankings> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let rankings: Rankings =
+            serde_json::from_str(&text).map_err(|e| Error::data(path, e.line(), e.to_string()))?;
+        if !rankings.semantic.fits() || !rankings.lexical.fits() {
+            return Err(Error::data(
+                path,
+                0,
+                "fitted for other features; run `interview-bot eval --fit`",
+            ));
+        }
+        Ok(rankings)
+    }
+
+    /// Writes the parameters as JSON.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| Error::Index(e.to_string()))?;
+        std::fs::write(path, text + "\n").map_err(|e| Error::io(path, e))
+    }
+
+    /// Unfitted parameters for both modes.
+    pub fn unfitted() -> Rankings {
+        Rankings {
+            semantic: Ranking::lexical_only(),
+            lexical: Ranking::lexical_only(),
+        }
+    }
+}
+
+impl Ranking {
+    /// Whether the parameters were fitted for the features this engine computes.
+    fn fits(&self) -> bool {
+        let same = |names: &[String], expected: &[String]| names == expected;
+        let passage: Vec<String> = PASSAGE_FEATURES.iter().map(|s| s.to_string()).collect();
+        same(&self.features, &passage)
+            && self.weights.len() == PASSAGE_FEATURES.len()
+            && same(&self.decision_features, &decision_names())
+            && self.decision_weights.len() == decision_names().len()
+    }
+
+    /// Parameters that rank by the lexical score alone and always answer (before any fit).
+    pub fn lexical_only() -> Ranking {
+        let mut weights = vec![0.0; PASSAGE_FEATURES.len()];
+        weights[0] = 1.0;
+        Ranking {
+            features: PASSAGE_FEATURES.iter().map(|s| s.to_string()).collect(),
+            weights,
+            decision_features: decision_names(),
+            decision_weights: vec![0.0; decision_names().len()],
+            decision_bias: 1.0,
+            threshold: 0.5,
+            provenance: "unfitted".into(),
+        }
+    }
+
+    /// The fused score of a passage.
+    pub fn score(&self, features: &Features) -> f32 {
+        dot(&self.weights, &features.values)
+    }
+
+    /// Probability that the question is answered by the best passage.
+    pub fn answerable(&self, decision: &[f32]) -> f32 {
+        sigmoid(dot(&self.decision_weights, decision) + self.decision_bias)
+    }
+}
+
+/// All decision feature names: the top passage's features, then the question's.
+pub fn decision_names() -> Vec<String> {
+    PASSAGE_FEATURES
+        .iter()
+        .chain(DECISION_FEATURES.iter())
+        .map(|s| s.to_string())
+        .collect()
+}
+
+/// The decision's inputs: the top passage's features, its softmax probability among the
+/// candidates and its margin over the second, and the question's signals.
+pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignals) -> Vec<f32> {
+    let probabilities = softmax(scores);
+    let top_probability = probabilities.first().copied().unwrap_or(0.0);
+    let margin = match scores {
+        [a, b, ..] => a - b,
+        _ => 1.0,
+    };
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let mut inputs = top.values.to_vec();
+    inputs.extend([
+        top_probability,
+        margin,
+        flag(question.focus_missing),
+        flag(question.entity_missing),
+        flag(question.number_missing),
+        (1.0 + question.importance).ln(),
+        question.absent_share,
+        flag(question.semantic),
+    ]);
+    inputs
+}
+
+/// The features of a candidate: its lexical facts (`lexical_rank` is its place among the
+/// lexical candidates, `None` for a passage found by meaning only), the best lexical score among
+/// the candidates, whether the question asks for a number, and the dense scores of its
+/// transcript with the best window z-score over the corpus.
+pub fn passage_features(
+    candidate: &Candidate,
+    lexical_rank: Option<usize>,
+    best_lexical_score: f32,
+    number_cue: bool,
+    dense: Option<(&DenseScores, f32)>,
+) -> Features {
+    let (start, end) = (candidate.start, candidate.end);
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let lexical_score = if best_lexical_score > 0.0 {
+        (candidate.score / best_lexical_score).max(0.0)
+    } else {
+        0.0
+    };
+    let (window, window_rank, line, mean_line, gap, cosine) = match dense {
+        Some((scores, best_window)) => {
+            let (first, last) = (
+                start.saturating_sub(1).max(1),
+                end.saturating_sub(1).max(start),
+            );
+            let (window, rank) = scores.best_window_in(first, last);
+            let line = scores.best_line_in(start, end);
+            let mean_line = scores.mean_line_in(start, end);
+            let cosine = scores.best_cosine_in(first, last);
+            (
+                window,
+                Some(rank),
+                line,
+                mean_line,
+                window - best_window,
+                cosine,
+            )
+        }
+        None => (0.0, None, 0.0, 0.0, 0.0, 0.0),
+    };
+    let number_held = match (number_cue, candidate.holds_number) {
+        (true, true) => 1.0,
+        (true, false) => -1.0,
+        _ => 0.0,
+    };
+    Features {
+        values: [
+            lexical_score,
+            candidate.coverage,
+            (1.0 + candidate.evidence.max(0.0)).ln(),
+            lexical_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
+            candidate.retrieval,
+            finite(window),
+            finite(line),
+            finite(mean_line),
+            window_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
+            finite(gap),
+            finite(cosine),
+            flag(candidate.speaker_named),
+            number_held,
+            (end + 1 - start) as f32 / 12.0,
+        ],
+    }
+}
+
+fn finite(v: f32) -> f32 {
+    if v.is_finite() {
+        v
+    } else {
+        0.0
+    }
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// The logistic function.
+pub fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+/// Softmax of scores (empty for none).
+pub fn softmax(scores: &[f32]) -> Vec<f32> {
+    let largest = scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let exps: Vec<f32> = scores.iter().map(|s| (s - largest).exp()).collect();
+    let total: f32 = exps.iter().sum();
+    exps.iter().map(|e| e / total).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_only_ranks_by_the_lexical_score() {
+        let ranking = Ranking::lexical_only();
+        let mut a = Features::default();
+        let mut b = Features::default();
+        a.values[0] = 0.9;
+        b.values[0] = 0.4;
+        b.values[5] = 3.0;
+        assert!(ranking.score(&a) > ranking.score(&b));
+    }
+
+    #[test]
+    fn saved_parameters_load_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.json");
+        Rankings::unfitted().save(&path).unwrap();
+        assert_eq!(Rankings::load(&path).unwrap(), Rankings::unfitted());
+    }
+
+    #[test]
+    fn parameters_for_other_features_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.json");
+        let mut rankings = Rankings::unfitted();
+        rankings.semantic.features.pop();
+        rankings.save(&path).unwrap();
+        let err = Rankings::load(&path).unwrap_err();
+        assert!(err.to_string().contains("--fit"), "{err}");
+    }
+
+    #[test]
+    fn decision_inputs_hold_the_margin_and_flags() {
+        let signals = QuestionSignals {
+            focus_missing: true,
+            ..Default::default()
+        };
+        let inputs = decision_inputs(&[2.0, 1.5], &Features::default(), &signals);
+        assert_eq!(inputs.len(), decision_names().len());
+        let at = |name: &str| inputs[decision_names().iter().position(|n| n == name).unwrap()];
+        assert!((at("margin") - 0.5).abs() < 1e-6);
+        assert_eq!(at("focus_missing"), 1.0);
+        assert_eq!(at("entity_missing"), 0.0);
+    }
+
+    fn candidate(start: usize, end: usize, score: f32) -> Candidate {
+        let mut c = Candidate::plain(0, start, end, start);
+        c.score = score;
+        c
+    }
+
+    #[test]
+    fn lexical_features_are_relative_to_the_best_candidate() {
+        let f = passage_features(&candidate(1, 3, 2.0), Some(1), 4.0, false, None);
+        assert_eq!(f.values[0], 0.5);
+        assert_eq!(f.values[3], 0.5, "second lexical candidate");
+        assert_eq!(f.values[5], 0.0, "no dense scores, no dense features");
+    }
+
+    #[test]
+    fn dense_features_read_the_span_and_the_gap_to_the_best_window() {
+        let scores = DenseScores {
+            lines: vec![0.0, 1.0, 2.0, -1.0],
+            windows: vec![0.5, 1.5, 0.2, 0.0],
+            window_rank: vec![1, 0, 2, 3],
+            window_cosines: vec![0.8, 0.9, 0.7, 0.6],
+        };
+        let f = passage_features(
+            &candidate(2, 4, 0.0),
+            None,
+            0.0,
+            false,
+            Some((&scores, 1.5)),
+        );
+        assert_eq!(
+            f.values[5], 1.5,
+            "best window starting in the span or the line before"
+        );
+        assert_eq!(f.values[6], 2.0, "best line");
+        assert!((f.values[7] - 2.0 / 3.0).abs() < 1e-6, "mean line");
+        assert_eq!(f.values[8], 1.0, "rank 0");
+        assert_eq!(f.values[9], 0.0, "the best window itself");
+        assert_eq!(f.values[10], 0.9, "its raw cosine");
+    }
+
+    #[test]
+    fn a_number_question_marks_spans_without_a_number() {
+        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, true, None);
+        assert_eq!(f.values[12], -1.0);
+    }
+
+    #[test]
+    fn softmax_of_equal_scores_is_uniform() {
+        assert_eq!(softmax(&[1.0, 1.0]), vec![0.5, 0.5]);
+        assert!(softmax(&[]).is_empty());
+    }
+}

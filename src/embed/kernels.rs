@@ -1,0 +1,484 @@
+//! The encoder's arithmetic: activations rounded to 8-bit blocks, products with 4-bit weight
+//! matrices (AVX2 where the CPU has it, portable code elsewhere), LayerNorm, GELU, softmax.
+
+use super::format::{BLOCK, Q4_BLOCK_BYTES};
+
+/// Activations of `rows` tokens rounded to signed 8-bit values per block of 32, each block with
+/// its scale and the sum of its values.
+#[derive(Debug, Default)]
+pub struct Quantized {
+    values: Vec<i8>,
+    scales: Vec<f32>,
+    sums: Vec<i32>,
+    blocks_per_row: usize,
+}
+
+impl Quantized {
+    /// Rounds `x` (`rows × width`, row-major) block by block.
+    pub fn from_rows(&mut self, x: &[f32], width: usize) {
+        let blocks = x.len() / BLOCK;
+        self.blocks_per_row = width / BLOCK;
+        self.values.resize(x.len(), 0);
+        self.scales.resize(blocks, 0.0);
+        self.sums.resize(blocks, 0);
+        for (b, block) in x.chunks_exact(BLOCK).enumerate() {
+            let largest = block.iter().fold(0f32, |m, v| m.max(v.abs()));
+            let scale = largest / 127.0;
+            let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
+            let out = &mut self.values[b * BLOCK..(b + 1) * BLOCK];
+            let mut sum = 0i32;
+            for (o, &v) in out.iter_mut().zip(block) {
+                let q = round_to_even(v * inverse).clamp(-128, 127);
+                *o = q as i8;
+                sum += q;
+            }
+            self.scales[b] = scale;
+            self.sums[b] = sum;
+        }
+    }
+}
+
+/// `x` rounded to the nearest integer, ties to even, for |x| < 2²², without a library call:
+/// adding 1.5·2²³ leaves the rounded integer in the low mantissa bits.
+#[inline]
+fn round_to_even(x: f32) -> i32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23
+    let shifted = (x + MAGIC).to_bits() as i32;
+    shifted - MAGIC.to_bits() as i32
+}
+
+/// A `rows × cols` matrix of 4-bit weights in blocks of 32 along each row, with the blocks'
+/// scales decoded once.
+#[derive(Debug)]
+pub struct Q4Matrix {
+    /// Output rows.
+    pub rows: usize,
+    /// Input columns.
+    pub cols: usize,
+    /// Byte offset of the matrix in the model file.
+    pub offset: usize,
+    scales: Vec<f32>,
+}
+
+impl Q4Matrix {
+    /// Describes the matrix at `offset` of `bytes` (the whole tensor).
+    pub fn new(bytes: &[u8], offset: usize, rows: usize, cols: usize) -> Q4Matrix {
+        let scales = bytes
+            .chunks_exact(Q4_BLOCK_BYTES)
+            .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+            .collect();
+        Q4Matrix {
+            rows,
+            cols,
+            offset,
+            scales,
+        }
+    }
+
+    /// One row's weights as floats.
+    pub fn dequantize_row(&self, file: &[u8], row: usize, out: &mut [f32]) {
+        let blocks = self.cols / BLOCK;
+        let bytes = &file[self.offset + row * blocks * Q4_BLOCK_BYTES..];
+        for b in 0..blocks {
+            let scale = self.scales[row * blocks + b];
+            let nibbles = &bytes[b * Q4_BLOCK_BYTES + 2..(b + 1) * Q4_BLOCK_BYTES];
+            let out = &mut out[b * BLOCK..(b + 1) * BLOCK];
+            for (j, &byte) in nibbles.iter().enumerate() {
+                out[j] = ((byte & 0x0f) as i32 - 8) as f32 * scale;
+                out[j + BLOCK / 2] = ((byte >> 4) as i32 - 8) as f32 * scale;
+            }
+        }
+    }
+}
+
+/// Products smaller than this many multiply-adds run on one thread: a thread costs more.
+const PARALLEL_WORK: usize = 1 << 21;
+
+/// `out[t][o] = Σ x[t]·w[o] + bias[o]` for every token `t` and output `o`, where `w` lies in
+/// `file` as described by `matrix`; large products are split over up to `threads` threads by
+/// output rows.
+pub fn multiply(
+    x: &Quantized,
+    file: &[u8],
+    matrix: &Q4Matrix,
+    bias: &[f32],
+    out: &mut [f32],
+    threads: usize,
+) {
+    let rows = x.scales.len() / x.blocks_per_row.max(1);
+    assert!(out.len() >= rows * matrix.rows, "output buffer too small");
+    let work = rows * matrix.rows * matrix.cols;
+    let threads = if work >= PARALLEL_WORK {
+        threads.clamp(1, 8)
+    } else {
+        1
+    };
+    if threads == 1 {
+        multiply_range(
+            x,
+            file,
+            matrix,
+            bias,
+            &mut out[..rows * matrix.rows],
+            rows,
+            0..matrix.rows,
+        );
+        return;
+    }
+    let chunk = matrix.rows.div_ceil(threads);
+    let ranges: Vec<std::ops::Range<usize>> = (0..threads)
+        .map(|i| (i * chunk).min(matrix.rows)..((i + 1) * chunk).min(matrix.rows))
+        .filter(|r| !r.is_empty())
+        .collect();
+    let (first, others) = ranges.split_first().expect("at least one range");
+    let parts: Vec<(std::ops::Range<usize>, Vec<f32>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = others
+            .iter()
+            .map(|outputs| {
+                scope.spawn(move || {
+                    // a private `rows × outputs.len()` block of the product
+                    let mut part = vec![0f32; rows * outputs.len()];
+                    multiply_range(x, file, matrix, bias, &mut part, rows, outputs.clone());
+                    (outputs.clone(), part)
+                })
+            })
+            .collect();
+        let mut mine = vec![0f32; rows * first.len()];
+        multiply_range(x, file, matrix, bias, &mut mine, rows, first.clone());
+        let mut parts = vec![(first.clone(), mine)];
+        parts.extend(
+            handles
+                .into_iter()
+                .map(|h| h.join().expect("a product thread does not panic")),
+        );
+        parts
+    });
+    for (outputs, part) in parts {
+        let width = outputs.len();
+        for t in 0..rows {
+            let at = t * matrix.rows;
+            out[at + outputs.start..at + outputs.end]
+                .copy_from_slice(&part[t * width..(t + 1) * width]);
+        }
+    }
+}
+
+/// Output columns `outputs` of the product into `out`, laid out `rows × outputs.len()`.
+fn multiply_range(
+    x: &Quantized,
+    file: &[u8],
+    matrix: &Q4Matrix,
+    bias: &[f32],
+    out: &mut [f32],
+    rows: usize,
+    outputs: std::ops::Range<usize>,
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            unsafe { avx2::multiply_rows(x, file, matrix, bias, out, rows, outputs) };
+            return;
+        }
+    }
+    multiply_portable(x, file, matrix, bias, out, rows, outputs);
+}
+
+fn multiply_portable(
+    x: &Quantized,
+    file: &[u8],
+    matrix: &Q4Matrix,
+    bias: &[f32],
+    out: &mut [f32],
+    rows: usize,
+    outputs: std::ops::Range<usize>,
+) {
+    let blocks = matrix.cols / BLOCK;
+    let (first, width) = (outputs.start, outputs.len());
+    for o in outputs {
+        let weights = &file[matrix.offset + o * blocks * Q4_BLOCK_BYTES..];
+        let scales = &matrix.scales[o * blocks..(o + 1) * blocks];
+        for t in 0..rows {
+            let mut total = 0f32;
+            for b in 0..blocks {
+                let nibbles = &weights[b * Q4_BLOCK_BYTES + 2..(b + 1) * Q4_BLOCK_BYTES];
+                let a = &x.values[(t * blocks + b) * BLOCK..];
+                let mut dot = 0i32;
+                for (j, &byte) in nibbles.iter().enumerate() {
+                    dot += (byte & 0x0f) as i32 * a[j] as i32;
+                    dot += (byte >> 4) as i32 * a[j + BLOCK / 2] as i32;
+                }
+                let i = t * blocks + b;
+                total += scales[b] * x.scales[i] * (dot - 8 * x.sums[i]) as f32;
+            }
+            out[t * width + o - first] = total + bias[o];
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+mod avx2 {
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// Tokens handled together per weight row, so each row's nibbles are unpacked once for them.
+    const TOKENS_AT_ONCE: usize = 4;
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn unpack(nibbles: *const u8) -> __m256i {
+        let bytes = _mm_loadu_si128(nibbles as *const __m128i);
+        let mask = _mm_set1_epi8(0x0f);
+        let low = _mm_and_si128(bytes, mask);
+        let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
+        _mm256_set_m128i(high, low)
+    }
+
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn sum(v: __m256) -> f32 {
+        let low = _mm256_castps256_ps128(v);
+        let high = _mm256_extractf128_ps(v, 1);
+        let s = _mm_add_ps(low, high);
+        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+        let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
+        _mm_cvtss_f32(s)
+    }
+
+    /// Output columns `outputs` of the product, written into `out` (`rows × outputs.len()`).
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn multiply_rows(
+        x: &Quantized,
+        file: &[u8],
+        matrix: &Q4Matrix,
+        bias: &[f32],
+        out: &mut [f32],
+        rows: usize,
+        outputs: std::ops::Range<usize>,
+    ) {
+        let blocks = matrix.cols / BLOCK;
+        assert!(file.len() >= matrix.offset + matrix.rows * blocks * Q4_BLOCK_BYTES);
+        let width = outputs.len();
+        assert!(x.values.len() >= rows * matrix.cols && out.len() >= rows * width);
+        assert!(outputs.end <= matrix.rows && x.scales.len() >= rows * blocks);
+        let first = outputs.start;
+        let values = x.values.as_ptr();
+        let eight = _mm256_set1_epi8(8);
+        for o in outputs {
+            let weights = file
+                .as_ptr()
+                .add(matrix.offset + o * blocks * Q4_BLOCK_BYTES);
+            let scales = matrix.scales.as_ptr().add(o * blocks);
+            let mut t = 0;
+            while t < rows {
+                let n = (rows - t).min(TOKENS_AT_ONCE);
+                let mut acc = [_mm256_setzero_ps(); TOKENS_AT_ONCE];
+                for b in 0..blocks {
+                    // signed weights −8..7; |w| against the activations carrying w's sign
+                    let w = _mm256_sub_epi8(unpack(weights.add(b * Q4_BLOCK_BYTES + 2)), eight);
+                    let magnitude = _mm256_sign_epi8(w, w);
+                    let scale = _mm256_set1_ps(*scales.add(b));
+                    for (k, acc) in acc.iter_mut().enumerate().take(n) {
+                        let i = (t + k) * blocks + b;
+                        let a = _mm256_loadu_si256(values.add(i * BLOCK) as *const __m256i);
+                        let signed = _mm256_sign_epi8(a, w);
+                        let pairs = _mm256_maddubs_epi16(magnitude, signed);
+                        let dot =
+                            _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+                        let s = _mm256_mul_ps(scale, _mm256_set1_ps(*x.scales.get_unchecked(i)));
+                        *acc = _mm256_fmadd_ps(dot, s, *acc);
+                    }
+                }
+                for (k, acc) in acc.iter().enumerate().take(n) {
+                    *out.get_unchecked_mut((t + k) * width + o - first) = sum(*acc) + bias[o];
+                }
+                t += n;
+            }
+        }
+    }
+}
+
+/// LayerNorm of each row of `x` in place.
+pub fn layer_norm(x: &mut [f32], width: usize, weight: &[f32], bias: &[f32], epsilon: f32) {
+    for row in x.chunks_exact_mut(width) {
+        let mean = row.iter().sum::<f32>() / width as f32;
+        let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width as f32;
+        let inverse = 1.0 / (variance + epsilon).sqrt();
+        for ((v, w), b) in row.iter_mut().zip(weight).zip(bias) {
+            *v = (*v - mean) * inverse * w + b;
+        }
+    }
+}
+
+/// GELU with the error function, in place.
+pub fn gelu(x: &mut [f32]) {
+    for v in x {
+        *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
+    }
+}
+
+/// The error function to within 1.5·10⁻⁷ (Abramowitz & Stegun 7.1.26), branch-free but for
+/// the sign.
+#[inline]
+fn erf(x: f32) -> f32 {
+    const P: f32 = 0.327_591_1;
+    const A: [f32; 5] = [
+        0.254_829_6,
+        -0.284_496_74,
+        1.421_413_8,
+        -1.453_152_1,
+        1.061_405_4,
+    ];
+    let t = 1.0 / (1.0 + P * x.abs());
+    let poly = t * (A[0] + t * (A[1] + t * (A[2] + t * (A[3] + t * A[4]))));
+    let y = 1.0 - poly * (-x * x).exp();
+    y.copysign(x)
+}
+
+/// Softmax of `x` in place.
+pub fn softmax(x: &mut [f32]) {
+    let largest = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut total = 0.0;
+    for v in x.iter_mut() {
+        *v = (*v - largest).exp();
+        total += *v;
+    }
+    for v in x.iter_mut() {
+        *v /= total;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A Q4 matrix of `rows × 32` whose row `r` has every nibble `r + 9` (weight `r + 1`) and
+    /// scale 0.5.
+    fn constant_matrix(rows: usize) -> (Vec<u8>, Q4Matrix) {
+        let mut bytes = Vec::new();
+        for r in 0..rows {
+            bytes.extend_from_slice(&half::f16::from_f32(0.5).to_le_bytes());
+            let nibble = (r + 9) as u8;
+            bytes.extend(std::iter::repeat_n(nibble | (nibble << 4), BLOCK / 2));
+        }
+        let matrix = Q4Matrix::new(&bytes, 0, rows, BLOCK);
+        (bytes, matrix)
+    }
+
+    #[test]
+    fn quantized_blocks_round_to_the_largest_magnitude() {
+        let mut q = Quantized::default();
+        let mut x = vec![0.0; BLOCK];
+        x[0] = 2.0;
+        x[1] = -1.0;
+        q.from_rows(&x, BLOCK);
+        assert_eq!(q.values[0], 127);
+        assert_eq!(q.values[1], -64);
+        assert!((q.scales[0] - 2.0 / 127.0).abs() < 1e-7);
+        assert_eq!(q.sums[0], 63);
+    }
+
+    #[test]
+    fn product_with_weights_matches_floats() {
+        let (bytes, matrix) = constant_matrix(3);
+        let x: Vec<f32> = (0..2 * BLOCK).map(|i| (i as f32 - 20.0) / 10.0).collect();
+        let mut q = Quantized::default();
+        q.from_rows(&x, BLOCK);
+        let bias = [0.1, 0.2, 0.3];
+        let mut out = vec![0.0; 6];
+        multiply(&q, &bytes, &matrix, &bias, &mut out, 1);
+        let mut portable = vec![0.0; 6];
+        multiply_portable(&q, &bytes, &matrix, &bias, &mut portable, 2, 0..3);
+        for t in 0..2 {
+            let row_sum: f32 = x[t * BLOCK..(t + 1) * BLOCK].iter().sum();
+            for o in 0..3 {
+                let expected = row_sum * 0.5 * (o as f32 + 1.0) + bias[o];
+                let got = out[t * 3 + o];
+                let tolerance = 0.05 + 0.005 * expected.abs();
+                assert!(
+                    (got - expected).abs() < tolerance,
+                    "t={t} o={o}: {got} vs {expected}"
+                );
+                assert!(
+                    (portable[t * 3 + o] - got).abs() < 1e-3,
+                    "portable path agrees"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_product_split_over_threads_equals_the_whole() {
+        let rows = 300;
+        let (bytes, matrix) = constant_matrix(rows);
+        let x: Vec<f32> = (0..256 * BLOCK)
+            .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
+            .collect();
+        let mut q = Quantized::default();
+        q.from_rows(&x, BLOCK);
+        let bias = vec![0.5; rows];
+        let mut one = vec![0.0; 256 * rows];
+        multiply_range(&q, &bytes, &matrix, &bias, &mut one, 256, 0..rows);
+        let mut split = vec![0.0; 256 * rows];
+        multiply(&q, &bytes, &matrix, &bias, &mut split, 3);
+        assert_eq!(one, split);
+    }
+
+    #[test]
+    fn dequantized_row_holds_the_weights() {
+        let (bytes, matrix) = constant_matrix(2);
+        let mut row = vec![0.0; BLOCK];
+        matrix.dequantize_row(&bytes, 1, &mut row);
+        assert!(row.iter().all(|&w| w == 1.0), "{row:?}");
+    }
+
+    #[test]
+    fn layer_norm_centres_and_scales() {
+        let mut x = vec![1.0, 3.0];
+        layer_norm(&mut x, 2, &[1.0, 1.0], &[0.0, 0.0], 1e-12);
+        assert!(
+            (x[0] + 1.0).abs() < 1e-5 && (x[1] - 1.0).abs() < 1e-5,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn erf_matches_the_library_function() {
+        for i in -400..=400 {
+            let x = i as f32 / 100.0;
+            assert!((erf(x) - libm::erff(x)).abs() < 1e-6, "erf({x})");
+        }
+    }
+
+    #[test]
+    fn rounding_goes_to_the_nearest_even_integer() {
+        for (x, want) in [
+            (0.5, 0),
+            (1.5, 2),
+            (2.5, 2),
+            (-0.5, 0),
+            (-1.5, -2),
+            (3.7, 4),
+            (-3.2, -3),
+        ] {
+            assert_eq!(round_to_even(x), want, "{x}");
+        }
+    }
+
+    #[test]
+    fn gelu_is_zero_at_zero_and_identity_far_out() {
+        let mut x = vec![0.0, 10.0, -10.0];
+        gelu(&mut x);
+        assert_eq!(x[0], 0.0);
+        assert!((x[1] - 10.0).abs() < 1e-4 && x[2].abs() < 1e-4, "{x:?}");
+    }
+
+    #[test]
+    fn softmax_sums_to_one() {
+        let mut x = vec![1.0, 2.0, 1000.0];
+        softmax(&mut x);
+        assert!((x.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        assert!(x[2] > 0.99);
+    }
+}
