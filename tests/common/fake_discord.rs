@@ -1,8 +1,8 @@
 //! A fake Discord for end-to-end tests: REST and gateway on one 127.0.0.1 port, in the test
 //! process. It records every REST request and every IDENTIFY/RESUME, dispatches events, and can
 //! misbehave on demand: close the websocket with a code, send RECONNECT or INVALID_SESSION, stop
-//! acknowledging heartbeats, invalidate fresh sessions, fail or hold interaction callbacks, and
-//! answer every REST call with 401.
+//! acknowledging heartbeats, invalidate fresh sessions, fail interaction callbacks or hold them
+//! all until the test releases them, and answer every REST call with 401.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -62,8 +62,6 @@ pub struct FakeOptions {
     pub unauthorized: bool,
     /// Follow the READY of the first this many sessions with INVALID_SESSION (not resumable).
     pub invalidate_sessions: usize,
-    /// Delay before answering every interaction callback (a slow Discord).
-    pub callback_delay: Duration,
 }
 
 impl Default for FakeOptions {
@@ -73,7 +71,6 @@ impl Default for FakeOptions {
             reject_token: false,
             unauthorized: false,
             invalidate_sessions: 0,
-            callback_delay: Duration::ZERO,
         }
     }
 }
@@ -112,6 +109,10 @@ struct Shared {
     /// Connection that no longer acknowledges heartbeats (0: none).
     silent_connection: AtomicUsize,
     callback_faults: Mutex<HashMap<String, CallbackFault>>,
+    /// While true, interaction callbacks are recorded but not answered.
+    hold: tokio::sync::watch::Sender<bool>,
+    /// Callbacks waiting for [`FakeDiscord::release_callbacks`].
+    held: AtomicUsize,
     /// Names of the last gateway payloads sent, for timeout messages.
     sent: Mutex<Vec<String>>,
 }
@@ -145,6 +146,8 @@ impl FakeDiscord {
             live: Mutex::new(None),
             silent_connection: AtomicUsize::new(0),
             callback_faults: Mutex::new(HashMap::new()),
+            hold: tokio::sync::watch::channel(false).0,
+            held: AtomicUsize::new(0),
             sent: Mutex::new(Vec::new()),
         });
         let app = Router::new()
@@ -211,6 +214,22 @@ impl FakeDiscord {
             .lock()
             .unwrap()
             .insert(interaction_id.to_string(), fault);
+    }
+
+    /// From now on interaction callbacks are recorded but not answered until
+    /// [`release_callbacks`](Self::release_callbacks): replies known to be in flight.
+    pub fn hold_callbacks(&self) {
+        self.shared.hold.send_replace(true);
+    }
+
+    /// Answers every held callback, and every later one at once.
+    pub fn release_callbacks(&self) {
+        self.shared.hold.send_replace(false);
+    }
+
+    /// Callbacks received and not yet answered because they are held.
+    pub fn held_callbacks(&self) -> usize {
+        self.shared.held.load(Ordering::SeqCst)
     }
 
     /// Stops acknowledging heartbeats on the live connection.
@@ -593,7 +612,12 @@ async fn rest(
             .unwrap()
             .get(interaction)
             .copied();
-        tokio::time::sleep(shared.options.callback_delay).await;
+        if *shared.hold.borrow() {
+            shared.held.fetch_add(1, Ordering::SeqCst);
+            let mut hold = shared.hold.subscribe();
+            let _ = hold.wait_for(|held| !held).await;
+            shared.held.fetch_sub(1, Ordering::SeqCst);
+        }
         return match fault {
             Some(CallbackFault::Status(status)) => (
                 StatusCode::from_u16(status).expect("status"),
