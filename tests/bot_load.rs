@@ -40,7 +40,7 @@ async fn a_burst_of_1000_asks_from_50_users_is_answered_or_cooled_down() {
             button_cache_capacity: CACHE_CAPACITY,
             ..Default::default()
         };
-        let mut bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup);
+        let mut bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup);
         fake.wait_for_identify(1).await;
 
         // mostly the answerable question, so that most first asks store button state
@@ -113,6 +113,7 @@ async fn a_burst_of_1000_asks_from_50_users_is_answered_or_cooled_down() {
             with_buttons.len() - CACHE_CAPACITY,
             "states evicted"
         );
+        fake.assert_contract(&[]);
     })
     .await
     .expect("the scenario finishes in time");
@@ -127,7 +128,7 @@ async fn sigterm_during_a_burst_lets_replies_finish_and_keeps_every_vote() {
             cooldown_seconds: 0,
             ..Default::default()
         };
-        let mut bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup);
+        let mut bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup);
         fake.wait_for_identify(1).await;
         let answer = fake.ask("1", QUESTIONS[0]).await;
         let upvote = button_id(&answer, "👍");
@@ -196,6 +197,7 @@ async fn sigterm_during_a_burst_lets_replies_finish_and_keeps_every_vote() {
             .collect();
         assert_eq!(votes.len(), thanked, "votes thanked vs logged");
         assert!(votes.iter().all(|v| v["vote"] == "up"));
+        fake.assert_contract(&[]);
     })
     .await
     .expect("the scenario finishes in time");
