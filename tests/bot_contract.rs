@@ -153,6 +153,7 @@ async fn a_second_initial_response_is_refused_40060_and_ends_the_attempt() {
         let tries = fake.requests_for(&id, &token);
         assert_eq!(tries.len(), 2, "one error reply, no more: {tries:?}");
         assert_eq!(tries[1].code, Some(ALREADY_ACKNOWLEDGED));
+        assert_safe(&tries[1].body["data"], "error reply");
         assert_still_serving(&fake, "after 40060").await;
         fake.assert_contract(&[0, ALREADY_ACKNOWLEDGED]);
     })

@@ -161,7 +161,9 @@ async fn a_shard_range_runs_exactly_those_shards() {
             ..setup()
         };
         let _bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup);
-        fake.wait_for_identify(2).await;
+        // the second shard starts 5 s after the first (serenity): more than one ordinary wait
+        fake.wait_for_identify_within(2, Duration::from_secs(30))
+            .await;
         assert_answers(&fake, "1", "with a shard range").await;
         // a third shard would have identified by now (starts are 5 s apart)
         tokio::time::sleep(Duration::from_secs(6)).await;

@@ -228,7 +228,7 @@ impl Route {
     }
 }
 
-/// What to do to one interaction.
+/// What the fake knows of one interaction it dispatched.
 #[derive(Debug, Clone)]
 struct InteractionState {
     kind: u8,
