@@ -77,8 +77,9 @@ pub struct DiscordConfig {
     pub autoshard: bool,
     /// `[first, last, total]`: run only these shards in this process.
     pub shard_range: Option<[u32; 3]>,
-    /// API base URL override (tests only); Discord's own when unset.
-    pub api_base: Option<String>,
+    /// Milliseconds a command may compute before it defers its reply (Discord allows 3 s for
+    /// the first response); 0 defers every reply.
+    pub defer_after_ms: u64,
     /// File remembering the hash of the last registered command set.
     pub registration_state: PathBuf,
 }
@@ -115,7 +116,7 @@ impl Default for DiscordConfig {
             button_cache_capacity: 10_000,
             autoshard: true,
             shard_range: None,
-            api_base: None,
+            defer_after_ms: 1_500,
             registration_state: PathBuf::from(".index/registered-commands.hash"),
         }
     }
@@ -176,6 +177,12 @@ impl Config {
             ));
         }
         let d = &self.discord;
+        if d.defer_after_ms >= 2_500 {
+            return fail(format!(
+                "discord.defer_after_ms must be below 2500 (Discord drops replies after 3 s), got {}",
+                d.defer_after_ms
+            ));
+        }
         if d.button_cache_capacity == 0 {
             return fail("discord.button_cache_capacity must be ≥ 1".into());
         }
@@ -244,6 +251,32 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("line 2"), "{text}");
         assert!(text.contains("answer.top_n"), "{text}");
+    }
+
+    #[test]
+    fn unknown_key_in_a_table_is_named() {
+        let err = Config::parse("[discord]\ncooldown = 5\n", Path::new("bot.toml")).unwrap_err();
+        assert!(err.to_string().contains("cooldown"), "{err}");
+    }
+
+    #[test]
+    fn shard_range_out_of_order_is_named() {
+        let err = Config::parse(
+            "[discord]\nshard_range = [2, 1, 4]\n",
+            Path::new("bot.toml"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("discord.shard_range"), "{err}");
+    }
+
+    #[test]
+    fn defer_after_ms_leaves_room_before_discords_3_s() {
+        let err =
+            Config::parse("[discord]\ndefer_after_ms = 3000\n", Path::new("bot.toml")).unwrap_err();
+        assert!(err.to_string().contains("discord.defer_after_ms"), "{err}");
+        let config = Config::parse("[discord]\ndefer_after_ms = 0\n", Path::new("bot.toml"))
+            .expect("0 defers every reply");
+        assert_eq!(config.discord.defer_after_ms, 0);
     }
 
     #[test]

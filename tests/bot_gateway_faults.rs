@@ -52,7 +52,7 @@ async fn resumes_after_close_and_reconnect_and_reidentifies_after_invalid_sessio
     tokio::time::timeout(SCENARIO_LIMIT, async {
         let dir = tempfile::tempdir().expect("temp dir");
         let fake = FakeDiscord::start().await;
-        let _bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup());
+        let _bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup());
         fake.wait_for_identify(1).await;
         assert_answers(&fake, "1", "before any fault").await;
 
@@ -85,6 +85,7 @@ async fn resumes_after_close_and_reconnect_and_reidentifies_after_invalid_sessio
         assert_eq!(fake.identifies().len(), 2, "exactly one new IDENTIFY");
         assert_eq!(fake.resumes().len(), 2);
         assert_eq!(registrations(&fake), 1, "commands registered once");
+        fake.assert_contract(&[]);
     })
     .await
     .expect("the scenario finishes in time");
@@ -99,7 +100,7 @@ async fn reconnects_when_heartbeat_acks_stop() {
             ..Default::default()
         })
         .await;
-        let _bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup());
+        let _bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup());
         fake.wait_for_identify(1).await;
         assert_answers(&fake, "1", "before the fault").await;
 
@@ -111,6 +112,7 @@ async fn reconnects_when_heartbeat_acks_stop() {
         assert_answers(&fake, "2", "after the reconnect").await;
         assert_eq!(fake.identifies().len(), 2, "one IDENTIFY per reconnect");
         assert_eq!(registrations(&fake), 1, "commands registered once");
+        fake.assert_contract(&[]);
     })
     .await
     .expect("the scenario finishes in time");
@@ -126,8 +128,11 @@ async fn repeated_invalid_sessions_cause_no_login_storm() {
             ..Default::default()
         })
         .await;
-        let _bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup());
-        fake.wait_for_identify(3).await;
+        let _bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup());
+        // three shard starts at least 5 s apart, the first restart after serenity's 5 s
+        // shutdown timeout: more than one ordinary wait
+        fake.wait_for_identify_within(3, Duration::from_secs(30))
+            .await;
         assert_answers(&fake, "1", "after two invalidated sessions").await;
         let identifies = fake.identifies();
         assert_eq!(identifies.len(), 3, "one IDENTIFY per session");
@@ -139,6 +144,7 @@ async fn repeated_invalid_sessions_cause_no_login_storm() {
                 "IDENTIFYs {gap:?} apart: a login storm"
             );
         }
+        fake.assert_contract(&[]);
     })
     .await
     .expect("the scenario finishes in time");
@@ -154,8 +160,10 @@ async fn a_shard_range_runs_exactly_those_shards() {
             discord_extra: "shard_range = [1, 2, 3]".to_string(),
             ..setup()
         };
-        let _bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup);
-        fake.wait_for_identify(2).await;
+        let _bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup);
+        // the second shard starts 5 s after the first (serenity): more than one ordinary wait
+        fake.wait_for_identify_within(2, Duration::from_secs(30))
+            .await;
         assert_answers(&fake, "1", "with a shard range").await;
         // a third shard would have identified by now (starts are 5 s apart)
         tokio::time::sleep(Duration::from_secs(6)).await;
@@ -166,6 +174,7 @@ async fn a_shard_range_runs_exactly_those_shards() {
             .collect();
         shards.sort_by_key(|s| s[0].as_u64());
         assert_eq!(shards, vec![json!([1, 3]), json!([2, 3])]);
+        fake.assert_contract(&[]);
     })
     .await
     .expect("the scenario finishes in time");

@@ -1,6 +1,7 @@
-//! REST faults, end to end: Discord answering an interaction callback with 500 or never answering
-//! it, and rejecting the token at start-up. The bot must log the failure and keep serving, and a
-//! rejected token must stop it with one clear error and no retries.
+//! REST faults, end to end: Discord taking an interaction callback but answering 500 (so the
+//! bot's error reply is refused as a second response), never answering it, and rejecting the
+//! token at start-up. The bot must log the failure and keep serving, and a rejected token must
+//! stop it with one clear error and no retries.
 
 mod common;
 
@@ -8,6 +9,7 @@ use std::time::Duration;
 
 use common::bot_process::{Bot, BotSetup};
 use common::checks::assert_safe;
+use common::discord_rules::ALREADY_ACKNOWLEDGED;
 use common::fake_discord::*;
 
 const QUESTION: &str = "ChatGPT最开始的名字是什么";
@@ -29,7 +31,7 @@ async fn failed_callbacks_are_logged_and_the_bot_keeps_serving() {
             cooldown_seconds: 0,
             ..Default::default()
         };
-        let bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup);
+        let bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup);
         fake.wait_for_identify(1).await;
 
         // 500 on the callback: logged, at most one more try (the error reply), then the next works
@@ -39,8 +41,15 @@ async fn failed_callbacks_are_logged_and_the_bot_keeps_serving() {
         let next = fake.ask("2", QUESTION).await;
         assert!(matches!(next["type"].as_u64(), Some(4 | 5)), "{next}");
         assert_safe(&next["data"], "after a 500");
+        // Discord took the reply before failing: the error reply is refused (40060), no more
+        fake.wait_until("the error reply answered", |fake| {
+            fake.requests()
+                .iter()
+                .any(|r| r.path.contains(&failed) && r.code == Some(ALREADY_ACKNOWLEDGED))
+        })
+        .await;
         let tries = callbacks_to(&fake, &failed);
-        assert!((1..=2).contains(&tries), "{tries} callbacks after a 500");
+        assert_eq!(tries, 2, "{tries} callbacks after a 500");
 
         // a callback Discord never answers: others are served meanwhile, and it times out
         let (hung, _) =
@@ -60,6 +69,7 @@ async fn failed_callbacks_are_logged_and_the_bot_keeps_serving() {
         let after = fake.ask("6", QUESTION).await;
         assert_safe(&after["data"], "after a timeout");
         assert!(!bot.log().contains(FAKE_TOKEN), "token logged");
+        fake.assert_contract(&[0, ALREADY_ACKNOWLEDGED]);
     })
     .await
     .expect("the scenario finishes in time");
@@ -73,7 +83,7 @@ async fn a_token_rejected_at_start_up_stops_the_bot_once() {
         ..Default::default()
     })
     .await;
-    let mut bot = Bot::start(dir.path(), &fake.base(), Some(FAKE_TOKEN));
+    let mut bot = Bot::start(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN));
     let status = bot.wait_exit().await;
     assert!(!status.success(), "non-zero exit: {status}");
     let log = bot.log();
@@ -90,4 +100,5 @@ async fn a_token_rejected_at_start_up_stops_the_bot_once() {
     assert_eq!(requests, ["GET /api/v10/gateway/bot"], "no retry");
     assert_eq!(fake.connections(), 0, "no gateway connection");
     assert!(!log.contains(FAKE_TOKEN), "token logged");
+    fake.assert_contract(&[0]);
 }

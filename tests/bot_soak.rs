@@ -72,7 +72,7 @@ async fn soak() {
         log_filter: "warn".to_string(),
         ..Default::default()
     };
-    let mut bot = Bot::start_with(dir.path(), &fake.base(), Some(FAKE_TOKEN), &setup);
+    let mut bot = Bot::start_with(dir.path(), &fake.endpoint(), Some(FAKE_TOKEN), &setup);
     fake.wait_for_identify(1).await;
     let warm = fake.ask("1", QUESTIONS[0]).await;
     let context_button = button_id(&warm, "展开上下文");
@@ -154,6 +154,7 @@ async fn soak() {
     assert!(bot.running(), "still running");
     bot.terminate();
     assert!(bot.wait_exit().await.success(), "clean exit");
+    fake.assert_contract(&[]);
 }
 
 /// Latencies of the interactions in `sent` that have their callback.

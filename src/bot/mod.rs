@@ -1,4 +1,4 @@
-//! The Discord bot: poise on serenity. Owns the connection (token, API base, REST timeouts, the
+//! The Discord bot: poise on serenity. Owns the connection (token, REST client and timeouts, the
 //! start-up login check, intents, shards), the shared [`Data`], the event handler for @mentions,
 //! DMs and buttons, error replies, command registration and graceful shutdown. The answering
 //! itself stays in the synchronous engine.
@@ -129,24 +129,67 @@ pub fn intents() -> serenity::GatewayIntents {
     serenity::GatewayIntents::GUILD_MESSAGES | serenity::GatewayIntents::DIRECT_MESSAGES
 }
 
-/// The REST client: Discord's API, or `api_base` when set (tests), with [`REST_TIMEOUT`] on every
-/// request. The ratelimiter is disabled with a base override because it would rebuild requests
-/// against Discord itself.
-pub fn build_http(token: &DiscordToken, api_base: Option<&str>) -> anyhow::Result<serenity::Http> {
-    let client = reqwest::Client::builder()
+/// Test-only: `ADDRESS,CA_FILE` sends the REST traffic for `discord.com` to ADDRESS and trusts
+/// the certificate authority in the PEM file CA_FILE besides the usual ones. Everything else about
+/// the HTTP path (TLS, serenity's ratelimiter, timeouts) stays as in production; the end-to-end
+/// tests set it to reach their fake Discord. Never set in production.
+pub const TEST_DISCORD_VARIABLE: &str = "INTERVIEW_BOT_TEST_ONLY_DISCORD";
+
+/// Discord's API host.
+const DISCORD_HOST: &str = "discord.com";
+
+/// Where [`TEST_DISCORD_VARIABLE`] sends Discord's API.
+#[derive(Debug)]
+pub struct TestDiscord {
+    /// The address `discord.com` resolves to.
+    pub address: std::net::SocketAddr,
+    /// The extra authority to trust, PEM.
+    pub ca_pem: Vec<u8>,
+}
+
+impl TestDiscord {
+    /// Reads [`TEST_DISCORD_VARIABLE`]; `None` when unset (production).
+    pub fn from_env() -> anyhow::Result<Option<TestDiscord>> {
+        let Ok(value) = std::env::var(TEST_DISCORD_VARIABLE) else {
+            return Ok(None);
+        };
+        let (address, ca_file) = value.split_once(',').ok_or_else(|| {
+            anyhow!("{TEST_DISCORD_VARIABLE} must be ADDRESS,CA_FILE (tests only)")
+        })?;
+        let address = address
+            .parse()
+            .with_context(|| format!("{TEST_DISCORD_VARIABLE}: address {address:?}"))?;
+        let ca_pem = std::fs::read(ca_file)
+            .with_context(|| format!("{TEST_DISCORD_VARIABLE}: reading {ca_file}"))?;
+        Ok(Some(TestDiscord { address, ca_pem }))
+    }
+}
+
+/// The REST client: Discord's API with serenity's ratelimiter and [`REST_TIMEOUT`] on every
+/// request; with `test_discord` (tests only) the same client reaching `discord.com` elsewhere.
+pub fn build_http(
+    token: &DiscordToken,
+    test_discord: Option<&TestDiscord>,
+) -> anyhow::Result<serenity::Http> {
+    let mut client = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REST_TIMEOUT)
-        .build()
-        .context("building the HTTP client")?;
-    let builder = serenity::HttpBuilder::new(token.expose()).client(client);
-    Ok(match api_base {
-        Some(base) => builder
-            .proxy(base.trim_end_matches('/'))
-            .ratelimiter_disabled(true)
-            .build(),
-        None => builder.build(),
-    })
+        .timeout(REST_TIMEOUT);
+    if let Some(test) = test_discord {
+        tracing::info!(
+            address = %test.address,
+            "{TEST_DISCORD_VARIABLE} is set: Discord's API is reached there (tests only)"
+        );
+        let authority = reqwest::Certificate::from_pem(&test.ca_pem)
+            .with_context(|| format!("{TEST_DISCORD_VARIABLE}: the CA file is not PEM"))?;
+        client = client
+            .resolve(DISCORD_HOST, test.address)
+            .add_root_certificate(authority);
+    }
+    let client = client.build().context("building the HTTP client")?;
+    Ok(serenity::HttpBuilder::new(token.expose())
+        .client(client)
+        .build())
 }
 
 /// Which shards this process runs.
@@ -208,7 +251,7 @@ pub async fn run(config: Config, engine: Engine, token: DiscordToken) -> anyhow:
     let data = Data::new(Arc::new(engine), config.clone());
     let feedback = data.feedback.clone();
     let in_flight = data.in_flight.clone();
-    let http = build_http(&token, config.discord.api_base.as_deref())?;
+    let http = build_http(&token, TestDiscord::from_env()?.as_ref())?;
     let recommended = check_login(&http).await?;
     let plan = shard_plan(&config.discord, recommended);
     let framework = build_framework(data);
@@ -379,6 +422,17 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
         }
         poise::FrameworkError::Command { error, ctx, .. } => {
             let _guard = ctx.data().in_flight.enter();
+            if let Some(code) = discord_code(&error).filter(|c| INTERACTION_GONE.contains(c)) {
+                // Discord no longer takes replies to this interaction: an error reply would be
+                // refused too, and every refusal counts against the invalid-request limit
+                tracing::warn!(
+                    user = %ctx.author().id,
+                    command = %ctx.command().name,
+                    code,
+                    "reply not delivered: Discord no longer accepts replies to this interaction"
+                );
+                return;
+            }
             tracing::warn!(
                 user = %ctx.author().id,
                 command = %ctx.command().name,
@@ -408,6 +462,21 @@ async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
                 tracing::warn!("handling an error failed: {error}");
             }
         }
+    }
+}
+
+/// Discord's codes for an interaction that can no longer be answered: unknown interaction
+/// (10062, the initial response came after 3 s), unknown webhook (10015), already acknowledged
+/// (40060), invalid webhook token (50027, a follow-up after 15 min).
+pub const INTERACTION_GONE: [isize; 4] = [10062, 10015, 40060, 50027];
+
+/// Discord's error code, when `error` is a request Discord refused.
+pub fn discord_code(error: &Error) -> Option<isize> {
+    match error.downcast_ref::<serenity::Error>()? {
+        serenity::Error::Http(serenity::HttpError::UnsuccessfulRequest(response)) => {
+            Some(response.error.code)
+        }
+        _ => None,
     }
 }
 

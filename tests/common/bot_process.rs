@@ -1,11 +1,15 @@
-//! The real `interview-bot serve` binary as a child process, configured for a fake Discord in a
-//! temp dir; killed when dropped, its log printed when a test fails.
+//! The real `interview-bot serve` binary as a child process, configured in a temp dir and sent
+//! to a fake Discord through its one test-only setting (`INTERVIEW_BOT_TEST_ONLY_DISCORD`);
+//! killed when dropped, its log printed when a test fails.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::Duration;
 
 use super::fake_discord::{GUILD_ID, WAIT};
+
+/// The bot's one test-only setting: where `discord.com` is, and the authority to trust for it.
+pub const TEST_DISCORD_VARIABLE: &str = "INTERVIEW_BOT_TEST_ONLY_DISCORD";
 
 /// The bot's settings in a test.
 #[derive(Debug, Clone)]
@@ -22,6 +26,8 @@ pub struct BotSetup {
     pub index_dir: Option<PathBuf>,
     /// `RUST_LOG`.
     pub log_filter: String,
+    /// Milliseconds before a command defers its reply (0: always defer).
+    pub defer_after_ms: u64,
 }
 
 impl Default for BotSetup {
@@ -33,6 +39,7 @@ impl Default for BotSetup {
             data_dir: Path::new(env!("CARGO_MANIFEST_DIR")).join("data"),
             index_dir: None,
             log_filter: "warn,interview_bot=info".to_string(),
+            defer_after_ms: 1_500,
         }
     }
 }
@@ -45,16 +52,23 @@ pub struct Bot {
 
 impl Bot {
     /// Starts the bot with the default setup.
-    pub fn start(dir: &Path, api_base: &str, token: Option<&str>) -> Bot {
-        Bot::start_with(dir, api_base, token, &BotSetup::default())
+    pub fn start(dir: &Path, endpoint: &str, token: Option<&str>) -> Bot {
+        Bot::start_with(dir, endpoint, token, &BotSetup::default())
     }
 
-    /// Starts the bot against `api_base`, with its config, log and state files in `dir`.
-    pub fn start_with(dir: &Path, api_base: &str, token: Option<&str>, setup: &BotSetup) -> Bot {
+    /// Starts the bot against the fake Discord at `endpoint` ([`FakeDiscord::endpoint`]), with
+    /// its config, log and state files in `dir`.
+    ///
+    /// [`FakeDiscord::endpoint`]: super::fake_discord::FakeDiscord::endpoint
+    pub fn start_with(dir: &Path, endpoint: &str, token: Option<&str>, setup: &BotSetup) -> Bot {
         let index = setup.index_dir.clone().unwrap_or_else(|| dir.join("index"));
         let config = format!(
             r#"data_dir = {data:?}
 index_dir = {index:?}
+
+# the bot's tests are about Discord; answering by meaning is tested in process
+[semantic]
+enabled = false
 
 [discord]
 guild_id = {GUILD_ID}
@@ -63,7 +77,7 @@ button_cache_capacity = {capacity}
 default_private = false
 feedback_log = {feedback:?}
 registration_state = {state:?}
-api_base = {api_base:?}
+defer_after_ms = {defer}
 {extra}
 "#,
             data = setup.data_dir.display().to_string(),
@@ -72,6 +86,7 @@ api_base = {api_base:?}
             capacity = setup.button_cache_capacity,
             feedback = dir.join("feedback.log").display().to_string(),
             state = dir.join("registered.hash").display().to_string(),
+            defer = setup.defer_after_ms,
             extra = setup.discord_extra,
         );
         let config_path = dir.join("bot.toml");
@@ -85,6 +100,7 @@ api_base = {api_base:?}
             .arg("serve")
             .current_dir(dir)
             .env("RUST_LOG", &setup.log_filter)
+            .env(TEST_DISCORD_VARIABLE, endpoint)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(log_file);

@@ -1,23 +1,38 @@
-//! A fake Discord for end-to-end tests: REST and gateway on one 127.0.0.1 port, in the test
-//! process. It records every REST request and every IDENTIFY/RESUME, dispatches events, and can
-//! misbehave on demand: close the websocket with a code, send RECONNECT or INVALID_SESSION, stop
-//! acknowledging heartbeats, invalidate fresh sessions, fail or hold interaction callbacks, and
-//! answer every REST call with 401.
+//! A fake Discord for end-to-end tests, in the test process on 127.0.0.1: REST over HTTPS as
+//! `discord.com` (the bot is told to trust a test authority and to reach that host here, so its
+//! production HTTP stack, serenity's ratelimiter included, is what runs), and the gateway as a
+//! plain websocket on a second port.
+//!
+//! It records every REST request and every IDENTIFY/RESUME, dispatches events, and answers as
+//! Discord does: an initial response later than 3 s (on the fake's own clock, moved by the test)
+//! is 10062, a second one 40060, a follow-up with a token older than 15 min 50027, a callback
+//! type that does not fit the interaction or a body over Discord's limits 50035; every answer
+//! carries per-route rate-limit headers, and a test can ask for a 429 (route or global). On
+//! demand it also misbehaves: closes the websocket with a code, sends RECONNECT or
+//! INVALID_SESSION, stops acknowledging heartbeats, invalidates fresh sessions, fails or holds
+//! callbacks, and answers every REST call with 401.
+//!
+//! REST routes are matched in one place, [`Route::of`], and answered in [`answer`].
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
-use axum::http::{Method, StatusCode, Uri};
+use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
+
+use super::discord_rules::{self, Broken};
+use super::openapi;
+use super::tls::{TestCa, TlsListener};
 
 pub const APP_ID: &str = "900000000000000001";
 pub const BOT_ID: &str = "900000000000000002";
@@ -30,15 +45,25 @@ pub const FAKE_TOKEN: &str = "OTAwMDAwMDAwMDAwMDAwMDAy.fake.token";
 pub const WAIT: Duration = Duration::from_secs(15);
 /// Heartbeat interval the fake asks for unless told otherwise (Discord's usual value).
 pub const DEFAULT_HEARTBEAT_MS: u64 = 41_250;
+/// Requests per bucket and window in the rate-limit headers.
+pub const BUCKET_LIMIT: u64 = 50;
+/// Length of a rate-limit window.
+const BUCKET_WINDOW: Duration = Duration::from_secs(1);
 
-/// One REST request the bot made.
+/// One REST request the bot made, and how the fake answered it.
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
     pub path: String,
+    /// The query string, without `?`.
+    pub query: String,
     pub body: Value,
     /// When it arrived.
     pub at: Instant,
+    /// The status answered (0 while not answered yet).
+    pub status: u16,
+    /// Discord's error code when the answer was a refusal.
+    pub code: Option<u64>,
 }
 
 /// One IDENTIFY (op 2) or RESUME (op 6) the bot sent.
@@ -62,8 +87,6 @@ pub struct FakeOptions {
     pub unauthorized: bool,
     /// Follow the READY of the first this many sessions with INVALID_SESSION (not resumable).
     pub invalidate_sessions: usize,
-    /// Delay before answering every interaction callback (a slow Discord).
-    pub callback_delay: Duration,
 }
 
 impl Default for FakeOptions {
@@ -73,18 +96,168 @@ impl Default for FakeOptions {
             reject_token: false,
             unauthorized: false,
             invalidate_sessions: 0,
-            callback_delay: Duration::ZERO,
         }
     }
 }
 
-/// What to do to one interaction's callback.
+/// What to do to one interaction's initial response.
 #[derive(Debug, Clone, Copy)]
 pub enum CallbackFault {
-    /// Answer with this status.
+    /// Take the response (the interaction counts as acknowledged) but answer with this status.
     Status(u16),
     /// Answer only after this long (longer than the bot's timeout: a request that hangs).
     Hang(Duration),
+}
+
+/// Which requests of one interaction the fake holds until [`FakeDiscord::release_callbacks`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hold {
+    /// Its initial response (the callback).
+    InitialResponse,
+    /// Its follow-ups and edits (the webhook routes).
+    FollowUps,
+}
+
+/// How one dispatched interaction is treated.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct InteractionSetup {
+    pub fault: Option<CallbackFault>,
+    pub hold: Option<Hold>,
+}
+
+/// A REST route the fake knows; everything else is answered 404.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    Gateway,
+    GatewayBot,
+    MyApplication,
+    /// `PUT /applications/{app}/commands` or `…/guilds/{guild}/commands`.
+    Commands {
+        guild: Option<String>,
+    },
+    /// `POST /interactions/{id}/{token}/callback`.
+    InteractionCallback {
+        interaction: String,
+    },
+    /// `/webhooks/{app}/{token}/messages/@original`.
+    OriginalResponse {
+        token: String,
+    },
+    /// `POST /webhooks/{app}/{token}`.
+    FollowUp {
+        token: String,
+    },
+    /// `/webhooks/{app}/{token}/messages/{message}`.
+    FollowUpMessage {
+        token: String,
+    },
+    /// `/channels/{channel}/messages`.
+    ChannelMessages {
+        channel: String,
+    },
+    Unknown,
+}
+
+/// Route groups a test can ask a 429 for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RouteKind {
+    Callback,
+    Webhook,
+    ChannelMessage,
+    Commands,
+    Other,
+}
+
+impl Route {
+    /// The route of a request path.
+    pub fn of(path: &str) -> Route {
+        let Some(rest) = path.strip_prefix("/api/v10/") else {
+            return Route::Unknown;
+        };
+        let parts: Vec<&str> = rest.split('/').collect();
+        match parts.as_slice() {
+            ["gateway"] => Route::Gateway,
+            ["gateway", "bot"] => Route::GatewayBot,
+            ["oauth2", "applications", "@me"] => Route::MyApplication,
+            ["applications", _, "commands"] => Route::Commands { guild: None },
+            ["applications", _, "guilds", guild, "commands"] => Route::Commands {
+                guild: Some(guild.to_string()),
+            },
+            ["interactions", id, _, "callback"] => Route::InteractionCallback {
+                interaction: id.to_string(),
+            },
+            ["webhooks", _, token, "messages", "@original"] => Route::OriginalResponse {
+                token: token.to_string(),
+            },
+            ["webhooks", _, token, "messages", _] => Route::FollowUpMessage {
+                token: token.to_string(),
+            },
+            ["webhooks", _, token] => Route::FollowUp {
+                token: token.to_string(),
+            },
+            ["channels", channel, "messages"] => Route::ChannelMessages {
+                channel: channel.to_string(),
+            },
+            _ => Route::Unknown,
+        }
+    }
+
+    /// Its group.
+    pub fn kind(&self) -> RouteKind {
+        match self {
+            Route::InteractionCallback { .. } => RouteKind::Callback,
+            Route::OriginalResponse { .. }
+            | Route::FollowUp { .. }
+            | Route::FollowUpMessage { .. } => RouteKind::Webhook,
+            Route::ChannelMessages { .. } => RouteKind::ChannelMessage,
+            Route::Commands { .. } => RouteKind::Commands,
+            _ => RouteKind::Other,
+        }
+    }
+
+    /// Its rate-limit bucket: the group and its major parameter, as Discord keys them.
+    fn bucket(&self) -> String {
+        match self {
+            Route::InteractionCallback { interaction } => format!("callback:{interaction}"),
+            Route::OriginalResponse { .. }
+            | Route::FollowUp { .. }
+            | Route::FollowUpMessage { .. } => format!("webhook:{APP_ID}"),
+            Route::ChannelMessages { channel } => format!("messages:{channel}"),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+/// What the fake knows of one interaction it dispatched.
+#[derive(Debug, Clone)]
+struct InteractionState {
+    kind: u8,
+    /// When it was dispatched, on the fake's clock.
+    created: Duration,
+    acknowledged: bool,
+}
+
+/// Requests held until the test releases them.
+#[derive(Debug, Clone, Default)]
+struct Holds {
+    all_callbacks: bool,
+    callbacks: HashSet<String>,
+    follow_ups: HashSet<String>,
+}
+
+/// A 429 the test asked for.
+#[derive(Debug, Clone, Copy)]
+struct PlannedLimit {
+    kind: RouteKind,
+    retry_after: Duration,
+    global: bool,
+}
+
+/// Requests counted in one bucket's current window.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    window_start: Instant,
+    used: u64,
 }
 
 /// What the test tells the live gateway connection to do.
@@ -99,7 +272,7 @@ enum Control {
 }
 
 struct Shared {
-    port: u16,
+    gateway_port: u16,
     options: FakeOptions,
     requests: Mutex<Vec<Request>>,
     logins: Mutex<Vec<Login>>,
@@ -112,14 +285,33 @@ struct Shared {
     /// Connection that no longer acknowledges heartbeats (0: none).
     silent_connection: AtomicUsize,
     callback_faults: Mutex<HashMap<String, CallbackFault>>,
+    interactions: Mutex<HashMap<String, InteractionState>>,
+    /// The fake's clock: time the test has moved it on by.
+    clock: Mutex<Duration>,
+    holds: watch::Sender<Holds>,
+    /// Requests waiting for [`FakeDiscord::release_callbacks`].
+    held: AtomicUsize,
+    planned_limits: Mutex<Vec<PlannedLimit>>,
+    buckets: Mutex<HashMap<String, Bucket>>,
     /// Names of the last gateway payloads sent, for timeout messages.
     sent: Mutex<Vec<String>>,
+}
+
+impl Shared {
+    fn now(&self) -> Duration {
+        *self.clock.lock().unwrap()
+    }
 }
 
 /// The fake Discord.
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     next_id: AtomicU64,
+    rest_port: u16,
+    /// Holds the test authority's certificate for the bot.
+    ca_dir: tempfile::TempDir,
+    /// Whether the test checked its requests (see [`FakeDiscord::assert_contract`]).
+    checked: AtomicBool,
 }
 
 impl FakeDiscord {
@@ -130,12 +322,16 @@ impl FakeDiscord {
 
     /// A fake with the given behaviour.
     pub async fn start_with(options: FakeOptions) -> FakeDiscord {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        let rest_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
-            .expect("bind fake Discord");
-        let port = listener.local_addr().expect("local addr").port();
+            .expect("bind fake Discord REST");
+        let gateway_listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind fake Discord gateway");
+        let rest_port = rest_listener.local_addr().expect("local addr").port();
+        let gateway_port = gateway_listener.local_addr().expect("local addr").port();
         let shared = Arc::new(Shared {
-            port,
+            gateway_port,
             options,
             requests: Mutex::new(Vec::new()),
             logins: Mutex::new(Vec::new()),
@@ -145,29 +341,54 @@ impl FakeDiscord {
             live: Mutex::new(None),
             silent_connection: AtomicUsize::new(0),
             callback_faults: Mutex::new(HashMap::new()),
+            interactions: Mutex::new(HashMap::new()),
+            clock: Mutex::new(Duration::ZERO),
+            holds: watch::channel(Holds::default()).0,
+            held: AtomicUsize::new(0),
+            planned_limits: Mutex::new(Vec::new()),
+            buckets: Mutex::new(HashMap::new()),
             sent: Mutex::new(Vec::new()),
         });
-        let app = Router::new()
-            .route("/api/v10/gateway", get(gateway_url))
-            .route("/api/v10/gateway/bot", get(gateway_bot))
-            .route("/api/v10/oauth2/applications/@me", get(application_info))
+        let ca = TestCa::generate();
+        let ca_dir = tempfile::tempdir().expect("temp dir for the test authority");
+        std::fs::write(ca_dir.path().join("ca.pem"), &ca.ca_pem).expect("write the authority");
+        let rest_app = Router::new().fallback(rest).with_state(shared.clone());
+        let tls = TlsListener::new(rest_listener, ca.server.clone());
+        tokio::spawn(async move {
+            axum::serve(tls, rest_app)
+                .await
+                .expect("fake Discord serves REST");
+        });
+        let gateway_app = Router::new()
             .route("/ws", get(gateway_socket))
-            .fallback(rest)
             .with_state(shared.clone());
         tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(gateway_listener, gateway_app)
                 .await
-                .expect("fake Discord serves");
+                .expect("fake Discord serves the gateway");
         });
         FakeDiscord {
             shared,
             next_id: AtomicU64::new(100_000_000_000_000_000),
+            rest_port,
+            ca_dir,
+            checked: AtomicBool::new(false),
         }
     }
 
-    /// The API base to give the bot.
-    pub fn base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.shared.port)
+    /// The port of the REST side (HTTPS, as `discord.com`).
+    pub fn rest_port(&self) -> u16 {
+        self.rest_port
+    }
+
+    /// The test authority's certificate (PEM file) that the fake's `discord.com` is signed by.
+    pub fn ca_file(&self) -> PathBuf {
+        self.ca_dir.path().join("ca.pem")
+    }
+
+    /// The value of the bot's test-only setting that sends its Discord traffic here.
+    pub fn endpoint(&self) -> String {
+        format!("127.0.0.1:{},{}", self.rest_port, self.ca_file().display())
     }
 
     /// A fresh snowflake.
@@ -204,7 +425,91 @@ impl FakeDiscord {
         self.shared.connections.load(Ordering::SeqCst)
     }
 
-    /// Makes one interaction's callback fail.
+    /// Moves the fake's clock on: interactions and their tokens age by `by` at once.
+    pub fn advance_clock(&self, by: Duration) {
+        *self.shared.clock.lock().unwrap() += by;
+    }
+
+    /// Answers the next request of this group with 429 and `retry_after`, for its route or, with
+    /// `global`, for every route (`X-RateLimit-Global`).
+    pub fn rate_limit_next(&self, kind: RouteKind, retry_after: Duration, global: bool) {
+        self.shared
+            .planned_limits
+            .lock()
+            .unwrap()
+            .push(PlannedLimit {
+                kind,
+                retry_after,
+                global,
+            });
+    }
+
+    /// From now on every initial response is recorded but not answered until
+    /// [`release_callbacks`](Self::release_callbacks): replies known to be in flight.
+    pub fn hold_callbacks(&self) {
+        self.shared
+            .holds
+            .send_modify(|holds| holds.all_callbacks = true);
+    }
+
+    /// Answers every held request, and every later one at once.
+    pub fn release_callbacks(&self) {
+        self.shared.holds.send_replace(Holds::default());
+    }
+
+    /// Requests received and not yet answered because they are held.
+    pub fn held_callbacks(&self) -> usize {
+        self.shared.held.load(Ordering::SeqCst)
+    }
+
+    /// Checks every request so far against Discord's OpenAPI description, and that the fake
+    /// refused none except with one of `expected_refusals` (Discord's codes, 0 for a refusal
+    /// without one); prints how many were checked. Every test of the bot process ends with it.
+    pub fn assert_contract(&self, expected_refusals: &[u64]) -> usize {
+        self.checked.store(true, Ordering::SeqCst);
+        let requests = self.requests();
+        let spec = openapi::spec();
+        let mut problems = Vec::new();
+        for request in &requests {
+            for violation in spec.check(
+                &request.method,
+                &request.path,
+                &request.query,
+                &request.body,
+            ) {
+                problems.push(format!("{} {}: {violation}", request.method, request.path));
+            }
+            let refused = request.status >= 400 && request.status != 429;
+            let code = request.code.unwrap_or(0);
+            if refused && !expected_refusals.contains(&code) {
+                problems.push(format!(
+                    "{} {}: refused with {} (code {code}), body {}",
+                    request.method, request.path, request.status, request.body
+                ));
+            }
+        }
+        assert!(
+            problems.is_empty(),
+            "{} of {} requests break Discord's contract:\n{}",
+            problems.len(),
+            requests.len(),
+            problems.join("\n")
+        );
+        println!(
+            "checked {} requests against Discord's OpenAPI description: 0 violations",
+            requests.len()
+        );
+        requests.len()
+    }
+
+    /// Ends a test whose requests break Discord's rules on purpose (tests of the fake itself),
+    /// without the contract check.
+    pub fn skip_contract(&self, why: &str) {
+        assert!(!why.is_empty(), "say why the contract is not checked");
+        self.checked.store(true, Ordering::SeqCst);
+    }
+
+    /// Makes one interaction's initial response fail.
     pub fn fault_callback(&self, interaction_id: &str, fault: CallbackFault) {
         self.shared
             .callback_faults
@@ -247,8 +552,18 @@ impl FakeDiscord {
     }
 
     /// Waits (at most [`WAIT`]) until `done` holds, polling every 20 ms.
-    pub async fn wait_until(&self, what: &str, mut done: impl FnMut(&FakeDiscord) -> bool) {
-        let deadline = tokio::time::Instant::now() + WAIT;
+    pub async fn wait_until(&self, what: &str, done: impl FnMut(&FakeDiscord) -> bool) {
+        self.wait_until_within(what, WAIT, done).await;
+    }
+
+    /// Waits (at most `limit`) until `done` holds, polling every 20 ms.
+    pub async fn wait_until_within(
+        &self,
+        what: &str,
+        limit: Duration,
+        mut done: impl FnMut(&FakeDiscord) -> bool,
+    ) {
+        let deadline = tokio::time::Instant::now() + limit;
         while !done(self) {
             if tokio::time::Instant::now() >= deadline {
                 let seen: Vec<String> = self
@@ -256,7 +571,7 @@ impl FakeDiscord {
                     .iter()
                     .rev()
                     .take(10)
-                    .map(|r| format!("{} {}", r.method, r.path))
+                    .map(|r| format!("{} {} → {}", r.method, r.path, r.status))
                     .collect();
                 panic!(
                     "timed out waiting for {what}; last gateway payloads sent: [{}]; last \
@@ -293,9 +608,25 @@ impl FakeDiscord {
         found.expect("found")
     }
 
+    /// The first answered request from index `since` on that matches, waiting up to [`WAIT`].
+    pub async fn wait_for_answered(
+        &self,
+        since: usize,
+        what: &str,
+        matches: impl Fn(&Request) -> bool,
+    ) -> Request {
+        self.wait_for(since, what, |r| r.status != 0 && matches(r))
+            .await
+    }
+
     /// Waits for the `n`-th IDENTIFY (1-based) and returns its payload.
     pub async fn wait_for_identify(&self, n: usize) -> Value {
-        self.wait_until(&format!("IDENTIFY number {n}"), |fake| {
+        self.wait_for_identify_within(n, WAIT).await
+    }
+
+    /// Waits at most `limit` for the `n`-th IDENTIFY (1-based) and returns its payload.
+    pub async fn wait_for_identify_within(&self, n: usize, limit: Duration) -> Value {
+        self.wait_until_within(&format!("IDENTIFY number {n}"), limit, |fake| {
             fake.identifies().len() >= n
         })
         .await;
@@ -319,33 +650,44 @@ impl FakeDiscord {
         data: Value,
         message: Option<Value>,
     ) -> (String, String) {
-        self.send_interaction_with(kind, user, data, message, None)
+        self.send_interaction_with(kind, user, data, message, InteractionSetup::default())
     }
 
-    /// Dispatches `/ask question` whose callback meets `fault`; returns its id and token.
+    /// Dispatches `/ask question` whose initial response meets `fault`; returns its id and token.
     pub fn send_failing_ask(
         &self,
         user: &str,
         question: &str,
         fault: CallbackFault,
     ) -> (String, String) {
-        let data = ask_data(&self.new_id(), question);
-        self.send_interaction_with(2, user, data, None, Some(fault))
+        let setup = InteractionSetup {
+            fault: Some(fault),
+            hold: None,
+        };
+        self.send_ask_with(user, question, setup)
     }
 
-    fn send_interaction_with(
+    /// Dispatches `/ask question` set up as told; returns its id and token.
+    pub fn send_ask_with(
+        &self,
+        user: &str,
+        question: &str,
+        setup: InteractionSetup,
+    ) -> (String, String) {
+        let data = ask_data(&self.new_id(), question);
+        self.send_interaction_with(2, user, data, None, setup)
+    }
+
+    /// Dispatches an interaction set up as told; returns its id and token.
+    pub fn send_interaction_with(
         &self,
         kind: u8,
         user: &str,
         data: Value,
         message: Option<Value>,
-        fault: Option<CallbackFault>,
+        setup: InteractionSetup,
     ) -> (String, String) {
-        let id = self.new_id();
-        if let Some(fault) = fault {
-            self.fault_callback(&id, fault);
-        }
-        let token = format!("token-{id}");
+        let (id, token) = self.register_interaction(kind, setup);
         let mut payload = json!({
             "id": id,
             "application_id": APP_ID,
@@ -376,23 +718,65 @@ impl FakeDiscord {
         (id, token)
     }
 
+    /// Makes an interaction known to the fake without dispatching it; returns its id and token.
+    pub fn register_interaction(&self, kind: u8, setup: InteractionSetup) -> (String, String) {
+        let id = self.new_id();
+        if let Some(fault) = setup.fault {
+            self.fault_callback(&id, fault);
+        }
+        match setup.hold {
+            Some(Hold::InitialResponse) => self.shared.holds.send_modify(|holds| {
+                holds.callbacks.insert(id.clone());
+            }),
+            Some(Hold::FollowUps) => self.shared.holds.send_modify(|holds| {
+                holds.follow_ups.insert(id.clone());
+            }),
+            None => {}
+        }
+        self.shared.interactions.lock().unwrap().insert(
+            id.clone(),
+            InteractionState {
+                kind,
+                created: self.shared.now(),
+                acknowledged: false,
+            },
+        );
+        let token = format!("token-{id}");
+        (id, token)
+    }
+
     /// Dispatches `/ask question` without waiting; returns the interaction's id and token.
     pub fn send_ask(&self, user: &str, question: &str) -> (String, String) {
         let data = ask_data(&self.new_id(), question);
         self.send_interaction(2, user, data, None)
     }
 
-    /// What the bot answered to an interaction, if it has (completely): the callback body, with
-    /// `data` taken from the follow-up when the bot deferred.
+    /// Every request made for one interaction: its callbacks and its webhook calls.
+    pub fn requests_for(&self, id: &str, token: &str) -> Vec<Request> {
+        let callback = format!("/api/v10/interactions/{id}/");
+        let webhook = format!("/api/v10/webhooks/{APP_ID}/{token}");
+        self.requests()
+            .into_iter()
+            .filter(|r| r.path.starts_with(&callback) || r.path.starts_with(&webhook))
+            .collect()
+    }
+
+    /// What the bot answered to an interaction, once Discord took it: the accepted initial
+    /// response, with `data` taken from the accepted follow-up when the bot deferred.
     pub fn reply_to(&self, id: &str, token: &str) -> Option<Value> {
         let callback_path = format!("/api/v10/interactions/{id}/{token}/callback");
         let webhook = format!("/api/v10/webhooks/{APP_ID}/{token}");
+        let accepted = |r: &&Request| (200..300).contains(&r.status);
         let requests = self.shared.requests.lock().unwrap();
-        let callback = requests.iter().find(|r| r.path == callback_path)?;
+        let callback = requests
+            .iter()
+            .filter(accepted)
+            .find(|r| r.path == callback_path)?;
         let mut body = callback.body.clone();
         if body["type"] == 5 {
             let follow_up = requests
                 .iter()
+                .filter(accepted)
                 .find(|r| r.path.starts_with(&webhook) && r.method != "GET")?;
             let deferred_flags = body["data"]["flags"].clone();
             body["data"] = follow_up.body.clone();
@@ -436,10 +820,22 @@ impl FakeDiscord {
         self.wait_reply(&id, &token).await
     }
 
+    /// Sends an autocomplete interaction for `command`'s focused string option `option`.
+    pub async fn autocomplete(
+        &self,
+        user: &str,
+        command: &str,
+        option: &str,
+        typed: &str,
+    ) -> Value {
+        let data = json!({"id": self.new_id(), "name": command, "type": 1,
+                          "options": [{"name": option, "type": 3, "value": typed, "focused": true}]});
+        self.interact(4, user, data, None).await
+    }
+
     pub async fn click(&self, user: &str, custom_id: &str) -> Value {
-        let message = message_json(&self.new_id(), CHANNEL_ID, BOT_ID, "", Some(GUILD_ID), &[]);
-        let data = json!({"custom_id": custom_id, "component_type": 2});
-        self.interact(3, user, data, Some(message)).await
+        let (id, token) = self.send_click(user, custom_id);
+        self.wait_reply(&id, &token).await
     }
 
     /// Clicks a button without waiting; returns the interaction's id and token.
@@ -449,7 +845,7 @@ impl FakeDiscord {
         self.send_interaction(3, user, data, Some(message))
     }
 
-    /// Sends a message; returns the message the bot posted in reply.
+    /// Sends a message; returns the message the bot posted in reply (once Discord took it).
     pub async fn message(&self, channel: &str, guild: Option<&str>, content: &str) -> Request {
         let id = self.new_id();
         let since = self.request_count();
@@ -466,7 +862,7 @@ impl FakeDiscord {
         let path = format!("/api/v10/channels/{channel}/messages");
         let reply = self
             .wait_for(since, "a reply message", |r| {
-                r.method == "POST" && r.path == path
+                r.method == "POST" && r.path == path && (200..300).contains(&r.status)
             })
             .await;
         assert_eq!(
@@ -477,7 +873,17 @@ impl FakeDiscord {
     }
 }
 
-/// The `data` of an `/ask` interaction.
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        if !std::thread::panicking() && !self.checked.load(Ordering::SeqCst) {
+            panic!(
+                "the test ended (or timed out) without checking its requests: end every test of \
+                 the bot with FakeDiscord::assert_contract"
+            );
+        }
+    }
+}
+
 pub fn ask_data(command_id: &str, question: &str) -> Value {
     json!({"id": command_id, "name": "ask", "type": 1,
            "options": [{"name": "question", "type": 3, "value": question}]})
@@ -520,110 +926,342 @@ pub fn message_json(
     message
 }
 
-fn unauthorized() -> Response {
-    (
-        StatusCode::UNAUTHORIZED,
-        Json(json!({"message": "401: Unauthorized", "code": 0})),
-    )
-        .into_response()
+/// One answer before its rate-limit headers.
+struct Answer {
+    status: StatusCode,
+    body: Option<Value>,
+    /// Discord's code when the answer refuses the request.
+    code: Option<u64>,
 }
 
-fn record(shared: &Shared, method: &Method, uri: &Uri, body: Value) {
-    shared.requests.lock().unwrap().push(Request {
+impl Answer {
+    fn json(body: Value) -> Answer {
+        Answer {
+            status: StatusCode::OK,
+            body: Some(body),
+            code: None,
+        }
+    }
+
+    fn no_content() -> Answer {
+        Answer {
+            status: StatusCode::NO_CONTENT,
+            body: None,
+            code: None,
+        }
+    }
+
+    /// Discord's error JSON.
+    fn refuse(status: u16, code: u64, message: &str, broken: &[Broken]) -> Answer {
+        Answer {
+            status: StatusCode::from_u16(status).expect("status"),
+            body: Some(discord_rules::error_body(code, message, broken)),
+            code: Some(code),
+        }
+    }
+
+    fn invalid_form_body(broken: &[Broken]) -> Answer {
+        Answer::refuse(
+            400,
+            discord_rules::INVALID_FORM_BODY,
+            "Invalid Form Body",
+            broken,
+        )
+    }
+}
+
+fn record(shared: &Shared, method: &Method, uri: &Uri, body: Value) -> usize {
+    let mut requests = shared.requests.lock().unwrap();
+    requests.push(Request {
         method: method.to_string(),
         path: uri.path().to_string(),
+        query: uri.query().unwrap_or("").to_string(),
         body,
         at: Instant::now(),
+        status: 0,
+        code: None,
     });
+    requests.len() - 1
 }
 
-async fn gateway_url(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
-    record(&shared, &method, &uri, Value::Null);
-    if shared.options.unauthorized {
-        return unauthorized();
-    }
-    Json(json!({"url": format!("ws://127.0.0.1:{}/ws", shared.port)})).into_response()
-}
-
-async fn gateway_bot(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
-    record(&shared, &method, &uri, Value::Null);
-    if shared.options.unauthorized {
-        return unauthorized();
-    }
-    Json(json!({
-        "url": format!("ws://127.0.0.1:{}/ws", shared.port),
-        "shards": 1,
-        "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
-    }))
-    .into_response()
-}
-
-async fn application_info(State(shared): State<Arc<Shared>>, method: Method, uri: Uri) -> Response {
-    record(&shared, &method, &uri, Value::Null);
-    if shared.options.unauthorized {
-        return unauthorized();
-    }
-    Json(json!({
-        "id": APP_ID, "name": "interview-bot", "description": "", "bot_public": true,
-        "bot_require_code_grant": false, "verify_key": "00", "icon": null, "flags": 0
-    }))
-    .into_response()
-}
-
+/// Every REST request: recorded, answered by [`answer`] (or a planned 429), given rate-limit
+/// headers, and its status noted.
 async fn rest(
     State(shared): State<Arc<Shared>>,
     method: Method,
     uri: Uri,
     body: Bytes,
 ) -> Response {
-    let path = uri.path().to_string();
+    let route = Route::of(uri.path());
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    record(&shared, &method, &uri, body.clone());
+    let index = record(&shared, &method, &uri, body.clone());
+    let planned = {
+        let mut plans = shared.planned_limits.lock().unwrap();
+        plans
+            .iter()
+            .position(|p| p.kind == route.kind())
+            .map(|i| plans.remove(i))
+    };
+    let (answer, limited) = match planned {
+        Some(plan) => (rate_limited(plan), Some(plan)),
+        None => (answer(&shared, &method, &route, &body).await, None),
+    };
+    {
+        let mut requests = shared.requests.lock().unwrap();
+        requests[index].status = answer.status.as_u16();
+        requests[index].code = answer.code;
+    }
+    let mut response = match answer.body {
+        Some(body) => (answer.status, Json(body)).into_response(),
+        None => answer.status.into_response(),
+    };
+    add_rate_limit_headers(&shared, &route, limited, &mut response);
+    response
+}
+
+/// A 429 as Discord sends it.
+fn rate_limited(plan: PlannedLimit) -> Answer {
+    Answer {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        body: Some(json!({
+            "message": "You are being rate limited.",
+            "retry_after": plan.retry_after.as_secs_f64(),
+            "global": plan.global,
+        })),
+        code: None,
+    }
+}
+
+/// `X-RateLimit-*` headers of the request's bucket (and `Retry-After`, `X-RateLimit-Global` on a
+/// 429).
+fn add_rate_limit_headers(
+    shared: &Shared,
+    route: &Route,
+    limited: Option<PlannedLimit>,
+    response: &mut Response,
+) {
+    let bucket_key = route.bucket();
+    let now = Instant::now();
+    let (used, reset_after) = {
+        let mut buckets = shared.buckets.lock().unwrap();
+        let bucket = buckets.entry(bucket_key.clone()).or_insert(Bucket {
+            window_start: now,
+            used: 0,
+        });
+        if now.duration_since(bucket.window_start) >= BUCKET_WINDOW {
+            *bucket = Bucket {
+                window_start: now,
+                used: 0,
+            };
+        }
+        bucket.used += 1;
+        let left = BUCKET_WINDOW.saturating_sub(now.duration_since(bucket.window_start));
+        (bucket.used, left)
+    };
+    let (remaining, reset_after) = match limited {
+        Some(plan) => (0, plan.retry_after),
+        None => (BUCKET_LIMIT.saturating_sub(used), reset_after),
+    };
+    let reset = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        + reset_after;
+    let hash = bucket_key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    });
+    let mut headers = vec![
+        ("x-ratelimit-limit", BUCKET_LIMIT.to_string()),
+        ("x-ratelimit-remaining", remaining.to_string()),
+        ("x-ratelimit-reset", format!("{:.3}", reset.as_secs_f64())),
+        (
+            "x-ratelimit-reset-after",
+            format!("{:.3}", reset_after.as_secs_f64()),
+        ),
+        ("x-ratelimit-bucket", format!("{hash:016x}")),
+    ];
+    if let Some(plan) = limited {
+        headers.push((
+            "retry-after",
+            format!("{:.3}", plan.retry_after.as_secs_f64()),
+        ));
+        let scope = if plan.global { "global" } else { "user" };
+        headers.push(("x-ratelimit-scope", scope.to_string()));
+        if plan.global {
+            headers.push(("x-ratelimit-global", "true".to_string()));
+        }
+    }
+    for (name, value) in headers {
+        response
+            .headers_mut()
+            .insert(name, HeaderValue::from_str(&value).expect("header value"));
+    }
+}
+
+/// How the fake answers each route. New routes get an arm here and in [`Route::of`].
+async fn answer(shared: &Shared, method: &Method, route: &Route, body: &Value) -> Answer {
     if shared.options.unauthorized {
-        return unauthorized();
+        return Answer::refuse(401, 0, "401: Unauthorized", &[]);
     }
-    if path.ends_with("/callback") {
-        let interaction = path
-            .strip_prefix("/api/v10/interactions/")
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or("");
-        let fault = shared
-            .callback_faults
-            .lock()
-            .unwrap()
-            .get(interaction)
-            .copied();
-        tokio::time::sleep(shared.options.callback_delay).await;
-        return match fault {
-            Some(CallbackFault::Status(status)) => (
-                StatusCode::from_u16(status).expect("status"),
-                Json(json!({"message": "Internal Server Error", "code": 0})),
-            )
-                .into_response(),
-            Some(CallbackFault::Hang(time)) => {
-                tokio::time::sleep(time).await;
-                StatusCode::NO_CONTENT.into_response()
+    let gateway_url = format!("ws://127.0.0.1:{}/ws", shared.gateway_port);
+    match (method.as_str(), route) {
+        ("GET", Route::Gateway) => Answer::json(json!({"url": gateway_url})),
+        ("GET", Route::GatewayBot) => Answer::json(json!({
+            "url": gateway_url,
+            "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0,
+                                    "max_concurrency": 1}
+        })),
+        ("GET", Route::MyApplication) => Answer::json(json!({
+            "id": APP_ID, "name": "interview-bot", "description": "", "bot_public": true,
+            "bot_require_code_grant": false, "verify_key": "00", "icon": null, "flags": 0
+        })),
+        ("PUT", Route::Commands { .. }) => Answer::json(json!([])),
+        ("POST", Route::InteractionCallback { interaction }) => {
+            interaction_callback(shared, interaction, body).await
+        }
+        (
+            _,
+            Route::OriginalResponse { token }
+            | Route::FollowUp { token }
+            | Route::FollowUpMessage { token },
+        ) => follow_up(shared, method, token, body).await,
+        ("POST", Route::ChannelMessages { channel }) => {
+            let broken = discord_rules::check_message(body, "");
+            if !broken.is_empty() {
+                return Answer::invalid_form_body(&broken);
             }
-            None => StatusCode::NO_CONTENT.into_response(),
-        };
+            if discord_rules::is_empty_message(body) {
+                return empty_message();
+            }
+            Answer::json(sent_message(channel, body))
+        }
+        _ => Answer::refuse(404, 0, "404: Not Found", &[]),
     }
-    if path.ends_with("/commands") {
-        return Json(json!([])).into_response();
-    }
-    if path.contains("/messages") || path.starts_with("/api/v10/webhooks/") {
-        let channel = path
-            .strip_prefix("/api/v10/channels/")
-            .and_then(|rest| rest.split('/').next())
-            .unwrap_or(CHANNEL_ID);
-        let content = body["content"].as_str().unwrap_or("");
-        let reply = message_json("600000000000000001", channel, BOT_ID, content, None, &[]);
-        return Json(reply).into_response();
-    }
-    (
-        StatusCode::NOT_FOUND,
-        Json(json!({"message": "Unknown", "code": 0})),
+}
+
+fn empty_message() -> Answer {
+    Answer::refuse(
+        400,
+        discord_rules::EMPTY_MESSAGE,
+        "Cannot send an empty message",
+        &[],
     )
-        .into_response()
+}
+
+/// The message Discord would return for a body the bot sent.
+fn sent_message(channel: &str, body: &Value) -> Value {
+    let content = body["content"].as_str().unwrap_or("");
+    message_json("600000000000000001", channel, BOT_ID, content, None, &[])
+}
+
+/// Waits while the test holds this interaction's initial response (`follow_up` false) or its
+/// follow-ups (`follow_up` true).
+async fn wait_while_held(shared: &Shared, interaction: &str, follow_up: bool) {
+    let held = |holds: &Holds| {
+        if follow_up {
+            holds.follow_ups.contains(interaction)
+        } else {
+            holds.all_callbacks || holds.callbacks.contains(interaction)
+        }
+    };
+    if !held(&shared.holds.borrow()) {
+        return;
+    }
+    shared.held.fetch_add(1, Ordering::SeqCst);
+    let mut holds = shared.holds.subscribe();
+    let _ = holds.wait_for(|h| !held(h)).await;
+    shared.held.fetch_sub(1, Ordering::SeqCst);
+}
+
+/// An initial response: in time (3 s on the fake's clock), only once, of a type that fits the
+/// interaction, within Discord's limits.
+async fn interaction_callback(shared: &Shared, interaction: &str, body: &Value) -> Answer {
+    wait_while_held(shared, interaction, false).await;
+    let fault = shared
+        .callback_faults
+        .lock()
+        .unwrap()
+        .get(interaction)
+        .copied();
+    if let Some(CallbackFault::Hang(time)) = fault {
+        tokio::time::sleep(time).await;
+    }
+    let now = shared.now();
+    let mut interactions = shared.interactions.lock().unwrap();
+    let unknown = || {
+        Answer::refuse(
+            404,
+            discord_rules::UNKNOWN_INTERACTION,
+            "Unknown interaction",
+            &[],
+        )
+    };
+    let Some(state) = interactions.get_mut(interaction) else {
+        return unknown();
+    };
+    if now.saturating_sub(state.created) > discord_rules::INITIAL_RESPONSE_WINDOW {
+        return unknown();
+    }
+    if state.acknowledged {
+        return Answer::refuse(
+            400,
+            discord_rules::ALREADY_ACKNOWLEDGED,
+            "Interaction has already been acknowledged.",
+            &[],
+        );
+    }
+    let broken = discord_rules::check_callback(state.kind, body);
+    if !broken.is_empty() {
+        return Answer::invalid_form_body(&broken);
+    }
+    if body["type"] == 4 && discord_rules::is_empty_message(&body["data"]) {
+        return empty_message();
+    }
+    state.acknowledged = true;
+    match fault {
+        Some(CallbackFault::Status(status)) => {
+            Answer::refuse(status, 0, "Internal Server Error", &[])
+        }
+        _ => Answer::no_content(),
+    }
+}
+
+/// A follow-up or an edit: only for an acknowledged interaction, with a token younger than
+/// 15 min on the fake's clock, within Discord's limits.
+async fn follow_up(shared: &Shared, method: &Method, token: &str, body: &Value) -> Answer {
+    let interaction = token.strip_prefix("token-").unwrap_or(token);
+    wait_while_held(shared, interaction, true).await;
+    let state = shared
+        .interactions
+        .lock()
+        .unwrap()
+        .get(interaction)
+        .cloned();
+    let Some(state) = state.filter(|s| s.acknowledged) else {
+        return Answer::refuse(404, discord_rules::UNKNOWN_WEBHOOK, "Unknown Webhook", &[]);
+    };
+    if shared.now().saturating_sub(state.created) > discord_rules::TOKEN_LIFETIME {
+        return Answer::refuse(
+            401,
+            discord_rules::INVALID_WEBHOOK_TOKEN,
+            "Invalid Webhook Token",
+            &[],
+        );
+    }
+    match method.as_str() {
+        "DELETE" => Answer::no_content(),
+        "GET" => Answer::json(sent_message(CHANNEL_ID, &json!({}))),
+        _ => {
+            let broken = discord_rules::check_message(body, "");
+            if !broken.is_empty() {
+                return Answer::invalid_form_body(&broken);
+            }
+            if method == Method::POST && discord_rules::is_empty_message(body) {
+                return empty_message();
+            }
+            Answer::json(sent_message(CHANNEL_ID, body))
+        }
+    }
 }
 
 async fn gateway_socket(State(shared): State<Arc<Shared>>, upgrade: WebSocketUpgrade) -> Response {
@@ -707,7 +1345,7 @@ async fn run_gateway(shared: Arc<Shared>, mut socket: WebSocket) {
                             "user": user_json(BOT_ID),
                             "guilds": [],
                             "session_id": format!("session-{session}"),
-                            "resume_gateway_url": format!("ws://127.0.0.1:{}/ws", shared.port),
+                            "resume_gateway_url": format!("ws://127.0.0.1:{}/ws", shared.gateway_port),
                             "application": {"id": APP_ID, "flags": 0},
                             "shard": shard
                         }});

@@ -4,4 +4,7 @@
 
 pub mod bot_process;
 pub mod checks;
+pub mod discord_rules;
 pub mod fake_discord;
+pub mod openapi;
+pub mod tls;

@@ -12,9 +12,6 @@ use super::views::View;
 use super::{Context, Data, Error};
 use crate::answer::Engine;
 
-/// How long a command may compute before it defers its reply (Discord allows 3 s).
-const DEFER_AFTER: Duration = Duration::from_millis(1_500);
-
 /// Every command the bot registers.
 pub fn all() -> Vec<poise::Command<Data, Error>> {
     vec![
@@ -42,7 +39,7 @@ pub fn apply_cooldown(commands: &mut [poise::Command<Data, Error>], per_user: Du
 }
 
 /// Computes a reply on the engine (off the async threads) and sends it; defers first when the
-/// engine takes longer than [`DEFER_AFTER`].
+/// engine takes longer than the configured `defer_after_ms` (Discord allows 3 s).
 async fn compute_and_send<F>(ctx: Context<'_>, ephemeral: bool, job: F) -> Result<View, Error>
 where
     F: FnOnce(&Engine, &ReplyStore) -> View + Send + 'static,
@@ -50,10 +47,17 @@ where
     let _guard = ctx.data().in_flight.enter();
     let engine = ctx.data().engine.clone();
     let replies = ctx.data().replies.clone();
+    let defer_after = Duration::from_millis(ctx.data().config.discord.defer_after_ms);
     let mut task = tokio::task::spawn_blocking(move || job(&engine, &replies));
-    let view = match tokio::time::timeout(DEFER_AFTER, &mut task).await {
-        Ok(result) => result?,
-        Err(_) => {
+    // 0 defers every reply, without racing the engine
+    let in_time = if defer_after.is_zero() {
+        None
+    } else {
+        tokio::time::timeout(defer_after, &mut task).await.ok()
+    };
+    let view = match in_time {
+        Some(result) => result?,
+        None => {
             if ephemeral {
                 ctx.defer_ephemeral().await?;
             } else {
