@@ -61,6 +61,10 @@ pub struct DiscordConfig {
     pub api_base: Option<String>,
     /// File remembering the hash of the last registered command set.
     pub registration_state: PathBuf,
+    /// Minutes a channel's (or thread's) last answers are kept for follow-up questions.
+    pub follow_up_minutes: u64,
+    /// Append questions the interview did not answer (text and day only) to `feedback_log`.
+    pub log_unanswered: bool,
 }
 
 impl Default for Config {
@@ -99,6 +103,8 @@ impl Default for DiscordConfig {
             shard_range: None,
             api_base: None,
             registration_state: PathBuf::from(".index/registered-commands.hash"),
+            follow_up_minutes: 15,
+            log_unanswered: false,
         }
     }
 }
@@ -169,6 +175,12 @@ impl Config {
         let d = &self.discord;
         if d.button_cache_capacity == 0 {
             return fail("discord.button_cache_capacity must be ≥ 1".into());
+        }
+        if d.follow_up_minutes == 0 || d.follow_up_minutes > 24 * 60 {
+            return fail(format!(
+                "discord.follow_up_minutes must be 1..=1440, got {}",
+                d.follow_up_minutes
+            ));
         }
         if let Some([first, last, total]) = d.shard_range {
             if first > last || last >= total {

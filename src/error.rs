@@ -37,6 +37,10 @@ pub enum Error {
     /// A transcript id that does not exist was asked for.
     #[error("unknown transcript '{0}'")]
     UnknownTranscript(String),
+    /// A citation (`openai-podcast-ep2#L150-156`) that is malformed or names no passage; the
+    /// message says which, for the person who typed it.
+    #[error("{0}")]
+    Citation(String),
     /// The search index failed.
     #[error("search index: {0}")]
     Index(String),

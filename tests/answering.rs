@@ -123,7 +123,7 @@ fn results_are_best_first_and_never_overlap() {
         "ImageGen",
         &AskOptions {
             top_n: Some(10),
-            transcript: None,
+            ..Default::default()
         },
     );
     assert!(answer.results.len() >= 3);

@@ -53,7 +53,16 @@ async fn scenario() {
     names.sort_unstable();
     assert_eq!(
         names,
-        ["about", "ask", "quote", "search", "topic", "topics"]
+        [
+            "Ask the interview",
+            "about",
+            "ask",
+            "cite",
+            "quote",
+            "search",
+            "topic",
+            "topics"
+        ]
     );
     let ask = commands.iter().find(|c| c["name"] == "ask").expect("/ask");
     assert_eq!(ask["name_localizations"]["zh-CN"], "提问");
@@ -259,10 +268,11 @@ async fn scenario() {
     let plain = fake.ask("2100", "ChatGPT 最初叫什么").await;
     let folded = fake.ask("2101", "ＣｈａｔＧＰＴ 最初叫什麼").await;
     assert_eq!(
-        embed(&plain)["fields"],
-        embed(&folded)["fields"],
+        field(&plain, "出处"),
+        field(&folded, "出处"),
         "full-width Traditional asks the same"
     );
+    assert_eq!(field(&plain, "发言"), field(&folded, "发言"));
     let too_long = fake.ask("2102", &"问".repeat(6_000)).await;
     assert!(content(&too_long).contains("太长"), "{too_long}");
     let empty = fake.ask("2103", "？！。").await;

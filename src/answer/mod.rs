@@ -2,7 +2,9 @@
 //! question with the best passages, their line ranges, speakers and topic labels — or says that
 //! the interview does not cover it and suggests the nearest topics.
 
+pub mod citation;
 mod derived;
+pub mod followup;
 mod rank;
 
 use std::collections::HashMap;
@@ -53,6 +55,8 @@ pub struct AskOptions {
     pub top_n: Option<usize>,
     /// Only search this transcript.
     pub transcript: Option<String>,
+    /// Earlier questions and the passages shown: the question is then a follow-up.
+    pub context: Option<followup::AskContext>,
 }
 
 /// The engine's reply to a question.
@@ -249,6 +253,10 @@ impl Engine {
 
     /// Answers a question. Never fails: a question that cannot be searched is not answered.
     pub fn answer(&self, question: &str, options: &AskOptions) -> Answer {
+        if let Some(context) = options.context.as_ref().filter(|c| !c.turns.is_empty()) {
+            let top_n = options.top_n.unwrap_or(self.config.top_n).clamp(1, 25);
+            return followup::answer_in_context(self, question, context, options, top_n);
+        }
         let plan = self.plan(question);
         let top_n = options.top_n.unwrap_or(self.config.top_n).clamp(1, 25);
         let only = options
