@@ -11,14 +11,18 @@ use crate::text::{is_cjk, normalize};
 pub const MAX_TURNS: usize = 3;
 /// Lines shown when a follow-up asks what comes next and no ranked passage follows.
 pub const NEXT_LINES: usize = 6;
-/// A ranked passage starting at most this many lines after the shown one counts as "next".
+/// Lines a ranked passage may skip after the shown one and still be "what comes next"; beyond,
+/// the lines right after the shown passage go first.
+pub const NEXT_GAP: usize = 2;
+/// A ranked passage starting at most this many lines after the shown one counts as following it.
 pub const NEXT_WITHIN: usize = 40;
-/// A passage at most this many lines from the shown one counts as near it.
+/// Share of the best score a passage following the shown one needs to be preferred, for a
+/// question that does not lean on the earlier one.
+pub const FOLLOWING_SCORE_SHARE: f32 = 0.5;
+/// A passage ending at most this many lines before the shown one counts as near it.
 pub const NEAR_LINES: usize = 25;
-/// A near passage is preferred when its score is at least this share of the best score.
-pub const NEAR_SCORE_SHARE: f32 = 0.6;
-/// Candidates asked from the engine per result wanted, so re-ordering has passages to choose from.
-const CANDIDATES_PER_RESULT: usize = 3;
+/// Candidates asked from the engine, so re-ordering has passages near the shown one to choose from.
+const CANDIDATES: usize = 25;
 
 /// Words that only say "tell me more / what next": nothing to search for.
 const NEXT_CUES: &[&str] = &[
@@ -93,6 +97,10 @@ const FILLERS: &[&str] = &[
     "又",
     "呢",
     "吗",
+    "啊",
+    "呀",
+    "吧",
+    "嘛",
     "那么",
     "那",
     "说说",
@@ -192,6 +200,11 @@ pub struct FollowUp {
     pub speaker: Option<String>,
     /// The passage shown before, that "next" and "near" are measured from.
     pub anchor: Option<ShownPassage>,
+    /// Whether it names something of its own to look for (beyond cues, names and pointers back).
+    pub own_content: bool,
+    /// For a question that stands alone: the question completed from the earlier one anyway, to
+    /// try when it cannot be answered alone.
+    pub completed: Option<String>,
 }
 
 /// Understands `question` after `context`. `speakers` are the corpus's speakers, whose names and
@@ -204,6 +217,8 @@ pub fn understand(question: &str, context: &AskContext, speakers: &[Speaker]) ->
         wants_next: false,
         speaker: None,
         anchor: None,
+        own_content: true,
+        completed: None,
     };
     let Some(last) = context.turns.last() else {
         return alone;
@@ -225,9 +240,6 @@ pub fn understand(question: &str, context: &AskContext, speakers: &[Speaker]) ->
     let elliptical = wants_next
         || (refs > 0 && short(&content, 2 * ELLIPTICAL_CJK_CHARS))
         || ((framed || bare_why || !named.is_empty()) && short(&content, ELLIPTICAL_CJK_CHARS));
-    if !elliptical {
-        return alone;
-    }
     let earlier_named = speakers_named(&normalize(&last.question), speakers);
     let speaker = named
         .iter()
@@ -252,19 +264,62 @@ pub fn understand(question: &str, context: &AskContext, speakers: &[Speaker]) ->
     if !carried.is_empty() {
         parts.push(carried);
     }
+    let completed = parts.join(" ");
+    if !elliptical {
+        return FollowUp {
+            anchor: last.shown.clone(),
+            completed: Some(completed),
+            ..alone
+        };
+    }
     FollowUp {
-        question: parts.join(" "),
+        question: completed,
         elliptical: true,
         wants_next,
         speaker,
         anchor: last.shown.clone(),
+        own_content: !short(&content, 2),
+        completed: None,
     }
 }
 
-/// Re-orders ranked passages for a follow-up: passages of the speaker it switches to first; when
-/// it asks what comes next, passages starting after the shown one (closest first) and the shown
-/// passage itself last; otherwise passages near the shown one, when they score close to the best.
-/// `next` is the passage right after the shown one, put first when no ranked passage follows.
+/// Where a ranked passage lies relative to the passage shown before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Placement {
+    /// Starting after the shown passage (or running on past it), this many lines after its end.
+    After(usize),
+    /// Ending before the shown passage, within [`NEAR_LINES`].
+    Before,
+    /// Anywhere else.
+    Far,
+    /// Mostly the shown passage itself: already seen.
+    Shown,
+}
+
+fn placement(p: &Passage, anchor: Option<&ShownPassage>) -> Placement {
+    let Some(anchor) = anchor.filter(|a| a.transcript == p.transcript) else {
+        return Placement::Far;
+    };
+    let lines = p.line_end + 1 - p.line_start;
+    let shared =
+        (p.line_end.min(anchor.line_end) + 1).saturating_sub(p.line_start.max(anchor.line_start));
+    if shared * 2 > lines {
+        Placement::Shown
+    } else if p.line_end > anchor.line_end && p.line_start <= anchor.line_end + NEXT_WITHIN {
+        Placement::After(p.line_start.saturating_sub(anchor.line_end + 1))
+    } else if p.line_end < anchor.line_start && anchor.line_start - p.line_end <= NEAR_LINES {
+        Placement::Before
+    } else {
+        Placement::Far
+    }
+}
+
+/// Re-orders ranked passages for a follow-up. In an interview the answer to a follow-up mostly
+/// comes right after what was asked before, so: passages of the speaker it switches to first;
+/// then passages following the shown one (closest first when it asks what comes next, else in the
+/// engine's order), then those just before it, then the rest, and the shown passage itself last.
+/// `next` (the lines right after the shown passage) goes first when it asks what comes next and no
+/// ranked passage follows.
 pub fn reorder(
     mut passages: Vec<Passage>,
     follow: &FollowUp,
@@ -274,50 +329,53 @@ pub fn reorder(
         return passages;
     }
     let anchor = follow.anchor.as_ref();
-    let best = passages.iter().map(|p| p.score).fold(0.0f32, f32::max);
     let key = |p: &Passage| -> (u8, u8, usize) {
         let speaker_rank = match &follow.speaker {
             Some(s) if p.speaker.as_deref() == Some(s.as_str()) => 0,
             Some(_) => 1,
             None => 0,
         };
-        let Some(anchor) = anchor.filter(|a| a.transcript == p.transcript) else {
-            return (speaker_rank, 2, 0);
-        };
-        let overlaps = p.line_start <= anchor.line_end && anchor.line_start <= p.line_end;
-        if follow.wants_next {
-            if p.line_start > anchor.line_end && p.line_start - anchor.line_end <= NEXT_WITHIN {
-                (speaker_rank, 0, p.line_start - anchor.line_end)
-            } else if overlaps {
-                (speaker_rank, 3, 0)
-            } else {
-                (speaker_rank, 2, 0)
-            }
-        } else {
-            let distance = if overlaps {
-                0
-            } else if p.line_start > anchor.line_end {
-                p.line_start - anchor.line_end
-            } else {
-                anchor.line_start - p.line_end
-            };
-            if distance <= NEAR_LINES && p.score >= NEAR_SCORE_SHARE * best {
-                (speaker_rank, 1, 0)
-            } else {
-                (speaker_rank, 2, 0)
-            }
+        match placement(p, anchor) {
+            Placement::After(distance) if follow.wants_next => (speaker_rank, 0, distance),
+            Placement::After(_) => (speaker_rank, 0, 0),
+            Placement::Before => (speaker_rank, 1, 0),
+            Placement::Far => (speaker_rank, 2, 0),
+            Placement::Shown => (speaker_rank, 3, 0),
         }
     };
     // a stable sort keeps the engine's order within each group
     passages.sort_by_key(key);
     if follow.wants_next {
-        let follows = passages.first().is_some_and(|p| key(p).1 == 0);
+        let follows = passages
+            .first()
+            .is_some_and(|p| matches!(placement(p, anchor), Placement::After(d) if d <= NEXT_GAP));
         if let Some(next) = next.filter(|_| !follows) {
             passages.retain(|p| !(p.line_start <= next.line_end && next.line_start <= p.line_end));
             passages.insert(0, next);
         }
     }
     passages
+}
+
+/// Moves the best passage following the shown one to the front, when it scores at least
+/// [`FOLLOWING_SCORE_SHARE`] of the best passage — unless the best is the shown passage itself:
+/// then the question is about what was shown (asked again, or in other words).
+pub fn prefer_following(passages: &mut Vec<Passage>, anchor: Option<&ShownPassage>) {
+    let Some(best) = passages.first() else {
+        return;
+    };
+    if placement(best, anchor) == Placement::Shown {
+        return;
+    }
+    let best = best.score;
+    let found = passages.iter().position(|p| {
+        matches!(placement(p, anchor), Placement::After(_))
+            && p.score >= FOLLOWING_SCORE_SHARE * best
+    });
+    if let Some(at) = found.filter(|&at| at > 0) {
+        let following = passages.remove(at);
+        passages.insert(0, following);
+    }
 }
 
 /// Answers `question` in `context` on `engine`: the question completed, the pipeline run with room
@@ -337,28 +395,50 @@ pub fn answer_in_context(
         .collect();
     let follow = understand(question, context, &speakers);
     if !follow.elliptical {
+        // a question with words of its own is searched alone; a passage right after the one
+        // shown is still preferred when it answers nearly as well
         let alone = AskOptions {
             context: None,
+            top_n: Some(CANDIDATES),
             ..options.clone()
         };
-        return engine.answer(question, &alone);
+        let mut answer = engine.answer(question, &alone);
+        if answer.answered || follow.completed.is_none() {
+            prefer_following(&mut answer.results, follow.anchor.as_ref());
+            answer.results.truncate(top_n);
+            return answer;
+        }
     }
+    // leaning on the earlier question, or not answered alone: ask it completed
+    let follow = match follow.completed.clone() {
+        Some(completed) if !follow.elliptical => FollowUp {
+            question: completed,
+            elliptical: true,
+            ..follow
+        },
+        _ => follow,
+    };
     let inner = AskOptions {
-        top_n: Some((top_n * CANDIDATES_PER_RESULT).min(25)),
+        top_n: Some(CANDIDATES),
         transcript: options.transcript.clone(),
         context: None,
     };
     let mut answer = engine.answer(&follow.question, &inner);
+    // a follow-up about the same thing ("为啥啊", "后来呢") that the search cannot place is answered
+    // with what comes next; one that names something of its own is not guessed
+    let guess = follow.wants_next || (!answer.answered && !follow.own_content);
     let next = follow
         .anchor
         .as_ref()
-        .filter(|_| follow.wants_next)
+        .filter(|_| guess)
         .and_then(|a| next_passage(engine, a));
-    if follow.wants_next && next.is_some() {
-        answer.answered = true;
-        answer.suggestions.clear();
-    }
-    if answer.answered {
+    if !answer.answered {
+        if let Some(next) = next {
+            answer.answered = true;
+            answer.suggestions.clear();
+            answer.results = vec![next];
+        }
+    } else {
         answer.results = reorder(std::mem::take(&mut answer.results), &follow, next);
         answer.results.truncate(top_n);
     }
@@ -683,19 +763,21 @@ mod tests {
     }
 
     #[test]
-    fn near_passages_are_preferred_only_when_they_score_close() {
+    fn passages_after_the_shown_one_come_first() {
         let ctx = context("ChatGPT最初叫什么", 15, 19);
         let follow = understand("为什么", &ctx, &speakers());
         let ranked = vec![
             passage(400, 405, "x", 10.0),
-            passage(20, 25, "x", 7.0),
+            passage(5, 10, "x", 9.0),
+            passage(15, 19, "x", 8.0),
             passage(26, 30, "x", 2.0),
+            passage(20, 25, "x", 7.0),
         ];
         let starts: Vec<usize> = reorder(ranked, &follow, None)
             .iter()
             .map(|p| p.line_start)
             .collect();
-        assert_eq!(starts, [20, 400, 26]);
+        assert_eq!(starts, [26, 20, 5, 400, 15]);
     }
 
     #[test]
@@ -705,6 +787,33 @@ mod tests {
         let ranked = vec![passage(80, 86, "x", 10.0), passage(15, 19, "x", 9.0)];
         let out = reorder(ranked, &follow, None);
         assert_eq!(out[0].line_start, 80);
+    }
+
+    #[test]
+    fn a_following_passage_is_preferred_when_it_scores_close() {
+        let anchor = ShownPassage {
+            transcript: "t".into(),
+            line_start: 15,
+            line_end: 19,
+        };
+        let mut close = vec![passage(400, 405, "x", 10.0), passage(20, 25, "x", 6.0)];
+        prefer_following(&mut close, Some(&anchor));
+        assert_eq!(close[0].line_start, 20);
+        let mut weak = vec![passage(400, 405, "x", 10.0), passage(20, 25, "x", 3.0)];
+        prefer_following(&mut weak, Some(&anchor));
+        assert_eq!(weak[0].line_start, 400);
+    }
+
+    #[test]
+    fn asking_about_the_shown_passage_again_keeps_it() {
+        let anchor = ShownPassage {
+            transcript: "t".into(),
+            line_start: 15,
+            line_end: 17,
+        };
+        let mut again = vec![passage(15, 17, "x", 10.0), passage(27, 29, "x", 9.0)];
+        prefer_following(&mut again, Some(&anchor));
+        assert_eq!(again[0].line_start, 15);
     }
 
     #[test]
