@@ -463,6 +463,16 @@ mod tests {
         )
     }
 
+    #[test]
+    fn the_citation_slug_comes_from_the_metadata_or_the_id() {
+        let named = transcript("a\n", "slug = \"ep-2\"\n").expect("valid slug");
+        assert_eq!(named.slug, "ep-2");
+        let derived = transcript("a\n", "id = \"Podcast Ep 2\"\n").expect("derived slug");
+        assert_eq!(derived.slug, "podcast-ep-2");
+        let error = transcript("a\n", "slug = \"Ep 2#x\"\n").expect_err("invalid slug");
+        assert!(error.to_string().contains("slug"), "{error}");
+    }
+
     const SPEAKERS: &str = r#"
 [[speakers]]
 name = "Nick Turley"

@@ -144,10 +144,7 @@ pub fn answer_view(
         return view;
     }
     let understood = (answer.question != question).then(|| answer.question.clone());
-    let turn = ContextTurn {
-        question: answer.question.clone(),
-        shown: None,
-    };
+    let asked_as = answer.question;
     let state = AnswerState {
         question,
         understood,
@@ -157,8 +154,8 @@ pub fn answer_view(
     let reply = replies.insert(ReplyState::Answer(state.clone()));
     let mut view = state_page(engine, reply, &state, 0);
     view.turn = Some(ContextTurn {
+        question: asked_as,
         shown: Some(shown(&state.passages[0])),
-        ..turn
     });
     view
 }
