@@ -1,4 +1,5 @@
-//! The command line: `ask`, `topics`, `index`, `eval` (and `serve` for the Discord bot).
+//! The command line: `ask` (with follow-ups in the prompt and in JSON lines), `show` (a cited
+//! passage), `topics`, `index`, `eval`, `feedback report` (and `serve` for the Discord bot).
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -7,7 +8,8 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
-use interview_bot::answer::{Answer, Outline};
+use interview_bot::answer::followup::{AskContext, ContextTurn, ShownPassage};
+use interview_bot::answer::{citation, Answer, Outline, Passage};
 use interview_bot::{AskOptions, Config, Engine, EngineOptions};
 
 use crate::progress;
@@ -71,6 +73,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Show a cited passage with its topic and speaker, e.g. openai-podcast-ep2#L150-156.
+    Show {
+        /// The citation (transcript slug, '#L', first and last line).
+        citation: String,
+        /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a question file in the evaluation format and print the metrics; with --fit, fit the
     /// ranking on it instead and write the parameters to the data directory.
     Eval {
@@ -85,6 +95,12 @@ pub enum Command {
         /// What to do with it.
         #[command(subcommand)]
         action: ModelAction,
+    },
+    /// Read what the community said: the feedback log written by the bot.
+    Feedback {
+        /// What to do with it.
+        #[command(subcommand)]
+        action: FeedbackAction,
     },
     /// Run the Discord bot (token from DISCORD_TOKEN).
     Serve,
@@ -102,6 +118,20 @@ pub enum ModelAction {
         /// Embed it as a passage rather than a question.
         #[arg(long)]
         passage: bool,
+    },
+}
+
+/// `feedback` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum FeedbackAction {
+    /// Passages with the most 👍 and 👎, the questions voted down and the questions not answered.
+    Report {
+        /// The feedback log (default: `discord.feedback_log` of the config).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        /// Rows per list.
+        #[arg(long, default_value_t = 10)]
+        top: usize,
     },
 }
 
@@ -205,11 +235,50 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Show { citation, json } => {
+            let engine = open_engine(config, false)?;
+            let passage = citation::resolve(&engine, citation)?;
+            if *json {
+                println!("{}", serde_json::to_string(&json_result(&passage))?);
+            } else {
+                println!("{}", render_cited(&engine, &passage));
+            }
+            Ok(())
+        }
         Command::Eval { file, fit: false } => {
             let engine = open_engine(config, false)?;
             let questions = interview_bot::eval::load_questions(file)?;
-            let report = interview_bot::eval::evaluate(&engine, &questions);
-            print!("{}", report.render());
+            if questions.iter().any(|q| !q.context.is_empty()) {
+                for (label, with_context) in [("without context", false), ("with context", true)] {
+                    let report =
+                        interview_bot::eval::evaluate_follow_ups(&engine, &questions, with_context);
+                    println!("== {label}");
+                    print!("{}", report.render());
+                }
+            } else {
+                let report = interview_bot::eval::evaluate(&engine, &questions);
+                print!("{}", report.render());
+            }
+            Ok(())
+        }
+        Command::Feedback {
+            action: FeedbackAction::Report { file, top },
+        } => {
+            let path = file
+                .clone()
+                .unwrap_or_else(|| config.discord.feedback_log.clone());
+            let text = match std::fs::read_to_string(&path) {
+                Ok(text) => text,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    println!("no feedback yet ({} does not exist)", path.display());
+                    return Ok(());
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("reading {}", path.display()));
+                }
+            };
+            let report = interview_bot::bot::feedback::FeedbackReport::from_log(&text);
+            print!("{}", report.render(*top));
             Ok(())
         }
         Command::Eval { file, fit: true } => {
@@ -266,6 +335,9 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
 #[derive(Serialize)]
 struct JsonAnswer<'a> {
     question: &'a str,
+    /// The question as understood, when it was a follow-up completed from its context.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    understood_as: Option<&'a str>,
     answered: bool,
     results: Vec<JsonResult<'a>>,
     suggestions: &'a [String],
@@ -282,26 +354,116 @@ struct JsonResult<'a> {
     score: f32,
 }
 
-fn to_json(answer: &Answer) -> String {
+fn json_result(r: &Passage) -> JsonResult<'_> {
+    JsonResult {
+        transcript: &r.transcript,
+        line_start: r.line_start,
+        line_end: r.line_end,
+        text: &r.text,
+        topic: &r.topic,
+        speaker: r.speaker.as_deref(),
+        score: r.score,
+    }
+}
+
+/// `answer` as one JSON line; `asked` is the question as typed, when the answer's question is the
+/// one understood from its context.
+fn to_json(answer: &Answer, asked: Option<&str>) -> String {
+    let question = asked.unwrap_or(&answer.question);
     let value = JsonAnswer {
-        question: &answer.question,
+        question,
+        understood_as: (answer.question != question).then_some(answer.question.as_str()),
         answered: answer.answered,
-        results: answer
-            .results
-            .iter()
-            .map(|r| JsonResult {
-                transcript: &r.transcript,
-                line_start: r.line_start,
-                line_end: r.line_end,
-                text: &r.text,
-                topic: &r.topic,
-                speaker: r.speaker.as_deref(),
-                score: r.score,
-            })
-            .collect(),
+        results: answer.results.iter().map(json_result).collect(),
         suggestions: &answer.suggestions,
     };
     serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// One line of `ask --json -` given as an object: the question and, optionally, what was asked
+/// and shown before it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonQuestion {
+    #[serde(alias = "q")]
+    question: String,
+    #[serde(default)]
+    context: Vec<JsonTurn>,
+}
+
+/// An earlier question and the passage shown for it (by citation, or transcript and lines).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JsonTurn {
+    #[serde(alias = "q")]
+    question: String,
+    #[serde(default)]
+    citation: Option<String>,
+    #[serde(default)]
+    transcript: Option<String>,
+    #[serde(default)]
+    line_start: Option<usize>,
+    #[serde(default)]
+    line_end: Option<usize>,
+}
+
+impl JsonTurn {
+    fn to_turn(&self, engine: &Engine) -> anyhow::Result<ContextTurn> {
+        let shown = if let Some(text) = &self.citation {
+            let cited = citation::parse(text)?;
+            let transcript = citation::transcript_of(engine.transcripts(), &cited)?;
+            Some(ShownPassage {
+                transcript: transcript.id.clone(),
+                line_start: cited.start,
+                line_end: cited.end,
+            })
+        } else if let Some(start) = self.line_start {
+            let transcript = match &self.transcript {
+                Some(id) => id.clone(),
+                None => engine
+                    .transcripts()
+                    .first()
+                    .map(|t| t.id.clone())
+                    .unwrap_or_default(),
+            };
+            if !engine.transcripts().iter().any(|t| t.id == transcript) {
+                bail!("unknown transcript '{transcript}'");
+            }
+            Some(ShownPassage {
+                transcript,
+                line_start: start,
+                line_end: self.line_end.unwrap_or(start).max(start),
+            })
+        } else {
+            None
+        };
+        Ok(ContextTurn {
+            question: self.question.clone(),
+            shown,
+        })
+    }
+}
+
+/// Answers one line of `ask -`: a plain question, or a JSON object with a `context`.
+fn answer_line(
+    engine: &Engine,
+    line: &str,
+    options: &AskOptions,
+) -> anyhow::Result<(Answer, String)> {
+    if !line.trim_start().starts_with('{') {
+        return Ok((engine.answer(line, options), line.to_string()));
+    }
+    let parsed: JsonQuestion =
+        serde_json::from_str(line).context("a line starting with '{' must be a question object")?;
+    let mut context = AskContext::default();
+    for turn in &parsed.context {
+        context.push(turn.to_turn(engine)?);
+    }
+    let options = AskOptions {
+        context: Some(context),
+        ..options.clone()
+    };
+    Ok((engine.answer(&parsed.question, &options), parsed.question))
 }
 
 fn ask(
@@ -314,11 +476,17 @@ fn ask(
     match question {
         Some("-") => {
             let mut out = stdout.lock();
-            for line in std::io::stdin().lock().lines() {
+            for (n, line) in std::io::stdin().lock().lines().enumerate() {
                 let line = line.context("reading questions from stdin")?;
-                let answer = engine.answer(&line, options);
+                let (answer, asked) = match answer_line(engine, &line, options) {
+                    Ok(done) => done,
+                    Err(error) => {
+                        eprintln!("line {}: {error:#}", n + 1);
+                        continue;
+                    }
+                };
                 if json {
-                    writeln!(out, "{}", to_json(&answer))?;
+                    writeln!(out, "{}", to_json(&answer, Some(&asked)))?;
                 } else {
                     writeln!(out, "{}", render(engine, &answer, false))?;
                 }
@@ -329,7 +497,7 @@ fn ask(
         Some(question) => {
             let answer = engine.answer(question, options);
             if json {
-                println!("{}", to_json(&answer));
+                println!("{}", to_json(&answer, None));
             } else {
                 println!("{}", render(engine, &answer, stdout.is_terminal()));
             }
@@ -339,12 +507,14 @@ fn ask(
     }
 }
 
+/// The prompt: each question is a follow-up of the answers before it; `:new` starts afresh.
 fn repl(engine: &Engine, json: bool, options: &AskOptions) -> anyhow::Result<()> {
     let interactive = std::io::stdin().is_terminal();
     let color = std::io::stdout().is_terminal();
     if interactive {
-        eprintln!("输入问题后回车（Ctrl-D 退出）。");
+        eprintln!("输入问题后回车（Ctrl-D 退出）。追问会接着上一个回答；输入 :new 重新开始。");
     }
+    let mut context = AskContext::default();
     let mut input = String::new();
     loop {
         if interactive {
@@ -359,13 +529,44 @@ fn repl(engine: &Engine, json: bool, options: &AskOptions) -> anyhow::Result<()>
         if question.is_empty() {
             continue;
         }
-        let answer = engine.answer(question, options);
+        if question == ":new" {
+            context = AskContext::default();
+            if interactive {
+                eprintln!("（已重新开始）");
+            }
+            continue;
+        }
+        let asked = AskOptions {
+            context: Some(context.clone()),
+            ..options.clone()
+        };
+        let answer = engine.answer(question, &asked);
+        if answer.answered {
+            context = context.after(&answer);
+        }
         if json {
-            println!("{}", to_json(&answer));
+            println!("{}", to_json(&answer, Some(question)));
         } else {
+            if interactive && answer.question != question {
+                eprintln!("（理解为：{}）", answer.question);
+            }
             println!("{}", render(engine, &answer, color));
         }
     }
+}
+
+/// A cited passage: its citation, topic, speaker and numbered lines.
+fn render_cited(engine: &Engine, passage: &Passage) -> String {
+    let mut out = format!(
+        "{}\n话题：{}\n发言：{}\n\n",
+        citation::of(engine.transcripts(), passage),
+        passage.topic,
+        passage.speaker.as_deref().unwrap_or("未知")
+    );
+    for (i, line) in passage.text.split('\n').enumerate() {
+        out.push_str(&format!("{:>5} │ {line}\n", passage.line_start + i));
+    }
+    out.trim_end().to_string()
 }
 
 /// Human-readable answer: topic, speaker, line range, the passage with matched words marked, and
@@ -389,8 +590,13 @@ fn render(engine: &Engine, answer: &Answer, color: bool) -> String {
     };
     let speaker = best.speaker.as_deref().unwrap_or("未知");
     out.push_str(&format!(
-        "话题：{}\n发言：{}\n出处：{} 第 {}–{} 行\n\n",
-        best.topic, speaker, best.transcript, best.line_start, best.line_end
+        "话题：{}\n发言：{}\n出处：{} 第 {}–{} 行（引用 {}）\n\n",
+        best.topic,
+        speaker,
+        best.transcript,
+        best.line_start,
+        best.line_end,
+        citation::of(engine.transcripts(), best)
     ));
     for (i, line) in best.text.split('\n').enumerate() {
         let mut marked = String::new();

@@ -82,6 +82,10 @@ pub struct DiscordConfig {
     pub defer_after_ms: u64,
     /// File remembering the hash of the last registered command set.
     pub registration_state: PathBuf,
+    /// Minutes a channel's (or thread's) last answers are kept for follow-up questions.
+    pub follow_up_minutes: u64,
+    /// Append questions the interview did not answer (text and day only) to `feedback_log`.
+    pub log_unanswered: bool,
 }
 
 impl Default for Config {
@@ -118,6 +122,8 @@ impl Default for DiscordConfig {
             shard_range: None,
             defer_after_ms: 1_500,
             registration_state: PathBuf::from(".index/registered-commands.hash"),
+            follow_up_minutes: 15,
+            log_unanswered: false,
         }
     }
 }
@@ -185,6 +191,12 @@ impl Config {
         }
         if d.button_cache_capacity == 0 {
             return fail("discord.button_cache_capacity must be ≥ 1".into());
+        }
+        if d.follow_up_minutes == 0 || d.follow_up_minutes > 24 * 60 {
+            return fail(format!(
+                "discord.follow_up_minutes must be 1..=1440, got {}",
+                d.follow_up_minutes
+            ));
         }
         if let Some([first, last, total]) = d.shard_range {
             if first > last || last >= total {

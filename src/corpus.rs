@@ -43,6 +43,7 @@ pub struct Chapter {
 #[serde(deny_unknown_fields)]
 struct MetadataFile {
     id: Option<String>,
+    slug: Option<String>,
     title: Option<String>,
     #[serde(default)]
     source: String,
@@ -64,6 +65,9 @@ struct ChapterEntry {
 pub struct Transcript {
     /// Stable id (metadata `id` or the file stem).
     pub id: String,
+    /// Short name used in citations such as `openai-podcast-ep2#L150-156` (metadata `slug`, else
+    /// the id).
+    pub slug: String,
     /// Human title.
     pub title: String,
     /// Where the transcript comes from.
@@ -108,6 +112,9 @@ impl Corpus {
                     0,
                     format!("duplicate transcript id '{}'", t.id),
                 )),
+                Ok(t) if transcripts.iter().any(|o| o.slug == t.slug) => problems.push(
+                    Error::data(&path, 0, format!("duplicate transcript slug '{}'", t.slug)),
+                ),
                 Ok(t) => transcripts.push(t),
                 Err(e) => problems.push(e),
             }
@@ -123,6 +130,36 @@ impl Corpus {
             transcripts,
             problems,
         })
+    }
+}
+
+/// Whether `slug` can name a transcript in a citation: 1–64 of `a-z`, `0-9`, `-`, `.`, `_`.
+pub fn is_valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 64
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '.' | '_'))
+}
+
+/// A citation slug made from an id: lower case, anything else than `a-z0-9._-` as `-`.
+fn slug_from_id(id: &str) -> String {
+    let slug: String = id
+        .chars()
+        .map(|c| c.to_ascii_lowercase())
+        .map(|c| {
+            if c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_') {
+                c
+            } else {
+                '-'
+            }
+        })
+        .take(64)
+        .collect();
+    if slug.trim_matches('-').is_empty() {
+        "transcript".to_string()
+    } else {
+        slug
     }
 }
 
@@ -172,6 +209,7 @@ impl Transcript {
             None => (
                 MetadataFile {
                     id: None,
+                    slug: None,
                     title: None,
                     source: String::new(),
                     speakers: Vec::new(),
@@ -185,7 +223,16 @@ impl Transcript {
         if id.trim().is_empty() {
             return Err(Error::data(meta_path, 0, "id is empty"));
         }
+        let slug = meta.slug.unwrap_or_else(|| slug_from_id(&id));
+        if !is_valid_slug(&slug) {
+            return Err(Error::data(
+                meta_path,
+                0,
+                format!("slug '{slug}' must be lower-case letters, digits and '-' (at most 64)"),
+            ));
+        }
         let mut transcript = Transcript {
+            slug,
             title: meta.title.unwrap_or_else(|| id.clone()),
             id,
             source: meta.source,
@@ -409,6 +456,16 @@ mod tests {
             Some((parsed, meta.to_string())),
             meta_path,
         )
+    }
+
+    #[test]
+    fn the_citation_slug_comes_from_the_metadata_or_the_id() {
+        let named = transcript("a\n", "slug = \"ep-2\"\n").expect("valid slug");
+        assert_eq!(named.slug, "ep-2");
+        let derived = transcript("a\n", "id = \"Podcast Ep 2\"\n").expect("derived slug");
+        assert_eq!(derived.slug, "podcast-ep-2");
+        let error = transcript("a\n", "slug = \"Ep 2#x\"\n").expect_err("invalid slug");
+        assert!(error.to_string().contains("slug"), "{error}");
     }
 
     const SPEAKERS: &str = r#"

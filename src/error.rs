@@ -40,6 +40,10 @@ pub enum Error {
     /// The embedding model is missing, cannot be fetched or is malformed.
     #[error("embedding model: {0}")]
     Model(String),
+    /// A citation (`openai-podcast-ep2#L150-156`) that is malformed or names no passage; the
+    /// message says which, for the person who typed it.
+    #[error("{0}")]
+    Citation(String),
     /// The search index failed.
     #[error("search index: {0}")]
     Index(String),

@@ -1,5 +1,6 @@
 //! Runs a question file in the evaluation format (`{"q", "gold", "kind", "answerable", "topic_any"}`
-//! per line) and computes the same metrics as the reference scorer.
+//! per line, plus `"context"` for follow-up questions) and computes the same metrics as the
+//! reference scorer.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -8,8 +9,9 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::answer::fit::{self, DecisionOutcome, RankingExample};
+use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
 use crate::answer::fuse::{self, Ranking, Rankings};
-use crate::answer::{decision_inputs, AskOptions, Engine};
+use crate::answer::{decision_inputs, Answer, AskOptions, Engine};
 use crate::error::{Error, Result};
 
 /// Longest top result that still counts as a hit.
@@ -32,6 +34,19 @@ pub struct EvalQuestion {
     pub kind: String,
     /// Whether the transcript answers it.
     pub answerable: bool,
+    /// For a follow-up: the earlier questions, oldest first, each with its gold lines.
+    #[serde(default)]
+    pub context: Vec<EvalTurn>,
+}
+
+/// An earlier question of a follow-up and the lines that answer it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct EvalTurn {
+    /// The earlier question.
+    pub q: String,
+    /// Its gold line ranges; the first is taken as the passage that was shown.
+    #[serde(default)]
+    pub gold: Vec<(usize, usize)>,
 }
 
 /// Reads a question file.
@@ -71,12 +86,56 @@ pub struct EvalReport {
 
 /// Answers every question and scores the answers.
 pub fn evaluate(engine: &Engine, questions: &[EvalQuestion]) -> EvalReport {
+    score(questions, |q| {
+        engine.answer(&q.q.replace('\n', " "), &AskOptions::default())
+    })
+}
+
+/// Scores follow-up questions asked alone (`with_context` false) or after their context: each
+/// earlier question with its first gold range as the passage shown (in the first transcript).
+pub fn evaluate_follow_ups(
+    engine: &Engine,
+    questions: &[EvalQuestion],
+    with_context: bool,
+) -> EvalReport {
+    let transcript = engine
+        .transcripts()
+        .first()
+        .map(|t| t.id.clone())
+        .unwrap_or_default();
+    score(questions, |q| {
+        let context = with_context.then(|| context_of(q, &transcript));
+        let options = AskOptions {
+            context,
+            ..AskOptions::default()
+        };
+        engine.answer(&q.q.replace('\n', " "), &options)
+    })
+}
+
+/// The context of a follow-up as the engine gets it.
+pub fn context_of(question: &EvalQuestion, transcript: &str) -> AskContext {
+    let mut context = AskContext::default();
+    for turn in &question.context {
+        context.push(ContextTurn {
+            question: turn.q.replace('\n', " "),
+            shown: turn.gold.first().map(|&(s, e)| ShownPassage {
+                transcript: transcript.to_string(),
+                line_start: s,
+                line_end: e,
+            }),
+        });
+    }
+    context
+}
+
+fn score(questions: &[EvalQuestion], answer_of: impl Fn(&EvalQuestion) -> Answer) -> EvalReport {
     let mut report = EvalReport::default();
     let (mut pos, mut neg, mut neg_ok, mut hit1, mut hit3, mut false_abstain, mut topic_ok) =
         (0usize, 0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
     let (mut rr, mut lines, mut answered_pos) = (0.0f64, 0usize, 0usize);
     for q in questions {
-        let answer = engine.answer(&q.q.replace('\n', " "), &AskOptions::default());
+        let answer = answer_of(q);
         let kind = report.per_kind.entry(q.kind.clone()).or_default();
         kind.0 += 1;
         let answered = answer.answered && !answer.results.is_empty();

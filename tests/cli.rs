@@ -164,7 +164,7 @@ fn readable_answer_names_topic_speaker_and_lines() {
     assert!(out.contains("第 15–"), "{out}");
     assert!(out.contains("【"), "matched words are marked: {out}");
     assert!(out.contains("其他结果"), "{out}");
-    let out = stdout(&sandbox.run(&["ask", "GPT-5预计什么时候发布？"], None));
+    let out = stdout(&sandbox.run(&["ask", "红烧肉怎么做"], None));
     assert!(out.contains("访谈里没有找到相关内容"), "{out}");
 }
 

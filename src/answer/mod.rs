@@ -2,9 +2,11 @@
 //! question with the best passages, their line ranges, speakers and topic labels — or says that
 //! the interview does not cover it and suggests the nearest topics.
 
+pub mod citation;
 pub mod dense;
 mod derived;
 pub mod fit;
+pub mod followup;
 pub mod fuse;
 pub mod lexical;
 pub mod query;
@@ -70,6 +72,8 @@ pub struct AskOptions {
     pub transcript: Option<String>,
     /// Answer by words alone even when the semantic signal is on.
     pub lexical_only: bool,
+    /// Earlier questions and the passages shown: the question is then a follow-up.
+    pub context: Option<followup::AskContext>,
 }
 
 /// The engine's reply to a question.
@@ -332,6 +336,10 @@ impl Engine {
 
     /// Answers a question. Never fails: a question that cannot be searched is not answered.
     pub fn answer(&self, question: &str, options: &AskOptions) -> Answer {
+        if let Some(context) = options.context.as_ref().filter(|c| !c.turns.is_empty()) {
+            let top_n = options.top_n.unwrap_or(self.config.top_n).clamp(1, 25);
+            return followup::answer_in_context(self, question, context, options, top_n);
+        }
         let top_n = options.top_n.unwrap_or(self.config.top_n).clamp(1, 25);
         let only = self.only(options);
         let understood = self.understand(question, options.lexical_only);

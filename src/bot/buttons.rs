@@ -1,5 +1,6 @@
-//! Button clicks: paging, expanding context and 👍/👎 votes, resolved from the server-side state
-//! named in the button's `custom_id`. Expired state answers "已过期，请重新提问" privately.
+//! Button clicks: paging, expanding context, 👍/👎 votes, starting a discussion thread and
+//! posting a private answer to the channel, resolved from the server-side state named in the
+//! button's `custom_id`. Expired state answers "已过期，请重新提问" privately.
 
 use std::time::Instant;
 
@@ -7,9 +8,10 @@ use poise::serenity_prelude as serenity;
 
 use super::feedback::FeedbackEntry;
 use super::render;
-use super::replies::{ButtonAction, ButtonId, ReplyState};
+use super::replies::{AnswerState, ButtonAction, ButtonId, Reach, ReplyState};
 use super::views::{self, View};
 use super::{with_engine, Data, Error};
+use crate::answer::followup::ContextTurn;
 
 /// Answers one button click.
 pub async fn handle_click(
@@ -27,16 +29,13 @@ pub async fn handle_click(
         return respond_privately(ctx, click, render::EXPIRED_TEXT).await;
     };
     match (button.action, &*state) {
-        (
-            ButtonAction::Upvote | ButtonAction::Downvote,
-            ReplyState::Answer { question, passages },
-        ) => {
-            let Some(passage) = passages.get(button.page) else {
+        (ButtonAction::Upvote | ButtonAction::Downvote, ReplyState::Answer(answer)) => {
+            let Some(passage) = answer.passages.get(button.page) else {
                 return respond_privately(ctx, click, render::EXPIRED_TEXT).await;
             };
             let entry = FeedbackEntry {
                 time: serenity::Timestamp::now().to_string(),
-                question: question.clone(),
+                question: answer.question.clone(),
                 transcript: passage.transcript.clone(),
                 line_start: passage.line_start,
                 line_end: passage.line_end,
@@ -54,17 +53,25 @@ pub async fn handle_click(
             tracing::info!(user = %click.user.id, vote = ?button.action, "feedback");
             respond_privately(ctx, click, "谢谢反馈！").await
         }
+        (ButtonAction::Thread, ReplyState::Answer(answer)) => {
+            let answer = answer.clone();
+            super::threads::open_discussion(ctx, data, click, &answer, button.page).await
+        }
+        (ButtonAction::Share, ReplyState::Answer(answer)) => {
+            let answer = answer.clone();
+            share(ctx, data, click, answer, button.page).await
+        }
         _ => {
             let reply = button.reply;
             let page = button.page;
             let action = button.action;
             let state = state.clone();
             let view = with_engine(&data.engine, move |engine| match (action, &*state) {
-                (ButtonAction::Page, ReplyState::Answer { passages, .. }) => {
-                    views::answer_page(engine, reply, passages, page)
+                (ButtonAction::Page, ReplyState::Answer(answer)) => {
+                    views::state_page(engine, reply, answer, page)
                 }
-                (ButtonAction::Context, ReplyState::Answer { passages, .. }) => {
-                    views::answer_context(engine, reply, passages, page)
+                (ButtonAction::Context, ReplyState::Answer(answer)) => {
+                    views::state_context(engine, reply, answer, page)
                 }
                 (
                     ButtonAction::Page,
@@ -97,7 +104,57 @@ pub async fn handle_click(
     }
 }
 
-async fn respond_privately(
+/// Posts page `page` of a private answer to the channel, as a public answer with its own buttons,
+/// and remembers it as the channel's last answer.
+async fn share(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &serenity::ComponentInteraction,
+    answer: AnswerState,
+    page: usize,
+) -> Result<(), Error> {
+    let page = page.min(answer.passages.len().saturating_sub(1));
+    let Some(passage) = answer.passages.get(page).cloned() else {
+        return respond_privately(ctx, click, render::EXPIRED_TEXT).await;
+    };
+    let reach = if click.guild_id.is_some() {
+        Reach::Public
+    } else {
+        Reach::Nested
+    };
+    let public = AnswerState {
+        passages: vec![passage.clone()],
+        reach,
+        ..answer
+    };
+    let replies = data.replies.clone();
+    let state = public.clone();
+    let view = with_engine(&data.engine, move |engine| {
+        let reply = replies.insert(ReplyState::Answer(state.clone()));
+        views::state_page(engine, reply, &state, 0)
+    })
+    .await?;
+    let mut message = view.to_update();
+    message = message.ephemeral(false);
+    click
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
+    data.conversations.remember(
+        click.channel_id.get(),
+        ContextTurn {
+            question: public
+                .understood
+                .clone()
+                .unwrap_or_else(|| public.question.clone()),
+            shown: Some(views::shown(&passage)),
+        },
+    );
+    tracing::info!(user = %click.user.id, "shared");
+    Ok(())
+}
+
+/// Answers a click with a message only the clicker sees.
+pub async fn respond_privately(
     ctx: &serenity::Context,
     click: &serenity::ComponentInteraction,
     text: &str,

@@ -1,15 +1,23 @@
-//! Questions asked by @mentioning the bot in a channel, or in a DM: answered as a reply to the
-//! message, with the same answer and buttons as `/ask` and the same per-user cooldown.
+//! Questions asked by @mentioning the bot in a channel, in a DM, by replying to one of the bot's
+//! answers or in a discussion thread the bot opened: answered as a reply to the message, with the
+//! same answer and buttons as `/ask` and the same per-user cooldown. A reply to an answer is a
+//! follow-up of that answer; any other question is a follow-up of the channel's last answer when
+//! it leans on it.
 
 use std::time::Instant;
 
 use poise::serenity_prelude as serenity;
 
 use super::render;
+use super::replies::Reach;
 use super::views;
-use super::{cooldown, log_command, with_engine, Data, Error};
+use super::{cooldown, log_command, note_unanswered, with_engine, Data, Error};
+use crate::answer::citation;
+use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
+use crate::corpus::Transcript;
 
-/// Answers a message if it is a DM or mentions the bot; ignores everything else.
+/// Answers a message if it is a DM, mentions the bot, replies to one of its answers or is in a
+/// thread it opened; ignores everything else.
 pub async fn handle_message(
     framework: poise::FrameworkContext<'_, Data, Error>,
     message: &serenity::Message,
@@ -18,9 +26,18 @@ pub async fn handle_message(
     if message.author.bot || message.author.id == bot_id {
         return Ok(());
     }
+    let data = framework.user_data;
+    let channel = message.channel_id.get();
     let is_dm = message.guild_id.is_none();
     let mentioned = message.mentions.iter().any(|user| user.id == bot_id);
-    if !is_dm && !mentioned {
+    let has_text = !message.content.trim().is_empty();
+    let in_bot_thread = data.conversations.is_bot_thread(channel);
+    let replied = message
+        .referenced_message
+        .as_deref()
+        .filter(|m| m.author.id == bot_id)
+        .and_then(|m| turn_from_answer(m, data.engine.transcripts()));
+    if !is_dm && !mentioned && !(has_text && (in_bot_thread || replied.is_some())) {
         return Ok(());
     }
     if cooldown_active(framework, message) {
@@ -29,20 +46,62 @@ pub async fn handle_message(
         return Ok(());
     }
     let started = Instant::now();
-    let data = framework.user_data;
     let _guard = data.in_flight.enter();
     let question = render::strip_bot_mention(&message.content, bot_id.get());
+    let context = match replied {
+        Some(turn) => Some(AskContext { turns: vec![turn] }),
+        None => data.conversations.context(channel),
+    };
+    let reach = if is_dm || in_bot_thread {
+        Reach::Nested
+    } else {
+        Reach::Public
+    };
     let replies = data.replies.clone();
     let view = with_engine(&data.engine, move |engine| {
-        views::ask_view(engine, &replies, &question)
+        views::ask_view_in(engine, &replies, &question, context, reach)
     })
     .await?;
     message
         .channel_id
         .send_message(framework.serenity_context, view.to_message(message))
         .await?;
+    if let Some(turn) = view.turn.clone() {
+        data.conversations.remember(channel, turn);
+    }
+    note_unanswered(data, &view).await;
     log_command(message.author.id, "mention", started, view.answered);
     Ok(())
+}
+
+/// The turn an answer message stands for, read from its embed: the question field (else the
+/// title) and the citation field. Works after a restart, as it needs no stored state.
+pub fn turn_from_answer(
+    answer: &serenity::Message,
+    transcripts: &[Transcript],
+) -> Option<ContextTurn> {
+    let embed = answer.embeds.first()?;
+    let field = |name: &str| {
+        embed
+            .fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.as_str())
+    };
+    let cited = citation::parse(field(render::CITATION_FIELD)?).ok()?;
+    let transcript = citation::transcript_of(transcripts, &cited).ok()?;
+    let question = match field(render::QUESTION_FIELD) {
+        Some(value) => render::question_from_field(value),
+        None => embed.title.clone().unwrap_or_default(),
+    };
+    Some(ContextTurn {
+        question,
+        shown: Some(ShownPassage {
+            transcript: transcript.id.clone(),
+            line_start: cited.start,
+            line_end: cited.end,
+        }),
+    })
 }
 
 /// Whether the author is still in `/ask`'s cooldown; starts it when not.

@@ -5,6 +5,7 @@
 
 pub mod buttons;
 pub mod commands;
+pub mod conversations;
 pub mod cooldown;
 pub mod feedback;
 pub mod inflight;
@@ -12,6 +13,7 @@ pub mod mention;
 pub mod registration;
 pub mod render;
 pub mod replies;
+pub mod threads;
 pub mod views;
 
 use std::fmt;
@@ -23,6 +25,7 @@ use poise::serenity_prelude as serenity;
 
 use crate::answer::Engine;
 use crate::config::Config;
+use conversations::Conversations;
 use feedback::FeedbackLog;
 use inflight::InFlight;
 use replies::ReplyStore;
@@ -56,6 +59,8 @@ pub struct Data {
     pub feedback: Arc<FeedbackLog>,
     /// Replies being made, waited for at shutdown.
     pub in_flight: Arc<InFlight>,
+    /// The last answers per channel and thread, for follow-up questions.
+    pub conversations: Arc<Conversations>,
 }
 
 impl Data {
@@ -66,12 +71,17 @@ impl Data {
             Duration::from_secs(discord.button_ttl_minutes.max(1) * 60),
             discord.button_cache_capacity,
         );
+        let conversations = Conversations::new(
+            Duration::from_secs(discord.follow_up_minutes.max(1) * 60),
+            discord.button_cache_capacity,
+        );
         Data {
             engine,
             feedback: Arc::new(FeedbackLog::new(&discord.feedback_log)),
             config,
             replies: Arc::new(replies),
             in_flight: Arc::new(InFlight::default()),
+            conversations: Arc::new(conversations),
         }
     }
 }
@@ -364,8 +374,7 @@ pub fn build_framework(data: Data) -> poise::Framework<Data, Error> {
                     shard = ?ready.shard.map(|s| s.id.0),
                     "connected to the gateway"
                 );
-                let definitions =
-                    poise::builtins::create_application_commands(&framework.options().commands);
+                let definitions = commands::definitions(&framework.options().commands);
                 if let Err(error) =
                     registration::register_if_changed(&ctx.http, definitions, guild_id, &state_path)
                         .await
@@ -489,6 +498,31 @@ pub fn log_command(user: serenity::UserId, command: &str, started: Instant, answ
         answered,
         "command"
     );
+}
+
+/// Appends a question the interview did not answer to the feedback log, when
+/// `discord.log_unanswered` is on: its text and the day, nothing about who asked.
+pub async fn note_unanswered(data: &Data, view: &views::View) {
+    if !data.config.discord.log_unanswered {
+        return;
+    }
+    let Some(question) = view.unanswered.clone() else {
+        return;
+    };
+    let entry = feedback::UnansweredEntry {
+        date: serenity::Timestamp::now()
+            .to_string()
+            .chars()
+            .take(10)
+            .collect(),
+        unanswered: question,
+    };
+    let log = data.feedback.clone();
+    match tokio::task::spawn_blocking(move || log.append(&entry)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) => tracing::warn!("writing an unanswered question failed: {error}"),
+        Err(error) => tracing::warn!("writing an unanswered question failed: {error}"),
+    }
 }
 
 /// Runs `job` on the engine off the async threads.

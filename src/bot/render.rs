@@ -319,12 +319,107 @@ pub fn line_range_text(start: usize, end: usize) -> String {
     }
 }
 
-/// The embed of one passage: topic as title, passage with highlights, speaker and line range,
-/// transcript title and position in the footer.
+/// Longest question shown back in an answer, in characters.
+pub const SHOWN_QUESTION_CHARS: usize = 150;
+/// Longest thread name Discord accepts, in characters.
+pub const THREAD_NAME_LIMIT: usize = 100;
+/// Name of the answer field that shows the question.
+pub const QUESTION_FIELD: &str = "问题";
+/// Name of the answer field that shows the citation.
+pub const CITATION_FIELD: &str = "引用";
+/// Marks the completed question of a follow-up in the question field.
+const UNDERSTOOD_PREFIX: &str = "（理解为：";
+
+/// The question an answer answers, as shown with it.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    /// The question as asked (cleaned).
+    pub question: &'a str,
+    /// The question as understood, when it was completed from earlier ones.
+    pub understood: Option<&'a str>,
+}
+
+/// The question field's text: the question escaped and cut, and what it was understood as when
+/// it was a follow-up.
+pub fn asked_text(asked: &Asked) -> String {
+    let mut text = safe_text(&truncate_chars(asked.question, SHOWN_QUESTION_CHARS));
+    if let Some(understood) = asked.understood.filter(|u| *u != asked.question) {
+        text.push('\n');
+        text.push_str(UNDERSTOOD_PREFIX);
+        text.push_str(&safe_text(&truncate_chars(
+            understood,
+            SHOWN_QUESTION_CHARS,
+        )));
+        text.push('）');
+    }
+    text
+}
+
+/// The question an answer embed's question field stands for (the understood one when shown),
+/// with the escapes undone: what a reply to that answer follows up on.
+pub fn question_from_field(value: &str) -> String {
+    let shown = match value.split_once(UNDERSTOOD_PREFIX) {
+        Some((_, understood)) => understood.trim_end().trim_end_matches('）'),
+        None => value,
+    };
+    let mut out = String::with_capacity(shown.len());
+    let mut escaped = false;
+    for c in shown.chars() {
+        if c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        escaped = false;
+        if c != ZERO_WIDTH_SPACE {
+            out.push(c);
+        }
+    }
+    out.trim_end_matches('…').trim().to_string()
+}
+
+/// The citation as shown in an answer: in a code span, so it reads literally and copies whole.
+pub fn citation_text(citation: &str) -> String {
+    format!("`{}`", citation.replace('`', ""))
+}
+
+/// A thread's name from the question it discusses: plain text, at most 100 characters.
+pub fn thread_name(question: &str, topic: &str) -> String {
+    let question = strip_controls(question)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let name = if question.chars().any(char::is_alphanumeric) {
+        question
+    } else if !topic.trim().is_empty() {
+        format!("讨论：{}", strip_controls(topic).trim())
+    } else {
+        "访谈讨论".to_string()
+    };
+    truncate_chars(&name, THREAD_NAME_LIMIT)
+}
+
+/// The first message of a discussion thread: what is discussed, the passage's citation, topic and
+/// speaker, and how to ask in the thread.
+pub fn thread_intro(question: &str, citation: &str, passage: &Passage) -> String {
+    let text = format!(
+        "讨论：{}\n引用：{}（{} · {} · {}）\n在这里用 /ask 或 @我 提问，会接着这段回答；粘贴一个引用并用 /cite 可以重新打开那段原文。",
+        safe_text(&truncate_chars(question, SHOWN_QUESTION_CHARS)),
+        citation_text(citation),
+        safe_text(if passage.topic.is_empty() { "访谈片段" } else { &passage.topic }),
+        safe_text(passage.speaker.as_deref().unwrap_or("未知")),
+        line_range_text(passage.line_start, passage.line_end),
+    );
+    truncate_chars(&text, MESSAGE_LIMIT)
+}
+
+/// The embed of one passage: topic as title, the question it answers, passage with highlights,
+/// speaker, line range and citation, transcript title and position in the footer.
 pub fn passage_embed(
     passage: &Passage,
     highlights: &[Range<usize>],
     transcript_title: &str,
+    citation: &str,
+    asked: Option<&Asked>,
     page: usize,
     pages: usize,
 ) -> EmbedSpec {
@@ -333,7 +428,11 @@ pub fn passage_embed(
     } else {
         plain_text(&passage.topic)
     };
-    let fields = vec![
+    let mut fields = Vec::new();
+    if let Some(asked) = asked {
+        fields.push((QUESTION_FIELD.to_string(), asked_text(asked)));
+    }
+    fields.extend([
         (
             "发言".to_string(),
             safe_text(passage.speaker.as_deref().unwrap_or("未知")),
@@ -342,7 +441,8 @@ pub fn passage_embed(
             "出处".to_string(),
             line_range_text(passage.line_start, passage.line_end),
         ),
-    ];
+        (CITATION_FIELD.to_string(), citation_text(citation)),
+    ]);
     let footer = if pages > 1 {
         format!("{} · {}/{}", plain_text(transcript_title), page + 1, pages)
     } else {
@@ -454,7 +554,10 @@ pub fn about_embed(transcripts: &[Transcript]) -> EmbedSpec {
     let mut description = String::from(
         "我能回答关于下面这些访谈的问题，给出原文段落、行号、发言人和话题。\n\n**怎么问**\n\
          · `/ask` 加上你的问题\n· 在频道里 @我 并写下问题，或直接私信我\n\
-         · `/topics` 看目录，`/topic` 读某一章，`/search` 找关键词，`/quote` 随机摘一段\n\n**访谈**",
+         · `/topics` 看目录，`/topic` 读某一章，`/search` 找关键词，`/quote` 随机摘一段\n\
+         · 追问：回复我的回答，或在同一频道 15 分钟内接着问（“那Nick呢？”“后来呢？”）\n\
+         · 右键一条消息 → Apps → 问问访谈：核对别人说的话\n\
+         · 每个回答带一个引用（如 `openai-podcast-ep2#L15-19`），用 `/cite` 重新打开；点“开个讨论串”一起讨论\n\n**访谈**",
     );
     if transcripts.is_empty() {
         description.push_str("\n（还没有加载任何访谈）");
@@ -571,7 +674,19 @@ mod tests {
         let text: String = "访谈内容很长".repeat(1_000);
         assert_eq!(char_count(&text), 6_000);
         let ranges = vec![0..6, 300..306];
-        let embed = passage_embed(&passage(&text), &ranges, &"标题".repeat(300), 0, 3);
+        let asked = Asked {
+            question: &"问".repeat(400),
+            understood: Some(&"答".repeat(400)),
+        };
+        let embed = passage_embed(
+            &passage(&text),
+            &ranges,
+            &"标题".repeat(300),
+            "t#L120-126",
+            Some(&asked),
+            0,
+            3,
+        );
         assert_within_limits(&embed);
         assert!(embed.description.ends_with('…'), "cut passage is marked");
         assert!(embed.description.starts_with("**访谈**"));
@@ -580,9 +695,76 @@ mod tests {
     #[test]
     fn long_markdown_heavy_passage_fits_after_escaping() {
         let text: String = "*_`|@".repeat(1_200);
-        let embed = passage_embed(&passage(&text), &[], "t", 0, 1);
+        let embed = passage_embed(&passage(&text), &[], "t", "t#L1", None, 0, 1);
         assert_within_limits(&embed);
         assert!(live_mentions(&embed.description).is_empty());
+    }
+
+    #[test]
+    fn the_question_is_shown_escaped_and_cut_without_pings() {
+        let asked = Asked {
+            question: "@everyone <@&1> [x](https://evil) **问**\u{202E}",
+            understood: None,
+        };
+        let embed = passage_embed(&passage("文"), &[], "t", "t#L120-126", Some(&asked), 0, 1);
+        let (name, value) = &embed.fields[0];
+        assert_eq!(name, QUESTION_FIELD);
+        assert!(live_mentions(value).is_empty(), "{value}");
+        assert!(!value.contains("](http"), "{value}");
+        assert!(!value.contains('\u{202E}'), "{value}");
+        assert!(value.contains("\\*\\*问"), "{value}");
+        let long = Asked {
+            question: &"问".repeat(1_000),
+            understood: None,
+        };
+        let shown = asked_text(&long);
+        assert_eq!(
+            char_count(&shown),
+            SHOWN_QUESTION_CHARS,
+            "cut by characters"
+        );
+    }
+
+    #[test]
+    fn the_citation_is_a_field() {
+        let embed = passage_embed(&passage("文"), &[], "t", "ep2#L120-126", None, 0, 1);
+        assert!(embed
+            .fields
+            .iter()
+            .any(|(n, v)| n == CITATION_FIELD && v == "`ep2#L120-126`"));
+        assert!(!embed.fields.iter().any(|(n, _)| n == QUESTION_FIELD));
+    }
+
+    #[test]
+    fn the_question_field_reads_back_as_the_question_understood() {
+        for (question, understood) in [
+            ("那Nick呢", Some("Nick Turley 怎么看待谄媚问题")),
+            ("ChatGPT*最初*叫_什么_ @here", None),
+        ] {
+            let shown = asked_text(&Asked {
+                question,
+                understood,
+            });
+            let expected = understood.unwrap_or(question);
+            assert_eq!(question_from_field(&shown), expected, "{shown}");
+        }
+    }
+
+    #[test]
+    fn thread_names_are_cut_by_characters() {
+        let name = thread_name(&"名字由来".repeat(100), "话题");
+        assert_eq!(char_count(&name), THREAD_NAME_LIMIT);
+        assert_eq!(thread_name("？？", "名字由来"), "讨论：名字由来");
+        assert_eq!(thread_name("a\u{202E}b", ""), "ab");
+    }
+
+    #[test]
+    fn thread_intro_cites_the_passage_without_pings() {
+        let intro = thread_intro("@everyone 名字", "t#L120-126", &passage("文"));
+        assert!(intro.contains("`t#L120-126`"), "{intro}");
+        assert!(intro.contains("Nick Turley"), "{intro}");
+        assert!(live_mentions(&intro).is_empty(), "{intro}");
+        assert!(char_count(&intro) <= MESSAGE_LIMIT);
     }
 
     #[test]

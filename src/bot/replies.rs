@@ -11,12 +11,7 @@ use crate::answer::Passage;
 #[derive(Debug, Clone)]
 pub enum ReplyState {
     /// An answer to a question: its passages, best first.
-    Answer {
-        /// The question, for the feedback log.
-        question: String,
-        /// The passages.
-        passages: Vec<Passage>,
-    },
+    Answer(AnswerState),
     /// A chapter read page by page.
     Chapter {
         /// Transcript id.
@@ -30,6 +25,30 @@ pub enum ReplyState {
     Pages(Vec<super::render::EmbedSpec>),
 }
 
+/// Who sees an answer, which decides the buttons under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reach {
+    /// Posted in a channel: it can start a discussion thread.
+    Public,
+    /// Only the asker sees it: it can be posted to the channel.
+    Private,
+    /// Posted in a thread (or a DM), where no thread can be started.
+    Nested,
+}
+
+/// An answer behind buttons.
+#[derive(Debug, Clone)]
+pub struct AnswerState {
+    /// The question as asked (cleaned), for the feedback log, the embed and a thread's name.
+    pub question: String,
+    /// The question as understood, when it was a follow-up completed from its context.
+    pub understood: Option<String>,
+    /// The passages.
+    pub passages: Vec<Passage>,
+    /// Who sees it.
+    pub reach: Reach,
+}
+
 /// What a button does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ButtonAction {
@@ -41,6 +60,10 @@ pub enum ButtonAction {
     Upvote,
     /// Vote page `n` unhelpful.
     Downvote,
+    /// Start a public discussion thread from the answer message, on page `n`'s passage.
+    Thread,
+    /// Post page `n` of a private answer to the channel.
+    Share,
 }
 
 impl ButtonAction {
@@ -50,6 +73,8 @@ impl ButtonAction {
             ButtonAction::Context => "c",
             ButtonAction::Upvote => "u",
             ButtonAction::Downvote => "d",
+            ButtonAction::Thread => "t",
+            ButtonAction::Share => "s",
         }
     }
 
@@ -59,6 +84,8 @@ impl ButtonAction {
             "c" => Some(ButtonAction::Context),
             "u" => Some(ButtonAction::Upvote),
             "d" => Some(ButtonAction::Downvote),
+            "t" => Some(ButtonAction::Thread),
+            "s" => Some(ButtonAction::Share),
             _ => None,
         }
     }
@@ -203,6 +230,8 @@ mod tests {
             ButtonAction::Context,
             ButtonAction::Upvote,
             ButtonAction::Downvote,
+            ButtonAction::Thread,
+            ButtonAction::Share,
         ] {
             let id = ButtonId {
                 reply: u64::MAX,

@@ -4,8 +4,9 @@
 use poise::serenity_prelude as serenity;
 
 use super::render::{self, EmbedSpec, Question};
-use super::replies::{ButtonAction, ButtonId, ReplyState, ReplyStore};
-use crate::answer::{Engine, Passage};
+use super::replies::{AnswerState, ButtonAction, ButtonId, Reach, ReplyState, ReplyStore};
+use crate::answer::followup::{AskContext, ContextTurn};
+use crate::answer::{citation, AskOptions, Engine, Passage};
 
 /// Lines shown before and after a passage when its context is expanded.
 pub const CONTEXT_LINES: usize = 5;
@@ -25,6 +26,10 @@ pub struct View {
     pub components: Vec<serenity::CreateActionRow>,
     /// Whether the question was answered (for the command log).
     pub answered: bool,
+    /// The turn to remember in the channel's conversation, when a question was answered.
+    pub turn: Option<ContextTurn>,
+    /// The question, when it was a real question the interview does not answer.
+    pub unanswered: Option<String>,
 }
 
 impl View {
@@ -35,6 +40,8 @@ impl View {
             embed: None,
             components: Vec::new(),
             answered: false,
+            turn: None,
+            unanswered: None,
         }
     }
 
@@ -45,6 +52,8 @@ impl View {
             embed: Some(embed),
             components,
             answered: true,
+            turn: None,
+            unanswered: None,
         }
     }
 
@@ -93,24 +102,71 @@ impl View {
     }
 }
 
-/// Answers a question typed by a user: cleans it, asks the engine, stores the results for the
-/// buttons and renders the first one (or the no-answer text).
+/// Answers a question typed by a user on its own, as a public answer (see [`ask_view_in`]).
 pub fn ask_view(engine: &Engine, replies: &ReplyStore, raw_question: &str) -> View {
+    ask_view_in(engine, replies, raw_question, None, Reach::Public)
+}
+
+/// Answers a question typed by a user, in the conversation `context` when there is one: cleans it,
+/// asks the engine, stores the results for the buttons and renders the first one (or the
+/// no-answer text).
+pub fn ask_view_in(
+    engine: &Engine,
+    replies: &ReplyStore,
+    raw_question: &str,
+    context: Option<AskContext>,
+    reach: Reach,
+) -> View {
     let question = match render::clean_question(raw_question) {
         Question::Text(text) => text,
         Question::Empty => return View::text(render::empty_question_text()),
         Question::TooLong => return View::text(render::too_long_text()),
     };
-    let answer = engine.answer(&question, &Default::default());
+    answer_view(engine, replies, question, context, reach)
+}
+
+/// Answers an already cleaned question (see [`ask_view`]).
+pub fn answer_view(
+    engine: &Engine,
+    replies: &ReplyStore,
+    question: String,
+    context: Option<AskContext>,
+    reach: Reach,
+) -> View {
+    let options = AskOptions {
+        context,
+        ..AskOptions::default()
+    };
+    let answer = engine.answer(&question, &options);
     if !answer.answered || answer.results.is_empty() {
-        return View::text(render::no_answer_text(&question, &answer.suggestions));
+        let mut view = View::text(render::no_answer_text(&question, &answer.suggestions));
+        view.unanswered = Some(question);
+        return view;
     }
-    let passages = answer.results;
-    let reply = replies.insert(ReplyState::Answer {
+    let understood = (answer.question != question).then(|| answer.question.clone());
+    let asked_as = answer.question;
+    let state = AnswerState {
         question,
-        passages: passages.clone(),
+        understood,
+        passages: answer.results,
+        reach,
+    };
+    let reply = replies.insert(ReplyState::Answer(state.clone()));
+    let mut view = state_page(engine, reply, &state, 0);
+    view.turn = Some(ContextTurn {
+        question: asked_as,
+        shown: Some(shown(&state.passages[0])),
     });
-    answer_page(engine, reply, &passages, 0)
+    view
+}
+
+/// The part of a passage a follow-up is measured from.
+pub fn shown(passage: &Passage) -> crate::answer::followup::ShownPassage {
+    crate::answer::followup::ShownPassage {
+        transcript: passage.transcript.clone(),
+        line_start: passage.line_start,
+        line_end: passage.line_end,
+    }
 }
 
 fn transcript_title(engine: &Engine, id: &str) -> String {
@@ -121,18 +177,58 @@ fn transcript_title(engine: &Engine, id: &str) -> String {
         .map_or_else(|| id.to_string(), |t| t.title.clone())
 }
 
-/// Page `page` of an answer.
+fn asked(state: &AnswerState) -> Option<render::Asked<'_>> {
+    (!state.question.is_empty()).then(|| render::Asked {
+        question: &state.question,
+        understood: state.understood.as_deref(),
+    })
+}
+
+/// Page `page` of an answer's passages shown without their question.
 pub fn answer_page(engine: &Engine, reply: u64, passages: &[Passage], page: usize) -> View {
+    state_page(engine, reply, &bare_state(passages), page)
+}
+
+/// [`answer_context`] of passages shown without their question.
+pub fn answer_context(engine: &Engine, reply: u64, passages: &[Passage], page: usize) -> View {
+    state_context(engine, reply, &bare_state(passages), page)
+}
+
+fn bare_state(passages: &[Passage]) -> AnswerState {
+    AnswerState {
+        question: String::new(),
+        understood: None,
+        passages: passages.to_vec(),
+        reach: Reach::Public,
+    }
+}
+
+/// Page `page` of an answer.
+pub fn state_page(engine: &Engine, reply: u64, state: &AnswerState, page: usize) -> View {
+    let passages = &state.passages;
     let page = page.min(passages.len().saturating_sub(1));
     let passage = &passages[page];
     let marks = engine.highlight(&passage.text, &passage.matched_terms);
     let title = transcript_title(engine, &passage.transcript);
-    let embed = render::passage_embed(passage, &marks, &title, page, passages.len());
-    View::embed(embed, answer_buttons(reply, page, passages.len(), false))
+    let cited = citation::of(engine.transcripts(), passage);
+    let embed = render::passage_embed(
+        passage,
+        &marks,
+        &title,
+        &cited,
+        asked(state).as_ref(),
+        page,
+        passages.len(),
+    );
+    View::embed(
+        embed,
+        answer_buttons(reply, page, passages.len(), false, state.reach),
+    )
 }
 
 /// Page `page` of an answer with [`CONTEXT_LINES`] more lines on each side.
-pub fn answer_context(engine: &Engine, reply: u64, passages: &[Passage], page: usize) -> View {
+pub fn state_context(engine: &Engine, reply: u64, state: &AnswerState, page: usize) -> View {
+    let passages = &state.passages;
     let page = page.min(passages.len().saturating_sub(1));
     let original = &passages[page];
     let Ok(wider) = engine.passage_at(
@@ -140,20 +236,34 @@ pub fn answer_context(engine: &Engine, reply: u64, passages: &[Passage], page: u
         original.line_start.saturating_sub(CONTEXT_LINES).max(1),
         original.line_end + CONTEXT_LINES,
     ) else {
-        return answer_page(engine, reply, passages, page);
+        return state_page(engine, reply, state, page);
     };
     let marks = engine.highlight(&wider.text, &original.matched_terms);
     let title = transcript_title(engine, &wider.transcript);
-    let embed = render::passage_embed(&wider, &marks, &title, page, passages.len());
-    View::embed(embed, answer_buttons(reply, page, passages.len(), true))
+    let cited = citation::of(engine.transcripts(), &wider);
+    let embed = render::passage_embed(
+        &wider,
+        &marks,
+        &title,
+        &cited,
+        asked(state).as_ref(),
+        page,
+        passages.len(),
+    );
+    View::embed(
+        embed,
+        answer_buttons(reply, page, passages.len(), true, state.reach),
+    )
 }
 
-/// The buttons under an answer: ◀ ▶ (when there are several results), 展开上下文, 👍, 👎.
+/// The buttons under an answer: ◀ ▶ (when there are several results), 展开上下文, 👍, 👎; then
+/// 开个讨论串 under a public answer, or 公开发到频道 under a private one.
 pub fn answer_buttons(
     reply: u64,
     page: usize,
     pages: usize,
     expanded: bool,
+    reach: Reach,
 ) -> Vec<serenity::CreateActionRow> {
     let id = |action, page| {
         ButtonId {
@@ -180,8 +290,26 @@ pub fn answer_buttons(
             .label("👎")
             .style(serenity::ButtonStyle::Secondary),
     );
-    vec![serenity::CreateActionRow::Buttons(buttons)]
+    let mut rows = vec![serenity::CreateActionRow::Buttons(buttons)];
+    let community = match reach {
+        Reach::Public => Some((ButtonAction::Thread, THREAD_LABEL)),
+        Reach::Private => Some((ButtonAction::Share, SHARE_LABEL)),
+        Reach::Nested => None,
+    };
+    if let Some((action, label)) = community {
+        rows.push(serenity::CreateActionRow::Buttons(vec![
+            serenity::CreateButton::new(id(action, page))
+                .label(label)
+                .style(serenity::ButtonStyle::Primary),
+        ]));
+    }
+    rows
 }
+
+/// Label of the button that starts a discussion thread.
+pub const THREAD_LABEL: &str = "开个讨论串";
+/// Label of the button that posts a private answer to the channel.
+pub const SHARE_LABEL: &str = "公开发到频道";
 
 /// ◀ ▶ buttons for page `page` of `pages` (none for a single page).
 fn pager(reply: u64, page: usize, pages: usize) -> Vec<serenity::CreateButton> {
@@ -360,8 +488,75 @@ pub fn quote_view(engine: &Engine) -> View {
         rand::thread_rng().gen_range(0..n.max(1))
     });
     let title = transcript_title(engine, &passage.transcript);
+    let cited = citation::of(engine.transcripts(), &passage);
     View::embed(
-        render::passage_embed(&passage, &[], &title, 0, 1),
+        render::passage_embed(&passage, &[], &title, &cited, None, 0, 1),
         Vec::new(),
     )
+}
+
+/// `/cite`: exactly the cited passage with its topic and speaker, and the answer buttons; a
+/// malformed or out-of-range citation gets a message saying what is wrong.
+pub fn cite_view(engine: &Engine, replies: &ReplyStore, text: &str, reach: Reach) -> View {
+    let passage = match citation::resolve(engine, text) {
+        Ok(passage) => passage,
+        Err(error) => return View::text(safe_error(&error.to_string())),
+    };
+    let state = AnswerState {
+        question: String::new(),
+        understood: None,
+        passages: vec![passage],
+        reach,
+    };
+    let reply = replies.insert(ReplyState::Answer(state.clone()));
+    let mut view = state_page(engine, reply, &state, 0);
+    view.turn = Some(ContextTurn {
+        question: state.passages[0].topic.clone(),
+        shown: Some(shown(&state.passages[0])),
+    });
+    view
+}
+
+/// An error message that may quote user text, made inert.
+fn safe_error(text: &str) -> String {
+    render::safe_text(text)
+}
+
+/// Autocomplete choices for a citation: the typed citation itself when it names a passage, then
+/// every chapter as a citation, filtered by what was typed. Name and value fit 100 characters.
+pub fn citation_choices(engine: &Engine, partial: &str, limit: usize) -> Vec<(String, String)> {
+    let partial = render::strip_controls(partial);
+    let partial = partial.trim();
+    let mut choices: Vec<(String, String)> = Vec::new();
+    if let Ok(passage) = citation::resolve(engine, partial) {
+        let cited = citation::of(engine.transcripts(), &passage);
+        let first_line: String = passage.text.lines().next().unwrap_or("").to_string();
+        choices.push((
+            render::truncate_chars(&format!("{cited} · {first_line}"), render::CHOICE_LIMIT),
+            cited,
+        ));
+    }
+    let needle = crate::text::normalize(partial);
+    for outline in engine.outlines(None).unwrap_or_default() {
+        let slug = engine
+            .transcripts()
+            .iter()
+            .find(|t| t.id == outline.transcript)
+            .map_or(outline.transcript.clone(), |t| t.slug.clone());
+        for topic in &outline.topics {
+            let end = topic.end.min(topic.start + citation::MAX_CITED_LINES - 1);
+            let cited = citation::format(&slug, topic.start, end);
+            let name = format!("{cited} · {}", render::strip_controls(&topic.title));
+            let haystack = crate::text::normalize(&name);
+            if (needle.is_empty() || haystack.contains(&needle))
+                && !choices.iter().any(|(_, v)| *v == cited)
+            {
+                choices.push((render::truncate_chars(&name, render::CHOICE_LIMIT), cited));
+            }
+            if choices.len() >= limit {
+                return choices;
+            }
+        }
+    }
+    choices
 }

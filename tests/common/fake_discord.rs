@@ -155,6 +155,11 @@ pub enum Route {
     ChannelMessages {
         channel: String,
     },
+    /// `POST /channels/{channel}/messages/{message}/threads`.
+    MessageThread {
+        channel: String,
+        message: String,
+    },
     Unknown,
 }
 
@@ -198,6 +203,10 @@ impl Route {
             ["channels", channel, "messages"] => Route::ChannelMessages {
                 channel: channel.to_string(),
             },
+            ["channels", channel, "messages", message, "threads"] => Route::MessageThread {
+                channel: channel.to_string(),
+                message: message.to_string(),
+            },
             _ => Route::Unknown,
         }
     }
@@ -223,6 +232,7 @@ impl Route {
             | Route::FollowUp { .. }
             | Route::FollowUpMessage { .. } => format!("webhook:{APP_ID}"),
             Route::ChannelMessages { channel } => format!("messages:{channel}"),
+            Route::MessageThread { channel, .. } => format!("threads:{channel}"),
             other => format!("{other:?}"),
         }
     }
@@ -1135,6 +1145,9 @@ async fn answer(shared: &Shared, method: &Method, route: &Route, body: &Value) -
             }
             Answer::json(sent_message(channel, body))
         }
+        ("POST", Route::MessageThread { channel, message }) => {
+            thread_from_message(channel, message, body)
+        }
         _ => Answer::refuse(404, 0, "404: Not Found", &[]),
     }
 }
@@ -1385,5 +1398,184 @@ async fn run_gateway(shared: Arc<Shared>, mut socket: WebSocket) {
                 }
             }
         }
+    }
+}
+
+// ---- community features: threads, replies to messages, context-menu commands ----
+
+/// A message id whose thread creation the fake refuses with 403 Missing Permissions (50013).
+pub const NO_THREADS_MESSAGE_ID: &str = "500000000000000001";
+
+/// Ids of threads the fake creates.
+static NEXT_THREAD_ID: AtomicU64 = AtomicU64::new(710_000_000_000_000_001);
+
+/// `POST /channels/{channel}/messages/{message}/threads`: a public thread from a message, or 403
+/// for [`NO_THREADS_MESSAGE_ID`].
+/// A thread started from a message, or Missing Permissions for the message tests mark so.
+fn thread_from_message(channel: &str, message: &str, body: &Value) -> Answer {
+    if message == NO_THREADS_MESSAGE_ID {
+        return Answer::refuse(403, 50013, "Missing Permissions", &[]);
+    }
+    let id = NEXT_THREAD_ID.fetch_add(1, Ordering::SeqCst).to_string();
+    Answer::json(json!({
+        "id": id,
+        "type": 11,
+        "guild_id": GUILD_ID,
+        "parent_id": channel,
+        "owner_id": BOT_ID,
+        "name": body["name"],
+        "flags": 0,
+        "rate_limit_per_user": 0,
+        "message_count": 0,
+        "member_count": 1,
+        "total_message_sent": 0,
+        "thread_metadata": {
+            "archived": false,
+            "auto_archive_duration": body["auto_archive_duration"].as_u64().unwrap_or(1440),
+            "archive_timestamp": "2025-01-01T00:00:00.000000+00:00",
+            "locked": false
+        }
+    }))
+}
+
+impl FakeDiscord {
+    /// Dispatches an interaction in `channel` (a thread, another channel) without waiting.
+    pub fn send_interaction_in(
+        &self,
+        channel: &str,
+        kind: u8,
+        user: &str,
+        data: Value,
+        message: Option<Value>,
+    ) -> (String, String) {
+        let (id, token) = self.register_interaction(kind, InteractionSetup::default());
+        let mut payload = json!({
+            "id": id,
+            "application_id": APP_ID,
+            "type": kind,
+            "token": token,
+            "version": 1,
+            "channel_id": channel,
+            "guild_id": GUILD_ID,
+            "locale": "zh-CN",
+            "guild_locale": "zh-CN",
+            "entitlements": [],
+            "attachment_size_limit": 8_388_608,
+            "app_permissions": "0",
+            "member": {
+                "user": user_json(user),
+                "roles": [],
+                "deaf": false,
+                "mute": false,
+                "flags": 0,
+                "joined_at": "2024-01-01T00:00:00.000000+00:00"
+            },
+            "data": data,
+        });
+        if let Some(message) = message {
+            payload["message"] = message;
+        }
+        self.dispatch("INTERACTION_CREATE", payload);
+        (id, token)
+    }
+
+    /// `/ask question` in `channel`; returns what the bot answered.
+    pub async fn ask_in(&self, channel: &str, user: &str, question: &str) -> Value {
+        let data = ask_data(&self.new_id(), question);
+        let (id, token) = self.send_interaction_in(channel, 2, user, data, None);
+        self.wait_reply(&id, &token).await
+    }
+
+    /// A slash command in `channel`; returns what the bot answered.
+    pub async fn slash_in(&self, channel: &str, user: &str, name: &str, options: Value) -> Value {
+        let data = json!({"id": self.new_id(), "name": name, "type": 1, "options": options});
+        let (id, token) = self.send_interaction_in(channel, 2, user, data, None);
+        self.wait_reply(&id, &token).await
+    }
+
+    /// Clicks a button on the message `message` (as Discord sends it with the click); returns
+    /// what the bot answered.
+    pub async fn click_on(&self, user: &str, custom_id: &str, message: Value) -> Value {
+        let channel = message["channel_id"]
+            .as_str()
+            .unwrap_or(CHANNEL_ID)
+            .to_string();
+        let data = json!({"custom_id": custom_id, "component_type": 2});
+        let (id, token) = self.send_interaction_in(&channel, 3, user, data, Some(message));
+        self.wait_reply(&id, &token).await
+    }
+
+    /// Uses the message context-menu command `name` on `target`; returns what the bot answered.
+    pub async fn context_menu(&self, user: &str, name: &str, target: Value) -> Value {
+        let target_id = target["id"].as_str().unwrap_or("").to_string();
+        let data = json!({
+            "id": self.new_id(),
+            "name": name,
+            "type": 3,
+            "target_id": target_id,
+            "resolved": {"messages": {target_id.clone(): target}},
+        });
+        self.interact(2, user, data, None).await
+    }
+
+    /// Sends a Discord reply (type 19) to `referenced`, pinging its author when `ping`; returns
+    /// the message the bot posted in answer.
+    pub async fn reply_to_message(&self, referenced: Value, content: &str, ping: bool) -> Request {
+        let channel = referenced["channel_id"]
+            .as_str()
+            .unwrap_or(CHANNEL_ID)
+            .to_string();
+        let id = self.new_id();
+        let since = self.request_count();
+        let author = self.new_id();
+        let referenced_author = referenced["author"]["id"]
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        let mentions: Vec<&str> = if ping {
+            vec![referenced_author.as_str()]
+        } else {
+            vec![]
+        };
+        let mut message = message_json(&id, &channel, &author, content, Some(GUILD_ID), &mentions);
+        message["type"] = json!(19);
+        message["message_reference"] = json!({
+            "message_id": referenced["id"],
+            "channel_id": channel,
+            "guild_id": GUILD_ID,
+        });
+        message["referenced_message"] = referenced;
+        self.dispatch("MESSAGE_CREATE", message);
+        let path = format!("/api/v10/channels/{channel}/messages");
+        let reply = self
+            .wait_for(since, "a reply message", |r| {
+                r.method == "POST" && r.path == path
+            })
+            .await;
+        assert_eq!(
+            reply.body["message_reference"]["message_id"], id,
+            "the reply refers to the question"
+        );
+        reply
+    }
+
+    /// The message Discord would show for a bot reply `data` (embeds and components as sent),
+    /// posted in `channel` with id `id`: what a user replies to or clicks on.
+    pub fn bot_message(&self, id: &str, channel: &str, data: &Value) -> Value {
+        let mut message = message_json(id, channel, BOT_ID, "", Some(GUILD_ID), &[]);
+        message["embeds"] = data["embeds"].clone();
+        message["components"] = data["components"].clone();
+        if let Some(flags) = data["flags"].as_u64() {
+            message["flags"] = json!(flags);
+        }
+        message
+    }
+
+    /// The threads the bot created so far (the create requests).
+    pub fn thread_requests(&self) -> Vec<Request> {
+        self.requests()
+            .into_iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/threads"))
+            .collect()
     }
 }

@@ -1,9 +1,11 @@
-//! `/ask`: a question answered with the passage, its lines, speaker and topic.
+//! `/ask`: a question answered with the passage, its lines, speaker and topic — a follow-up when
+//! the channel (or thread) had an answer in the last 15 minutes.
 
 use std::time::Instant;
 
 use super::super::render::{self, MAX_QUESTION_CHARS};
-use super::super::{cooldown, log_command, no_mentions, views, Context, Error};
+use super::super::replies::Reach;
+use super::super::{cooldown, log_command, no_mentions, note_unanswered, views, Context, Error};
 use super::compute_and_send;
 
 // the option's `max_length` below must match the server-side cap
@@ -45,10 +47,24 @@ pub async fn ask(
         return Ok(());
     }
     let ephemeral = private.unwrap_or(ctx.data().config.discord.default_private);
+    let channel = ctx.channel_id().get();
+    let conversations = &ctx.data().conversations;
+    let context = conversations.context(channel);
+    let reach = if ephemeral {
+        Reach::Private
+    } else if ctx.guild_id().is_none() || conversations.is_bot_thread(channel) {
+        Reach::Nested
+    } else {
+        Reach::Public
+    };
     let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
-        views::ask_view(engine, replies, &question)
+        views::ask_view_in(engine, replies, &question, context, reach)
     })
     .await?;
+    if let Some(turn) = view.turn.clone().filter(|_| !ephemeral) {
+        conversations.remember(channel, turn);
+    }
+    note_unanswered(ctx.data(), &view).await;
     log_command(ctx.author().id, "ask", started, view.answered);
     Ok(())
 }

@@ -1,11 +1,14 @@
 //! Slash commands, one file per group, collected by [`all`].
 
 mod ask;
+pub mod community;
 mod meta;
 mod search;
 mod topics;
 
 use std::time::Duration;
+
+use poise::serenity_prelude as serenity;
 
 use super::replies::ReplyStore;
 use super::views::View;
@@ -21,12 +24,38 @@ pub fn all() -> Vec<poise::Command<Data, Error>> {
         search::search(),
         meta::quote(),
         meta::about(),
+        community::cite(),
+        community::ask_about_message(),
     ]
 }
 
-/// Sets the per-user cooldown of `/ask`.
+/// Commands that share `/ask`'s per-user cooldown.
+const ASKING: [&str; 2] = ["ask", "ask_about_message"];
+
+/// The definitions to register: poise's, with the localised names of context-menu commands
+/// (which poise leaves out).
+pub fn definitions(commands: &[poise::Command<Data, Error>]) -> Vec<serenity::CreateCommand> {
+    let mut definitions = Vec::new();
+    for command in commands {
+        if let Some(slash) = command.create_as_slash_command() {
+            definitions.push(slash);
+        }
+        if let Some(mut menu) = command.create_as_context_menu_command() {
+            for (locale, name) in command.name_localizations.iter() {
+                menu = menu.name_localized(locale.as_ref(), name.as_ref());
+            }
+            definitions.push(menu);
+        }
+    }
+    definitions
+}
+
+/// Sets the per-user cooldown of `/ask` (and of asking about a message).
 pub fn apply_cooldown(commands: &mut [poise::Command<Data, Error>], per_user: Duration) {
-    for command in commands.iter_mut().filter(|c| c.name == "ask") {
+    for command in commands
+        .iter_mut()
+        .filter(|c| ASKING.contains(&c.name.as_ref()))
+    {
         let mut config = command
             .cooldown_config
             .write()
@@ -98,11 +127,19 @@ mod tests {
                     "/{} lacks a {locale} name",
                     command.name
                 );
+                if command.context_menu_action.is_some() {
+                    // context-menu commands have no description on Discord
+                    continue;
+                }
                 assert!(
                     has_locale(&command.description_localizations, locale),
                     "/{} lacks a {locale} description",
                     command.name
                 );
+            }
+            if command.context_menu_action.is_some() {
+                // its one parameter is the message it is used on, not typed by anyone
+                continue;
             }
             for parameter in &command.parameters {
                 assert!(
@@ -122,12 +159,28 @@ mod tests {
     }
 
     #[test]
-    fn cooldown_applies_to_ask_only() {
+    fn the_context_menu_is_registered_with_localised_names() {
+        let definitions = serde_json::to_value(definitions(&all())).expect("serialises");
+        let menu = definitions
+            .as_array()
+            .expect("a list")
+            .iter()
+            .find(|d| d["type"] == 3)
+            .expect("a message context-menu command");
+        assert_eq!(menu["name"], community::ASK_ABOUT_MESSAGE);
+        assert_eq!(menu["name_localizations"]["zh-CN"], "问问访谈");
+        assert_eq!(menu["name_localizations"]["zh-TW"], "問問訪談");
+    }
+
+    #[test]
+    fn cooldown_applies_to_asking_only() {
         let mut commands = all();
         apply_cooldown(&mut commands, Duration::from_secs(7));
         for command in &commands {
             let config = command.cooldown_config.read().unwrap();
-            let expected = (command.name == "ask").then_some(Duration::from_secs(7));
+            let expected = ASKING
+                .contains(&command.name.as_ref())
+                .then_some(Duration::from_secs(7));
             assert_eq!(config.user, expected, "/{}", command.name);
         }
     }

@@ -1,0 +1,832 @@
+//! Follow-up questions: a question asked after earlier ones ("那Nick呢", "后来呢", "why?") is
+//! understood in their context — terms carried over from the earlier question when the new one
+//! is elliptical, the speaker switched when it names another person, and passages near and after
+//! the one already shown preferred when it asks what comes next.
+
+use crate::answer::{Answer, AskOptions, Engine, Passage};
+use crate::corpus::Speaker;
+use crate::text::{is_cjk, normalize};
+
+/// Most earlier turns a context keeps (the oldest are dropped first).
+pub const MAX_TURNS: usize = 3;
+/// Lines shown when a follow-up asks what comes next and no ranked passage follows.
+pub const NEXT_LINES: usize = 6;
+/// Lines a ranked passage may skip after the shown one and still be "what comes next"; beyond,
+/// the lines right after the shown passage go first.
+pub const NEXT_GAP: usize = 2;
+/// A ranked passage starting at most this many lines after the shown one counts as following it.
+pub const NEXT_WITHIN: usize = 40;
+/// Share of the best score a passage following the shown one needs to be preferred, for a
+/// question that does not lean on the earlier one.
+pub const FOLLOWING_SCORE_SHARE: f32 = 0.5;
+/// A passage ending at most this many lines before the shown one counts as near it.
+pub const NEAR_LINES: usize = 25;
+/// Candidates asked from the engine, so re-ordering has passages near the shown one to choose from.
+const CANDIDATES: usize = 25;
+
+/// Words that only say "tell me more / what next": nothing to search for.
+const NEXT_CUES: &[&str] = &[
+    "后来呢",
+    "然后呢",
+    "接着呢",
+    "结果呢",
+    "结果如何",
+    "结果怎么样",
+    "还有呢",
+    "之后呢",
+    "接下来呢",
+    "再后来",
+    "后来",
+    "然后",
+    "接下来",
+    "之后",
+    "展开说说",
+    "展开讲讲",
+    "展开",
+    "详细说说",
+    "详细讲讲",
+    "具体说说",
+    "多说点",
+    "继续",
+    "what happened next",
+    "what happened then",
+    "and then",
+    "what next",
+    "go on",
+    "tell me more",
+    "more",
+    "continue",
+    "next",
+];
+
+/// Words that refer back to the earlier question's subject.
+const BACK_REFERENCES: &[&str] = &[
+    "他们",
+    "她们",
+    "他",
+    "她",
+    "它",
+    "这个",
+    "那个",
+    "这件事",
+    "这事",
+    "此事",
+    "this",
+    "that",
+    "it",
+    "he",
+    "she",
+    "they",
+    "him",
+    "her",
+    "them",
+];
+
+/// Framing words of a follow-up that carry no topic.
+const FILLERS: &[&str] = &[
+    "怎么看",
+    "怎么说",
+    "怎么想",
+    "怎么讲",
+    "的看法",
+    "的观点",
+    "看法",
+    "观点",
+    "说了什么",
+    "说什么",
+    "又",
+    "呢",
+    "吗",
+    "啊",
+    "呀",
+    "吧",
+    "嘛",
+    "那么",
+    "那",
+    "说说",
+    "讲讲",
+    "what about",
+    "how about",
+    "and",
+    "what",
+    "about",
+    "think",
+    "say",
+    "said",
+    "does",
+    "did",
+    "do",
+];
+
+/// Openings that frame a question as following on from the last one.
+const FRAMES: &[&str] = &["那", "what about", "how about", "and "];
+
+/// A bare "why", asking for the reason behind the last answer.
+const WHY_WORDS: &[&str] = &[
+    "为什么",
+    "为啥",
+    "怎么会",
+    "怎么回事",
+    "原因",
+    "why",
+    "how come",
+];
+
+/// Below this many CJK characters (or two Latin words) of its own, a question is elliptical.
+const ELLIPTICAL_CJK_CHARS: usize = 4;
+
+/// A passage shown with an earlier answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownPassage {
+    /// Transcript id.
+    pub transcript: String,
+    /// First line.
+    pub line_start: usize,
+    /// Last line (inclusive).
+    pub line_end: usize,
+}
+
+/// One earlier question and the passage shown for it (none when it was not answered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContextTurn {
+    /// The question as it was understood (already completed when it was itself a follow-up).
+    pub question: String,
+    /// The passage shown.
+    pub shown: Option<ShownPassage>,
+}
+
+/// Earlier turns of a conversation, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AskContext {
+    /// The turns, at most [`MAX_TURNS`].
+    pub turns: Vec<ContextTurn>,
+}
+
+impl AskContext {
+    /// Adds a turn, dropping the oldest beyond [`MAX_TURNS`].
+    pub fn push(&mut self, turn: ContextTurn) {
+        self.turns.push(turn);
+        if self.turns.len() > MAX_TURNS {
+            let extra = self.turns.len() - MAX_TURNS;
+            self.turns.drain(..extra);
+        }
+    }
+
+    /// The context after answering `answer`: its question and top passage appended.
+    pub fn after(&self, answer: &Answer) -> AskContext {
+        let mut next = self.clone();
+        next.push(ContextTurn {
+            question: answer.question.clone(),
+            shown: answer.results.first().map(|p| ShownPassage {
+                transcript: p.transcript.clone(),
+                line_start: p.line_start,
+                line_end: p.line_end,
+            }),
+        });
+        next
+    }
+}
+
+/// How a question is understood in its context.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    /// The question to search for (the question itself when it stands alone).
+    pub question: String,
+    /// Whether it leaned on the earlier question.
+    pub elliptical: bool,
+    /// Whether it asks what comes next ("后来呢", "展开", "what happened next").
+    pub wants_next: bool,
+    /// The speaker it switches to, when it names one the earlier question did not.
+    pub speaker: Option<String>,
+    /// The passage shown before, that "next" and "near" are measured from.
+    pub anchor: Option<ShownPassage>,
+    /// Whether it names something of its own to look for (beyond cues, names and pointers back).
+    pub own_content: bool,
+    /// For a question that stands alone: the question completed from the earlier one anyway, to
+    /// try when it cannot be answered alone.
+    pub completed: Option<String>,
+}
+
+/// Understands `question` after `context`. `speakers` are the corpus's speakers, whose names and
+/// aliases are recognised. A question that stands alone comes back unchanged.
+pub fn understand(question: &str, context: &AskContext, speakers: &[Speaker]) -> FollowUp {
+    let question = question.trim();
+    let alone = FollowUp {
+        question: question.to_string(),
+        elliptical: false,
+        wants_next: false,
+        speaker: None,
+        anchor: None,
+        own_content: true,
+        completed: None,
+    };
+    let Some(last) = context.turns.last() else {
+        return alone;
+    };
+    let normalized = normalize(question);
+    let named = speakers_named(&normalized, speakers);
+    let (rest, cues) = remove_words(&normalized, NEXT_CUES);
+    let wants_next = cues > 0;
+    let without_speakers = remove_aliases(&rest, speakers);
+    let (without_refs, refs) = remove_words(&without_speakers, BACK_REFERENCES);
+    let (content, _) = remove_words(&without_refs, FILLERS);
+    // a short question leans on the earlier one only when something says so: a cue, a word
+    // pointing back, a frame such as "那…呢" or "what about", a bare "why", or a speaker's name
+    let framed = FRAMES
+        .iter()
+        .any(|f| normalized.trim_start().starts_with(f))
+        || normalized.contains('呢');
+    let bare_why = WHY_WORDS.contains(&strip_punctuation(&content).as_str());
+    let elliptical = wants_next
+        || (refs > 0 && short(&content, 2 * ELLIPTICAL_CJK_CHARS))
+        || ((framed || bare_why || !named.is_empty()) && short(&content, ELLIPTICAL_CJK_CHARS));
+    let earlier_named = speakers_named(&normalize(&last.question), speakers);
+    let speaker = named
+        .iter()
+        .find(|n| !earlier_named.contains(n))
+        .cloned()
+        .or_else(|| named.first().cloned());
+    let switching = speaker.as_ref().is_some_and(|s| !earlier_named.contains(s));
+    let carried = if switching {
+        remove_aliases(&normalize(&last.question), speakers)
+    } else {
+        normalize(&last.question)
+    };
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(name) = &speaker {
+        parts.push(name.clone());
+    }
+    let kept = strip_punctuation(&content);
+    if !kept.is_empty() {
+        parts.push(kept);
+    }
+    let carried = strip_punctuation(&carried);
+    if !carried.is_empty() {
+        parts.push(carried);
+    }
+    let completed = parts.join(" ");
+    if !elliptical {
+        return FollowUp {
+            anchor: last.shown.clone(),
+            completed: Some(completed),
+            ..alone
+        };
+    }
+    FollowUp {
+        question: completed,
+        elliptical: true,
+        wants_next,
+        speaker,
+        anchor: last.shown.clone(),
+        own_content: !short(&content, 2),
+        completed: None,
+    }
+}
+
+/// Where a ranked passage lies relative to the passage shown before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Placement {
+    /// Starting after the shown passage (or running on past it), this many lines after its end.
+    After(usize),
+    /// Ending before the shown passage, within [`NEAR_LINES`].
+    Before,
+    /// Anywhere else.
+    Far,
+    /// Mostly the shown passage itself: already seen.
+    Shown,
+}
+
+fn placement(p: &Passage, anchor: Option<&ShownPassage>) -> Placement {
+    let Some(anchor) = anchor.filter(|a| a.transcript == p.transcript) else {
+        return Placement::Far;
+    };
+    let lines = p.line_end + 1 - p.line_start;
+    let shared =
+        (p.line_end.min(anchor.line_end) + 1).saturating_sub(p.line_start.max(anchor.line_start));
+    if shared * 2 > lines {
+        Placement::Shown
+    } else if p.line_end > anchor.line_end && p.line_start <= anchor.line_end + NEXT_WITHIN {
+        Placement::After(p.line_start.saturating_sub(anchor.line_end + 1))
+    } else if p.line_end < anchor.line_start && anchor.line_start - p.line_end <= NEAR_LINES {
+        Placement::Before
+    } else {
+        Placement::Far
+    }
+}
+
+/// Re-orders ranked passages for a follow-up. In an interview the answer to a follow-up mostly
+/// comes right after what was asked before, so: passages of the speaker it switches to first;
+/// then passages following the shown one (closest first when it asks what comes next, else in the
+/// engine's order), then those just before it, then the rest, and the shown passage itself last.
+/// `next` (the lines right after the shown passage) goes first when it asks what comes next and no
+/// ranked passage follows.
+pub fn reorder(
+    mut passages: Vec<Passage>,
+    follow: &FollowUp,
+    next: Option<Passage>,
+) -> Vec<Passage> {
+    if !follow.elliptical {
+        return passages;
+    }
+    let anchor = follow.anchor.as_ref();
+    let key = |p: &Passage| -> (u8, u8, usize) {
+        let speaker_rank = match &follow.speaker {
+            Some(s) if p.speaker.as_deref() == Some(s.as_str()) => 0,
+            Some(_) => 1,
+            None => 0,
+        };
+        match placement(p, anchor) {
+            Placement::After(distance) if follow.wants_next => (speaker_rank, 0, distance),
+            Placement::After(_) => (speaker_rank, 0, 0),
+            Placement::Before => (speaker_rank, 1, 0),
+            Placement::Far => (speaker_rank, 2, 0),
+            Placement::Shown => (speaker_rank, 3, 0),
+        }
+    };
+    // a stable sort keeps the engine's order within each group
+    passages.sort_by_key(key);
+    if follow.wants_next {
+        let follows = passages
+            .first()
+            .is_some_and(|p| matches!(placement(p, anchor), Placement::After(d) if d <= NEXT_GAP));
+        if let Some(next) = next.filter(|_| !follows) {
+            passages.retain(|p| !(p.line_start <= next.line_end && next.line_start <= p.line_end));
+            passages.insert(0, next);
+        }
+    }
+    passages
+}
+
+/// Moves the best passage following the shown one to the front, when it scores at least
+/// [`FOLLOWING_SCORE_SHARE`] of the best passage — unless the best is the shown passage itself:
+/// then the question is about what was shown (asked again, or in other words).
+pub fn prefer_following(passages: &mut Vec<Passage>, anchor: Option<&ShownPassage>) {
+    let Some(best) = passages.first() else {
+        return;
+    };
+    if placement(best, anchor) == Placement::Shown {
+        return;
+    }
+    let best = best.score;
+    let found = passages.iter().position(|p| {
+        matches!(placement(p, anchor), Placement::After(_))
+            && p.score >= FOLLOWING_SCORE_SHARE * best
+    });
+    if let Some(at) = found.filter(|&at| at > 0) {
+        let following = passages.remove(at);
+        passages.insert(0, following);
+    }
+}
+
+/// Answers `question` in `context` on `engine`: the question completed, the pipeline run with room
+/// to choose, the passages re-ordered and cut to the number wanted. The answer's `question` is
+/// the question as understood.
+pub fn answer_in_context(
+    engine: &Engine,
+    question: &str,
+    context: &AskContext,
+    options: &AskOptions,
+    top_n: usize,
+) -> Answer {
+    let speakers: Vec<Speaker> = engine
+        .transcripts()
+        .iter()
+        .flat_map(|t| t.speakers.iter().cloned())
+        .collect();
+    let follow = understand(question, context, &speakers);
+    if !follow.elliptical {
+        // a question with words of its own is searched alone; a passage right after the one
+        // shown is still preferred when it answers nearly as well
+        let alone = AskOptions {
+            context: None,
+            top_n: Some(CANDIDATES),
+            ..options.clone()
+        };
+        let mut answer = engine.answer(question, &alone);
+        if answer.answered || follow.completed.is_none() {
+            prefer_following(&mut answer.results, follow.anchor.as_ref());
+            answer.results.truncate(top_n);
+            return answer;
+        }
+    }
+    // leaning on the earlier question, or not answered alone: ask it completed
+    let follow = match follow.completed.clone() {
+        Some(completed) if !follow.elliptical => FollowUp {
+            question: completed,
+            elliptical: true,
+            ..follow
+        },
+        _ => follow,
+    };
+    let inner = AskOptions {
+        top_n: Some(CANDIDATES),
+        transcript: options.transcript.clone(),
+        context: None,
+        lexical_only: options.lexical_only,
+    };
+    let mut answer = engine.answer(&follow.question, &inner);
+    // a follow-up about the same thing ("为啥啊", "后来呢") that the search cannot place is answered
+    // with what comes next; one that names something of its own is not guessed
+    let guess = follow.wants_next || (!answer.answered && !follow.own_content);
+    let next = follow
+        .anchor
+        .as_ref()
+        .filter(|_| guess)
+        .and_then(|a| next_passage(engine, a));
+    if !answer.answered {
+        if let Some(next) = next {
+            answer.answered = true;
+            answer.suggestions.clear();
+            answer.results = vec![next];
+        }
+    } else {
+        answer.results = reorder(std::mem::take(&mut answer.results), &follow, next);
+        answer.results.truncate(top_n);
+    }
+    answer
+}
+
+/// The lines right after a shown passage, when there are any.
+fn next_passage(engine: &Engine, shown: &ShownPassage) -> Option<Passage> {
+    let transcript = engine
+        .transcripts()
+        .iter()
+        .find(|t| t.id == shown.transcript)?;
+    let start = shown.line_end + 1;
+    if start > transcript.line_count() {
+        return None;
+    }
+    engine
+        .passage_at(&shown.transcript, start, start + NEXT_LINES - 1)
+        .ok()
+}
+
+/// Canonical names of the speakers `normalized` names, in order of first mention.
+fn speakers_named(normalized: &str, speakers: &[Speaker]) -> Vec<String> {
+    let mut found: Vec<(usize, String)> = Vec::new();
+    for speaker in speakers.iter().filter(|s| !s.is_narrator()) {
+        let at = aliases_of(speaker)
+            .filter_map(|alias| find_word(normalized, &alias))
+            .min();
+        if let Some(at) = at {
+            if !found.iter().any(|(_, n)| *n == speaker.name) {
+                found.push((at, speaker.name.clone()));
+            }
+        }
+    }
+    found.sort();
+    found.into_iter().map(|(_, name)| name).collect()
+}
+
+fn aliases_of(speaker: &Speaker) -> impl Iterator<Item = String> + '_ {
+    speaker
+        .aliases
+        .iter()
+        .chain(std::iter::once(&speaker.name))
+        .map(|a| normalize(a))
+        .filter(|a| !a.is_empty())
+}
+
+/// `text` without any alias of any speaker (longest first).
+fn remove_aliases(text: &str, speakers: &[Speaker]) -> String {
+    let mut aliases: Vec<String> = speakers.iter().flat_map(aliases_of).collect();
+    aliases.sort_by_key(|a| std::cmp::Reverse(a.chars().count()));
+    remove_words(
+        text,
+        &aliases.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+    .0
+}
+
+/// `text` with every occurrence of `words` (longest first; Latin words only whole) replaced by a
+/// space, and how many were removed.
+fn remove_words<S: AsRef<str>>(text: &str, words: &[S]) -> (String, usize) {
+    let mut sorted: Vec<&str> = words.iter().map(AsRef::as_ref).collect();
+    sorted.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
+    let mut out = text.to_string();
+    let mut removed = 0;
+    for word in sorted {
+        while let Some(at) = find_word(&out, word) {
+            out.replace_range(at..at + word.len(), " ");
+            removed += 1;
+        }
+    }
+    (out, removed)
+}
+
+/// Byte offset of `word` in `text`; a Latin word must not sit inside a longer Latin word.
+fn find_word(text: &str, word: &str) -> Option<usize> {
+    if word.is_empty() {
+        return None;
+    }
+    let latin = word.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+    let mut from = 0;
+    while let Some(found) = text[from..].find(word) {
+        let at = from + found;
+        let end = at + word.len();
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if !latin || (!joined(before) && !joined(after)) {
+            return Some(at);
+        }
+        from = at + word.chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
+fn short(content: &str, cjk_limit: usize) -> bool {
+    let cjk = content.chars().filter(|&c| is_cjk(c)).count();
+    let latin_words = content
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty() && !crate::lexicon::is_english_stopword(w))
+        .count();
+    cjk < cjk_limit && latin_words < 2
+}
+
+fn strip_punctuation(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '.' || c == '-' || c == '+' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn speakers() -> Vec<Speaker> {
+        let speaker = |name: &str, aliases: &[&str], role: &str| Speaker {
+            name: name.into(),
+            role: role.into(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        };
+        vec![
+            speaker("Mark Chen", &["马克·陈", "Mark Chen", "Mark"], "首席研究官"),
+            speaker(
+                "Nick Turley",
+                &["尼克·特利", "Nick Turley", "Nick"],
+                "负责人",
+            ),
+            speaker("大飞", &["大飞"], "解说"),
+        ]
+    }
+
+    fn context(question: &str, start: usize, end: usize) -> AskContext {
+        AskContext {
+            turns: vec![ContextTurn {
+                question: question.into(),
+                shown: Some(ShownPassage {
+                    transcript: "t".into(),
+                    line_start: start,
+                    line_end: end,
+                }),
+            }],
+        }
+    }
+
+    fn passage(start: usize, end: usize, speaker: &str, score: f32) -> Passage {
+        Passage {
+            transcript: "t".into(),
+            line_start: start,
+            line_end: end,
+            text: String::new(),
+            topic: String::new(),
+            speaker: Some(speaker.into()),
+            score,
+            matched_terms: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_question_without_context_is_unchanged() {
+        let follow = understand("那Nick呢", &AskContext::default(), &speakers());
+        assert_eq!(follow.question, "那Nick呢");
+        assert!(!follow.elliptical);
+    }
+
+    #[test]
+    fn a_question_that_stands_alone_is_unchanged() {
+        let ctx = context("Mark怎么看待谄媚问题", 300, 305);
+        for question in [
+            "ChatGPT最初叫什么名字？",
+            "GPT这三个字母的全称到底是什么",
+            "What did they say about the image generation launch?",
+        ] {
+            let follow = understand(question, &ctx, &speakers());
+            assert_eq!(follow.question, question, "{question}");
+            assert!(!follow.elliptical, "{question}");
+        }
+    }
+
+    #[test]
+    fn naming_another_speaker_switches_and_carries_the_topic() {
+        let ctx = context("Mark怎么看待谄媚问题", 300, 305);
+        let follow = understand("那Nick呢？", &ctx, &speakers());
+        assert!(follow.elliptical);
+        assert_eq!(follow.speaker.as_deref(), Some("Nick Turley"));
+        assert!(follow.question.contains("谄媚"), "{}", follow.question);
+        assert!(!follow.question.contains("mark"), "{}", follow.question);
+    }
+
+    #[test]
+    fn traditional_and_full_width_follow_ups_are_understood() {
+        let ctx = context("Mark怎么看待谄媚问题", 300, 305);
+        let follow = understand("那Ｎｉｃｋ呢？", &ctx, &speakers());
+        assert_eq!(follow.speaker.as_deref(), Some("Nick Turley"));
+        let follow = understand("後來呢", &ctx, &speakers());
+        assert!(follow.wants_next, "後來呢");
+    }
+
+    #[test]
+    fn a_pronoun_keeps_the_earlier_speaker() {
+        let ctx = context("Nick怎么评价ChatGPT的名字", 15, 19);
+        let follow = understand("他后来怎么说？", &ctx, &speakers());
+        assert!(follow.elliptical);
+        assert!(follow.wants_next);
+        assert!(follow.question.contains("nick"), "{}", follow.question);
+        assert!(follow.question.contains("名字"), "{}", follow.question);
+        assert_eq!(follow.speaker, None);
+    }
+
+    #[test]
+    fn what_comes_next_is_recognised_in_both_languages() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        for question in [
+            "后来呢",
+            "然后呢？",
+            "展开说说",
+            "What happened next?",
+            "tell me more",
+        ] {
+            let follow = understand(question, &ctx, &speakers());
+            assert!(follow.wants_next, "{question}");
+            assert_eq!(follow.anchor.as_ref().map(|a| a.line_end), Some(19));
+            assert!(
+                follow.question.contains("chatgpt"),
+                "{question}: {}",
+                follow.question
+            );
+        }
+    }
+
+    #[test]
+    fn a_bare_why_carries_the_earlier_question() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        let follow = understand("why?", &ctx, &speakers());
+        assert!(follow.elliptical);
+        assert!(!follow.wants_next);
+        assert!(follow.question.starts_with("why"), "{}", follow.question);
+        assert!(
+            follow.question.contains("最初叫什么"),
+            "{}",
+            follow.question
+        );
+        let follow = understand("为什么？", &ctx, &speakers());
+        assert!(follow.question.contains("为什么"), "{}", follow.question);
+    }
+
+    #[test]
+    fn a_short_question_without_a_cue_stands_alone() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        for question in ["Codex", "title:\"a OR", "*", "GPT-4o"] {
+            let follow = understand(question, &ctx, &speakers());
+            assert!(!follow.elliptical, "{question}");
+            assert_eq!(follow.question, question);
+        }
+    }
+
+    #[test]
+    fn the_narrator_is_not_a_speaker_to_switch_to() {
+        let ctx = context("Mark怎么看待谄媚问题", 300, 305);
+        let follow = understand("大飞呢", &ctx, &speakers());
+        assert_eq!(follow.speaker, None);
+    }
+
+    #[test]
+    fn latin_aliases_match_whole_words_only() {
+        assert_eq!(
+            speakers_named("benchmark 是什么", &speakers()),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            speakers_named("mark 和 nick", &speakers()),
+            ["Mark Chen", "Nick Turley"]
+        );
+    }
+
+    #[test]
+    fn the_switched_speaker_goes_first() {
+        let ctx = context("Mark怎么看待谄媚问题", 300, 305);
+        let follow = understand("那Nick呢", &ctx, &speakers());
+        let ranked = vec![
+            passage(300, 305, "Mark Chen", 10.0),
+            passage(500, 505, "Nick Turley", 8.0),
+        ];
+        let out = reorder(ranked, &follow, None);
+        assert_eq!(out[0].line_start, 500);
+    }
+
+    #[test]
+    fn what_comes_next_prefers_the_closest_passage_after() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        let follow = understand("后来呢", &ctx, &speakers());
+        let ranked = vec![
+            passage(15, 19, "Nick Turley", 10.0),
+            passage(200, 205, "Nick Turley", 9.0),
+            passage(30, 35, "Nick Turley", 5.0),
+            passage(22, 27, "Nick Turley", 4.0),
+        ];
+        let out = reorder(ranked, &follow, Some(passage(20, 25, "Nick Turley", 0.0)));
+        let starts: Vec<usize> = out.iter().map(|p| p.line_start).collect();
+        assert_eq!(starts, [22, 30, 200, 15]);
+    }
+
+    #[test]
+    fn what_comes_next_falls_back_to_the_following_lines() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        let follow = understand("后来呢", &ctx, &speakers());
+        let ranked = vec![
+            passage(15, 19, "Nick Turley", 10.0),
+            passage(400, 405, "x", 3.0),
+        ];
+        let out = reorder(ranked, &follow, Some(passage(20, 25, "Nick Turley", 0.0)));
+        assert_eq!(out[0].line_start, 20);
+        assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn passages_after_the_shown_one_come_first() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        let follow = understand("为什么", &ctx, &speakers());
+        let ranked = vec![
+            passage(400, 405, "x", 10.0),
+            passage(5, 10, "x", 9.0),
+            passage(15, 19, "x", 8.0),
+            passage(26, 30, "x", 2.0),
+            passage(20, 25, "x", 7.0),
+        ];
+        let starts: Vec<usize> = reorder(ranked, &follow, None)
+            .iter()
+            .map(|p| p.line_start)
+            .collect();
+        assert_eq!(starts, [26, 20, 5, 400, 15]);
+    }
+
+    #[test]
+    fn passages_of_a_standalone_question_keep_their_order() {
+        let ctx = context("ChatGPT最初叫什么", 15, 19);
+        let follow = understand("GPT这三个字母的全称到底是什么", &ctx, &speakers());
+        let ranked = vec![passage(80, 86, "x", 10.0), passage(15, 19, "x", 9.0)];
+        let out = reorder(ranked, &follow, None);
+        assert_eq!(out[0].line_start, 80);
+    }
+
+    #[test]
+    fn a_following_passage_is_preferred_when_it_scores_close() {
+        let anchor = ShownPassage {
+            transcript: "t".into(),
+            line_start: 15,
+            line_end: 19,
+        };
+        let mut close = vec![passage(400, 405, "x", 10.0), passage(20, 25, "x", 6.0)];
+        prefer_following(&mut close, Some(&anchor));
+        assert_eq!(close[0].line_start, 20);
+        let mut weak = vec![passage(400, 405, "x", 10.0), passage(20, 25, "x", 3.0)];
+        prefer_following(&mut weak, Some(&anchor));
+        assert_eq!(weak[0].line_start, 400);
+    }
+
+    #[test]
+    fn asking_about_the_shown_passage_again_keeps_it() {
+        let anchor = ShownPassage {
+            transcript: "t".into(),
+            line_start: 15,
+            line_end: 17,
+        };
+        let mut again = vec![passage(15, 17, "x", 10.0), passage(27, 29, "x", 9.0)];
+        prefer_following(&mut again, Some(&anchor));
+        assert_eq!(again[0].line_start, 15);
+    }
+
+    #[test]
+    fn context_keeps_the_last_turns_only() {
+        let mut ctx = AskContext::default();
+        for i in 0..5 {
+            ctx.push(ContextTurn {
+                question: format!("q{i}"),
+                shown: None,
+            });
+        }
+        assert_eq!(ctx.turns.len(), MAX_TURNS);
+        assert_eq!(ctx.turns[0].question, "q2");
+    }
+}

@@ -1,0 +1,148 @@
+//! Community commands: the message context menu "Ask the interview" (a claim made in chat,
+//! checked against the passage that bears on it) and `/cite` (a pasted citation opened again).
+
+use std::time::Instant;
+
+use poise::serenity_prelude as serenity;
+
+use super::super::replies::Reach;
+use super::super::views::{self, View};
+use super::super::with_engine;
+use super::super::{cooldown, log_command, no_mentions, note_unanswered, render, Context, Error};
+use super::compute_and_send;
+
+/// Most autocomplete choices Discord shows.
+const MAX_CHOICES: usize = 25;
+
+/// Name of the message context-menu command (English; localised names are added at registration).
+pub const ASK_ABOUT_MESSAGE: &str = "Ask the interview";
+
+/// Check what a message says against the interview: the passage that bears on it
+#[poise::command(
+    context_menu_command = "Ask the interview",
+    name_localized("zh-CN", "问问访谈"),
+    name_localized("zh-TW", "問問訪談"),
+    name_localized("en-US", "Ask the interview"),
+    name_localized("en-GB", "Ask the interview"),
+    description_localized("zh-CN", "用这条消息的内容询问访谈"),
+    description_localized("zh-TW", "用這條訊息的內容詢問訪談")
+)]
+pub async fn ask_about_message(
+    ctx: Context<'_>,
+    #[description = "The message to ask about"] message: serenity::Message,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    if let Some(remaining) = cooldown::claim(ctx.command(), ctx.cooldown_context()) {
+        let _guard = ctx.data().in_flight.enter();
+        let reply = poise::CreateReply::default()
+            .content(render::cooldown_text(remaining.as_secs_f64().ceil() as u64))
+            .ephemeral(true)
+            .allowed_mentions(no_mentions());
+        ctx.send(reply).await?;
+        return Ok(());
+    }
+    let bot_id = ctx.framework().bot_id().get();
+    let text = render::strip_bot_mention(&message.content, bot_id);
+    let question = claim_question(&text);
+    let view = compute_and_send(ctx, true, move |engine, replies| match question {
+        Some(question) => views::answer_view(engine, replies, question, None, Reach::Private),
+        None => View::text(NOT_TEXT.to_string()),
+    })
+    .await?;
+    note_unanswered(ctx.data(), &view).await;
+    log_command(ctx.author().id, "ask_about_message", started, view.answered);
+    Ok(())
+}
+
+/// Reply when the message has no text to ask about.
+pub const NOT_TEXT: &str =
+    "这条消息没有可以拿来提问的文字（也许只有图片、附件或嵌入内容）。请对一条写着观点或问题的文字消息使用“问问访谈”。";
+
+/// The question a message's text makes: cleaned and cut to the question cap by characters (a
+/// long claim is still worth checking), or none when it has no text.
+pub fn claim_question(text: &str) -> Option<String> {
+    let stripped = render::strip_controls(text);
+    let collapsed = stripped.split_whitespace().collect::<Vec<_>>().join(" ");
+    if !collapsed.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    Some(collapsed.chars().take(render::MAX_QUESTION_CHARS).collect())
+}
+
+/// Open a cited passage again, e.g. openai-podcast-ep2#L150-156
+#[poise::command(
+    slash_command,
+    name_localized("zh-CN", "引用"),
+    name_localized("zh-TW", "引用"),
+    description_localized("zh-CN", "重新打开一段引用的原文，例如 openai-podcast-ep2#L150-156"),
+    description_localized("zh-TW", "重新打開一段引用的原文，例如 openai-podcast-ep2#L150-156")
+)]
+pub async fn cite(
+    ctx: Context<'_>,
+    #[description = "Citation such as openai-podcast-ep2#L150-156"]
+    #[name_localized("zh-CN", "引用")]
+    #[name_localized("zh-TW", "引用")]
+    #[description_localized("zh-CN", "引用，例如 openai-podcast-ep2#L150-156")]
+    #[description_localized("zh-TW", "引用，例如 openai-podcast-ep2#L150-156")]
+    #[max_length = 100]
+    #[autocomplete = "autocomplete_citation"]
+    citation: String,
+) -> Result<(), Error> {
+    let started = Instant::now();
+    let reach = if ctx.guild_id().is_none()
+        || ctx
+            .data()
+            .conversations
+            .is_bot_thread(ctx.channel_id().get())
+    {
+        Reach::Nested
+    } else {
+        Reach::Public
+    };
+    let view = compute_and_send(ctx, false, move |engine, replies| {
+        views::cite_view(engine, replies, &citation, reach)
+    })
+    .await?;
+    if let Some(turn) = view.turn.clone() {
+        ctx.data()
+            .conversations
+            .remember(ctx.channel_id().get(), turn);
+    }
+    log_command(ctx.author().id, "cite", started, view.answered);
+    Ok(())
+}
+
+/// Citations matching what was typed: the typed one when valid, then chapters, from memory.
+async fn autocomplete_citation(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let partial = partial.to_string();
+    let choices = with_engine(&ctx.data().engine, move |engine| {
+        views::citation_choices(engine, &partial, MAX_CHOICES)
+            .into_iter()
+            .map(|(name, value)| serenity::AutocompleteChoice::new(name, value))
+            .collect::<Vec<_>>()
+    })
+    .await
+    .unwrap_or_default();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_claim_without_text_makes_no_question() {
+        for text in ["", "  ", "\u{200B}", "😀", "？！"] {
+            assert_eq!(claim_question(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn a_long_claim_is_cut_by_characters() {
+        let question = claim_question(&"差点就不发布了".repeat(100)).expect("text");
+        assert_eq!(question.chars().count(), render::MAX_QUESTION_CHARS);
+    }
+}
