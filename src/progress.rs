@@ -55,11 +55,11 @@ pub fn on_stderr() -> Progress {
                 *last = Some(Instant::now());
                 eprintln!("embedding {n} passages");
             }
-            (Display::Lines { total, last }, ProgressEvent::Advanced { done }) => {
-                if last.is_none_or(|t| t.elapsed() >= LINE_INTERVAL) {
-                    *last = Some(Instant::now());
-                    eprintln!("embedded {done}/{total} passages");
-                }
+            (Display::Lines { total, last }, ProgressEvent::Advanced { done })
+                if last.is_none_or(|t| t.elapsed() >= LINE_INTERVAL) =>
+            {
+                *last = Some(Instant::now());
+                eprintln!("embedded {done}/{total} passages");
             }
             (Display::Lines { total, .. }, ProgressEvent::Finished) => {
                 eprintln!("embedded {total} passages")

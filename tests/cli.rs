@@ -295,7 +295,8 @@ fn index_reports_the_hybrid_mode() {
 
 #[test]
 fn no_semantic_reports_the_lexical_mode() {
-    let out = hybrid(&["--no-semantic", "index"]);
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["index"], None);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("mode: lexical only (turned off)"),

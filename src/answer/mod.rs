@@ -382,7 +382,7 @@ impl Engine {
                 Some(
                     semantic
                         .encoder
-                        .embed_on(&text, crate::embed::Role::Query, semantic.threads),
+                        .embed_on(text, crate::embed::Role::Query, semantic.threads),
                 )
             }
             _ => None,

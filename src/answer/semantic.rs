@@ -79,7 +79,7 @@ pub struct Semantic {
 /// Whether the semantic signal is on, and why not.
 pub enum SemanticState {
     /// On.
-    On(Semantic),
+    On(Box<Semantic>),
     /// Off, for this reason.
     Off(String),
 }
@@ -88,7 +88,7 @@ impl SemanticState {
     /// The semantic side when on.
     pub fn get(&self) -> Option<&Semantic> {
         match self {
-            SemanticState::On(s) => Some(s),
+            SemanticState::On(s) => Some(s.as_ref()),
             SemanticState::Off(_) => None,
         }
     }
@@ -130,12 +130,12 @@ pub fn open(
         }
     };
     match embed_corpus(&encoder, corpus, index_dir, force, config.threads, progress) {
-        Ok((vectors, embedded_now)) => SemanticState::On(Semantic {
+        Ok((vectors, embedded_now)) => SemanticState::On(Box::new(Semantic {
             encoder,
             vectors,
             embedded_now,
             threads: config.threads,
-        }),
+        })),
         Err(e) => {
             tracing::warn!("semantic signal off: {e}");
             SemanticState::Off(format!("{e}"))
@@ -255,7 +255,7 @@ fn embed_all(
                         }
                         mine.push((i, encoder.embed(&texts[i], Role::Passage)));
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-                        if finished % 64 == 0 || finished == texts.len() {
+                        if finished.is_multiple_of(64) || finished == texts.len() {
                             progress.send(ProgressEvent::Advanced { done: finished });
                         }
                     }

@@ -217,7 +217,7 @@ impl Encoder {
             multiply(q, map, &linear.weight, &linear.bias, out, threads);
         };
 
-        s.quantized.from_rows(x, h);
+        s.quantized.quantize_rows(x, h);
         apply(&s.quantized, &layer.query, &mut s.q, h);
         apply(&s.quantized, &layer.key, &mut s.k, h);
         apply(&s.quantized, &layer.value, &mut s.v, h);
@@ -244,7 +244,7 @@ impl Encoder {
                 }
             }
         }
-        s.quantized.from_rows(&s.context, h);
+        s.quantized.quantize_rows(&s.context, h);
         apply(&s.quantized, &layer.attention_out, &mut s.projected, h);
         for (v, p) in x.iter_mut().zip(&s.projected) {
             *v += p;
@@ -252,10 +252,10 @@ impl Encoder {
         let norm = &layer.attention_norm;
         layer_norm(x, h, &norm.weight, &norm.bias, epsilon);
 
-        s.quantized.from_rows(x, h);
+        s.quantized.quantize_rows(x, h);
         apply(&s.quantized, &layer.expand, &mut s.wide, ff);
         gelu(&mut s.wide);
-        s.quantized.from_rows(&s.wide, ff);
+        s.quantized.quantize_rows(&s.wide, ff);
         apply(&s.quantized, &layer.contract, &mut s.projected, h);
         for (v, p) in x.iter_mut().zip(&s.projected) {
             *v += p;

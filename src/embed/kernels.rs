@@ -15,7 +15,7 @@ pub struct Quantized {
 
 impl Quantized {
     /// Rounds `x` (`rows × width`, row-major) block by block.
-    pub fn from_rows(&mut self, x: &[f32], width: usize) {
+    pub fn quantize_rows(&mut self, x: &[f32], width: usize) {
         let blocks = x.len() / BLOCK;
         self.blocks_per_row = width / BLOCK;
         self.values.resize(x.len(), 0);
@@ -372,7 +372,7 @@ mod tests {
         let mut x = vec![0.0; BLOCK];
         x[0] = 2.0;
         x[1] = -1.0;
-        q.from_rows(&x, BLOCK);
+        q.quantize_rows(&x, BLOCK);
         assert_eq!(q.values[0], 127);
         assert_eq!(q.values[1], -64);
         assert!((q.scales[0] - 2.0 / 127.0).abs() < 1e-7);
@@ -384,7 +384,7 @@ mod tests {
         let (bytes, matrix) = constant_matrix(3);
         let x: Vec<f32> = (0..2 * BLOCK).map(|i| (i as f32 - 20.0) / 10.0).collect();
         let mut q = Quantized::default();
-        q.from_rows(&x, BLOCK);
+        q.quantize_rows(&x, BLOCK);
         let bias = [0.1, 0.2, 0.3];
         let mut out = vec![0.0; 6];
         multiply(&q, &bytes, &matrix, &bias, &mut out, 1);
@@ -416,7 +416,7 @@ mod tests {
             .map(|i| ((i * 7919) % 101) as f32 / 50.0 - 1.0)
             .collect();
         let mut q = Quantized::default();
-        q.from_rows(&x, BLOCK);
+        q.quantize_rows(&x, BLOCK);
         let bias = vec![0.5; rows];
         let mut one = vec![0.0; 256 * rows];
         multiply_range(&q, &bytes, &matrix, &bias, &mut one, 256, 0..rows);

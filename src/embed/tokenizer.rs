@@ -226,7 +226,6 @@ mod tests {
 
     #[test]
     fn the_unknown_piece_itself_is_never_matched() {
-        assert!(tiny().tokenize("<unk>").iter().all(|&id| id == 3 || id > 3));
         assert_eq!(
             tiny().tokenize("<unk>").len(),
             6,
