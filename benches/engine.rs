@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the answering engine on the project's own transcript: answering a dev
-//! question, understanding a question (normalisation, segmentation, expansion) and building or
-//! opening the index. Run with `cargo bench --bench engine`; the README's "Performance" section
+//! question, understanding a question (normalisation, segmentation, expansion), embedding a
+//! question, and building or opening the index. Run with `cargo bench --bench engine`; the README's "Performance" section
 //! quotes the figures.
 
 use std::hint::black_box;
@@ -136,5 +136,37 @@ fn index(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, questions, index);
+/// The sentence encoder alone: one dev question embedded as a query, on one and on two threads.
+/// Skipped (with a message) when the model file has not been fetched.
+fn embedding(c: &mut Criterion) {
+    let Some(questions) = dev_questions() else {
+        return;
+    };
+    let config = interview_bot::config::SemanticConfig::default();
+    let path = interview_bot::embed::fetch::model_path(&root().join(&config.model_dir));
+    let encoder = match interview_bot::embed::Encoder::open(&path) {
+        Ok(encoder) => encoder,
+        Err(e) => {
+            eprintln!("skipping embedding benchmarks: {e} (run `interview-bot model fetch`)");
+            return;
+        }
+    };
+    let mut group = c.benchmark_group("embed");
+    group.throughput(Throughput::Elements(1));
+    for threads in [1, 2] {
+        group.bench_function(format!("query_{threads}_threads"), |b| {
+            let mut next = questions.iter().cycle();
+            b.iter(|| {
+                encoder.embed_on(
+                    black_box(next.next().unwrap()),
+                    interview_bot::embed::Role::Query,
+                    threads,
+                )
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, questions, embedding, index);
 criterion_main!(benches);

@@ -4,7 +4,9 @@
 use std::path::Path;
 
 use super::format::{DType, ModelFile};
-use super::kernels::{gelu, layer_norm, multiply, softmax, Q4Matrix, Quantized};
+use super::kernels::{
+    gelu, layer_norm, multiply, softmax, with_helpers, Helpers, Q4Matrix, Quantized,
+};
 use super::tokenizer::Tokenizer;
 use crate::error::Result;
 
@@ -192,9 +194,11 @@ impl Encoder {
         let epsilon = self.file.shape.epsilon;
         let norm = &self.embedding_norm;
         layer_norm(&mut x, h, &norm.weight, &norm.bias, epsilon);
-        for layer in &self.layers {
-            self.layer(layer, &mut x, n, scratch, threads);
-        }
+        with_helpers(threads.clamp(1, 8) - 1, |helpers| {
+            for layer in &self.layers {
+                self.layer(layer, &mut x, n, scratch, helpers);
+            }
+        });
         let mut pooled = vec![0f32; h];
         for row in x.chunks_exact(h) {
             for (p, v) in pooled.iter_mut().zip(row) {
@@ -205,16 +209,23 @@ impl Encoder {
         pooled
     }
 
-    fn layer(&self, layer: &Layer, x: &mut [f32], n: usize, s: &mut Scratch, threads: usize) {
+    fn layer<'a>(
+        &'a self,
+        layer: &'a Layer,
+        x: &mut [f32],
+        n: usize,
+        s: &mut Scratch,
+        helpers: Option<&Helpers<'a>>,
+    ) {
         let h = self.dimension();
         let heads = self.file.shape.heads;
         let head = h / heads;
         let ff = self.file.shape.feed_forward;
         let map = self.file.bytes();
         let epsilon = self.file.shape.epsilon;
-        let apply = |q: &Quantized, linear: &Linear, out: &mut Vec<f32>, width: usize| {
+        let apply = |q: &Quantized, linear: &'a Linear, out: &mut Vec<f32>, width: usize| {
             out.resize(n * width, 0.0);
-            multiply(q, map, &linear.weight, &linear.bias, out, threads);
+            multiply(q, map, &linear.weight, &linear.bias, out, helpers);
         };
 
         s.quantized.quantize_rows(x, h);

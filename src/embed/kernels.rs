@@ -1,11 +1,14 @@
 //! The encoder's arithmetic: activations rounded to 8-bit blocks, products with 4-bit weight
 //! matrices (AVX2 where the CPU has it, portable code elsewhere), LayerNorm, GELU, softmax.
 
+use std::ops::Range;
+use std::sync::{mpsc, Arc};
+
 use super::format::{BLOCK, Q4_BLOCK_BYTES};
 
 /// Activations of `rows` tokens rounded to signed 8-bit values per block of 32, each block with
 /// its scale and the sum of its values.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Quantized {
     values: Vec<i8>,
     scales: Vec<f32>,
@@ -14,6 +17,11 @@ pub struct Quantized {
 }
 
 impl Quantized {
+    /// Number of rounded rows.
+    pub fn rows(&self) -> usize {
+        self.scales.len() / self.blocks_per_row.max(1)
+    }
+
     /// Rounds `x` (`rows × width`, row-major) block by block.
     pub fn quantize_rows(&mut self, x: &[f32], width: usize) {
         let blocks = x.len() / BLOCK;
@@ -91,29 +99,103 @@ impl Q4Matrix {
     }
 }
 
-/// Products smaller than this many multiply-adds run on one thread: a thread costs more.
-const PARALLEL_WORK: usize = 1 << 21;
+/// Products smaller than this many multiply-adds run on one thread: handing a share to a helper
+/// costs more.
+const PARALLEL_WORK: usize = 1 << 20;
+
+/// One helper's share of a product: the activations (its own copy), the weights and the output
+/// rows to compute.
+struct Share<'a> {
+    x: Arc<Quantized>,
+    file: &'a [u8],
+    matrix: &'a Q4Matrix,
+    bias: &'a [f32],
+    outputs: Range<usize>,
+}
+
+/// Threads that take shares of the large products of one forward pass, and end with it. Between
+/// products a helper polls its channel for at most `POLL_FOR`, then blocks on it: waking a
+/// blocked thread takes tens of microseconds on a virtual machine, as long as half a product.
+pub struct Helpers<'a> {
+    shares: Vec<mpsc::Sender<Share<'a>>>,
+    results: Vec<mpsc::Receiver<Vec<f32>>>,
+}
+
+/// Runs `body` with `count` helper threads (none when `count` is 0), which end with it.
+pub fn with_helpers<'a, R>(count: usize, body: impl FnOnce(Option<&Helpers<'a>>) -> R) -> R {
+    if count == 0 {
+        return body(None);
+    }
+    std::thread::scope(|scope| {
+        let mut helpers = Helpers {
+            shares: Vec::with_capacity(count),
+            results: Vec::with_capacity(count),
+        };
+        for _ in 0..count {
+            let (share_tx, share_rx) = mpsc::channel::<Share<'a>>();
+            let (result_tx, result_rx) = mpsc::channel();
+            scope.spawn(move || {
+                while let Ok(share) = receive(&share_rx) {
+                    let rows = share.x.rows();
+                    let mut part = vec![0f32; rows * share.outputs.len()];
+                    multiply_range(
+                        &share.x,
+                        share.file,
+                        share.matrix,
+                        share.bias,
+                        &mut part,
+                        rows,
+                        share.outputs,
+                    );
+                    if result_tx.send(part).is_err() {
+                        break;
+                    }
+                }
+            });
+            helpers.shares.push(share_tx);
+            helpers.results.push(result_rx);
+        }
+        // the senders drop with `helpers` when `body` returns, which ends the helpers' loops
+        body(Some(&helpers))
+    })
+}
+
+/// How long a waiting thread polls before it blocks.
+const POLL_FOR: std::time::Duration = std::time::Duration::from_micros(200);
+
+/// The next message of `channel`: polled for at most `POLL_FOR`, then waited for.
+fn receive<T>(channel: &mpsc::Receiver<T>) -> Result<T, mpsc::RecvError> {
+    let started = std::time::Instant::now();
+    loop {
+        for _ in 0..64 {
+            match channel.try_recv() {
+                Ok(message) => return Ok(message),
+                Err(mpsc::TryRecvError::Disconnected) => return Err(mpsc::RecvError),
+                Err(mpsc::TryRecvError::Empty) => std::hint::spin_loop(),
+            }
+        }
+        if started.elapsed() >= POLL_FOR {
+            return channel.recv();
+        }
+    }
+}
 
 /// `out[t][o] = Σ x[t]·w[o] + bias[o]` for every token `t` and output `o`, where `w` lies in
-/// `file` as described by `matrix`; large products are split over up to `threads` threads by
-/// output rows.
-pub fn multiply(
+/// `file` as described by `matrix`; large products are split by output rows between this thread
+/// and the helpers.
+pub fn multiply<'a>(
     x: &Quantized,
-    file: &[u8],
-    matrix: &Q4Matrix,
-    bias: &[f32],
+    file: &'a [u8],
+    matrix: &'a Q4Matrix,
+    bias: &'a [f32],
     out: &mut [f32],
-    threads: usize,
+    helpers: Option<&Helpers<'a>>,
 ) {
-    let rows = x.scales.len() / x.blocks_per_row.max(1);
+    let rows = x.rows();
     assert!(out.len() >= rows * matrix.rows, "output buffer too small");
     let work = rows * matrix.rows * matrix.cols;
-    let threads = if work >= PARALLEL_WORK {
-        threads.clamp(1, 8)
-    } else {
-        1
-    };
-    if threads == 1 {
+    let helpers = helpers.filter(|_| work >= PARALLEL_WORK);
+    let Some(helpers) = helpers else {
         multiply_range(
             x,
             file,
@@ -124,42 +206,52 @@ pub fn multiply(
             0..matrix.rows,
         );
         return;
+    };
+    multiply_shared(x, file, matrix, bias, out, helpers);
+}
+
+fn multiply_shared<'a>(
+    x: &Quantized,
+    file: &'a [u8],
+    matrix: &'a Q4Matrix,
+    bias: &'a [f32],
+    out: &mut [f32],
+    helpers: &Helpers<'a>,
+) {
+    let rows = x.rows();
+    let parts = helpers.shares.len() + 1;
+    let chunk = matrix.rows.div_ceil(parts);
+    let range = |i: usize| (i * chunk).min(matrix.rows)..((i + 1) * chunk).min(matrix.rows);
+    let shared = Arc::new(x.clone());
+    for (i, sender) in helpers.shares.iter().enumerate() {
+        let share = Share {
+            x: Arc::clone(&shared),
+            file,
+            matrix,
+            bias,
+            outputs: range(i + 1),
+        };
+        sender.send(share).expect("a product helper is running");
     }
-    let chunk = matrix.rows.div_ceil(threads);
-    let ranges: Vec<std::ops::Range<usize>> = (0..threads)
-        .map(|i| (i * chunk).min(matrix.rows)..((i + 1) * chunk).min(matrix.rows))
-        .filter(|r| !r.is_empty())
-        .collect();
-    let (first, others) = ranges.split_first().expect("at least one range");
-    let parts: Vec<(std::ops::Range<usize>, Vec<f32>)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = others
-            .iter()
-            .map(|outputs| {
-                scope.spawn(move || {
-                    // a private `rows × outputs.len()` block of the product
-                    let mut part = vec![0f32; rows * outputs.len()];
-                    multiply_range(x, file, matrix, bias, &mut part, rows, outputs.clone());
-                    (outputs.clone(), part)
-                })
-            })
-            .collect();
-        let mut mine = vec![0f32; rows * first.len()];
-        multiply_range(x, file, matrix, bias, &mut mine, rows, first.clone());
-        let mut parts = vec![(first.clone(), mine)];
-        parts.extend(
-            handles
-                .into_iter()
-                .map(|h| h.join().expect("a product thread does not panic")),
-        );
-        parts
-    });
-    for (outputs, part) in parts {
-        let width = outputs.len();
-        for t in 0..rows {
-            let at = t * matrix.rows;
-            out[at + outputs.start..at + outputs.end]
-                .copy_from_slice(&part[t * width..(t + 1) * width]);
-        }
+    let mine = range(0);
+    let mut part = vec![0f32; rows * mine.len()];
+    multiply_range(x, file, matrix, bias, &mut part, rows, mine.clone());
+    place(out, &part, matrix.rows, rows, mine);
+    for (i, results) in helpers.results.iter().enumerate() {
+        let part = receive(results).expect("a product helper does not panic");
+        place(out, &part, matrix.rows, rows, range(i + 1));
+    }
+}
+
+/// Copies a `rows × outputs.len()` block into columns `outputs` of `out` (`rows × width`).
+fn place(out: &mut [f32], part: &[f32], width: usize, rows: usize, outputs: Range<usize>) {
+    let n = outputs.len();
+    if n == 0 {
+        return;
+    }
+    for t in 0..rows {
+        let at = t * width;
+        out[at + outputs.start..at + outputs.end].copy_from_slice(&part[t * n..(t + 1) * n]);
     }
 }
 
@@ -171,7 +263,7 @@ fn multiply_range(
     bias: &[f32],
     out: &mut [f32],
     rows: usize,
-    outputs: std::ops::Range<usize>,
+    outputs: Range<usize>,
 ) {
     #[cfg(target_arch = "x86_64")]
     {
@@ -192,7 +284,7 @@ fn multiply_portable(
     bias: &[f32],
     out: &mut [f32],
     rows: usize,
-    outputs: std::ops::Range<usize>,
+    outputs: Range<usize>,
 ) {
     let blocks = matrix.cols / BLOCK;
     let (first, width) = (outputs.start, outputs.len());
@@ -223,7 +315,7 @@ mod avx2 {
     use std::arch::x86_64::*;
 
     /// Tokens handled together per weight row, so each row's nibbles are unpacked once for them.
-    const TOKENS_AT_ONCE: usize = 4;
+    const TOKENS_AT_ONCE: usize = 8;
 
     #[inline]
     #[target_feature(enable = "avx2,fma")]
@@ -255,47 +347,81 @@ mod avx2 {
         bias: &[f32],
         out: &mut [f32],
         rows: usize,
-        outputs: std::ops::Range<usize>,
+        outputs: Range<usize>,
     ) {
         let blocks = matrix.cols / BLOCK;
         assert!(file.len() >= matrix.offset + matrix.rows * blocks * Q4_BLOCK_BYTES);
         let width = outputs.len();
         assert!(x.values.len() >= rows * matrix.cols && out.len() >= rows * width);
         assert!(outputs.end <= matrix.rows && x.scales.len() >= rows * blocks);
+        assert!(bias.len() >= outputs.end);
         let first = outputs.start;
-        let values = x.values.as_ptr();
-        let eight = _mm256_set1_epi8(8);
         for o in outputs {
-            let weights = file
-                .as_ptr()
-                .add(matrix.offset + o * blocks * Q4_BLOCK_BYTES);
-            let scales = matrix.scales.as_ptr().add(o * blocks);
+            let row = WeightRow {
+                nibbles: file
+                    .as_ptr()
+                    .add(matrix.offset + o * blocks * Q4_BLOCK_BYTES + 2),
+                scales: matrix.scales.as_ptr().add(o * blocks),
+                blocks,
+            };
+            let at = |t: usize| t * width + o - first;
             let mut t = 0;
-            while t < rows {
-                let n = (rows - t).min(TOKENS_AT_ONCE);
-                let mut acc = [_mm256_setzero_ps(); TOKENS_AT_ONCE];
-                for b in 0..blocks {
-                    // signed weights −8..7; |w| against the activations carrying w's sign
-                    let w = _mm256_sub_epi8(unpack(weights.add(b * Q4_BLOCK_BYTES + 2)), eight);
-                    let magnitude = _mm256_sign_epi8(w, w);
-                    let scale = _mm256_set1_ps(*scales.add(b));
-                    for (k, acc) in acc.iter_mut().enumerate().take(n) {
-                        let i = (t + k) * blocks + b;
-                        let a = _mm256_loadu_si256(values.add(i * BLOCK) as *const __m256i);
-                        let signed = _mm256_sign_epi8(a, w);
-                        let pairs = _mm256_maddubs_epi16(magnitude, signed);
-                        let dot =
-                            _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
-                        let s = _mm256_mul_ps(scale, _mm256_set1_ps(*x.scales.get_unchecked(i)));
-                        *acc = _mm256_fmadd_ps(dot, s, *acc);
-                    }
+            while rows - t >= TOKENS_AT_ONCE {
+                for (k, dot) in tokens::<TOKENS_AT_ONCE>(&row, x, t).iter().enumerate() {
+                    *out.get_unchecked_mut(at(t + k)) = dot + bias[o];
                 }
-                for (k, acc) in acc.iter().enumerate().take(n) {
-                    *out.get_unchecked_mut((t + k) * width + o - first) = sum(*acc) + bias[o];
+                t += TOKENS_AT_ONCE;
+            }
+            while rows - t >= 2 {
+                for (k, dot) in tokens::<2>(&row, x, t).iter().enumerate() {
+                    *out.get_unchecked_mut(at(t + k)) = dot + bias[o];
                 }
-                t += n;
+                t += 2;
+            }
+            if t < rows {
+                *out.get_unchecked_mut(at(t)) = tokens::<1>(&row, x, t)[0] + bias[o];
             }
         }
+    }
+
+    /// One output row's weights: its first block's nibbles (blocks lie `Q4_BLOCK_BYTES` apart)
+    /// and its decoded scales.
+    struct WeightRow {
+        nibbles: *const u8,
+        scales: *const f32,
+        blocks: usize,
+    }
+
+    /// The dot products of one weight row with the `N` tokens from `first`, the row's nibbles
+    /// unpacked once per block for all of them.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn tokens<const N: usize>(row: &WeightRow, x: &Quantized, first: usize) -> [f32; N] {
+        let blocks = row.blocks;
+        let values = x.values.as_ptr().add(first * blocks * BLOCK);
+        let scales = x.scales.as_ptr().add(first * blocks);
+        let eight = _mm256_set1_epi8(8);
+        let ones = _mm256_set1_epi16(1);
+        let mut acc = [_mm256_setzero_ps(); N];
+        for b in 0..blocks {
+            // signed weights −8..7; |w| against the activations carrying w's sign
+            let w = _mm256_sub_epi8(unpack(row.nibbles.add(b * Q4_BLOCK_BYTES)), eight);
+            let magnitude = _mm256_sign_epi8(w, w);
+            let weight_scale = _mm256_set1_ps(*row.scales.add(b));
+            for (k, acc) in acc.iter_mut().enumerate() {
+                let i = k * blocks + b;
+                let a = _mm256_loadu_si256(values.add(i * BLOCK) as *const __m256i);
+                let pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(a, w));
+                let dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
+                let scale = _mm256_mul_ps(weight_scale, _mm256_broadcast_ss(&*scales.add(i)));
+                *acc = _mm256_fmadd_ps(dot, scale, *acc);
+            }
+        }
+        let mut dots = [0f32; N];
+        for (d, acc) in dots.iter_mut().zip(acc) {
+            *d = sum(acc);
+        }
+        dots
     }
 }
 
@@ -387,7 +513,7 @@ mod tests {
         q.quantize_rows(&x, BLOCK);
         let bias = [0.1, 0.2, 0.3];
         let mut out = vec![0.0; 6];
-        multiply(&q, &bytes, &matrix, &bias, &mut out, 1);
+        multiply(&q, &bytes, &matrix, &bias, &mut out, None);
         let mut portable = vec![0.0; 6];
         multiply_portable(&q, &bytes, &matrix, &bias, &mut portable, 2, 0..3);
         for t in 0..2 {
@@ -421,7 +547,9 @@ mod tests {
         let mut one = vec![0.0; 256 * rows];
         multiply_range(&q, &bytes, &matrix, &bias, &mut one, 256, 0..rows);
         let mut split = vec![0.0; 256 * rows];
-        multiply(&q, &bytes, &matrix, &bias, &mut split, 3);
+        with_helpers(2, |helpers| {
+            multiply(&q, &bytes, &matrix, &bias, &mut split, helpers)
+        });
         assert_eq!(one, split);
     }
 
