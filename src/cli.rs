@@ -209,7 +209,14 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
         } => {
             let engine = open_engine(config, false)?;
             let outlines = if *auto {
-                engine.auto_outlines(transcript.as_deref())?
+                let automatic = engine.auto_outlines(transcript.as_deref())?;
+                let curated = engine.outlines(transcript.as_deref())?;
+                for (found, chapters) in automatic.iter().zip(&curated) {
+                    if let Some(line) = agreement_line(found, chapters) {
+                        eprintln!("{line}");
+                    }
+                }
+                automatic
             } else {
                 engine.outlines(transcript.as_deref())?
             };
@@ -625,6 +632,24 @@ fn render(engine: &Engine, answer: &Answer, color: bool) -> String {
         }
     }
     out.trim_end().to_string()
+}
+
+/// How close an automatic outline comes to the transcript's curated chapters (WindowDiff, with
+/// the score of placing no boundary for scale), or `None` when it has no chapters.
+fn agreement_line(found: &Outline, chapters: &Outline) -> Option<String> {
+    if chapters.topics.iter().any(|t| t.automatic) || chapters.topics.len() < 2 {
+        return None;
+    }
+    let lines = chapters.topics.last().map_or(0, |t| t.end);
+    let starts = |o: &Outline| o.topics.iter().map(|t| t.start).collect::<Vec<_>>();
+    let reference = starts(chapters);
+    let score = interview_bot::topics::window_diff(&reference, &starts(found), lines);
+    let none = interview_bot::topics::window_diff(&reference, &[1], lines);
+    Some(format!(
+        "{}: WindowDiff against its {} chapters {score:.3} (no boundary at all: {none:.3}; 0 is perfect)",
+        chapters.transcript,
+        chapters.topics.len()
+    ))
 }
 
 fn print_outlines(outlines: &[Outline], json: bool) -> anyhow::Result<()> {

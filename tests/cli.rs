@@ -197,10 +197,16 @@ fn topics_print_the_outline() {
     assert_eq!(topics[0]["start"], 1);
     assert_eq!(topics.last().unwrap()["end"], 1094);
     assert!(topics.iter().all(|t| t["automatic"] == false));
-    let out = stdout(&sandbox.run(
+    let automatic = sandbox.run(
         &["topics", "--auto", "--transcript", "openai-podcast-ep2"],
         None,
-    ));
+    );
+    let report = String::from_utf8_lossy(&automatic.stderr).to_string();
+    assert!(
+        report.contains("WindowDiff against its 25 chapters"),
+        "{report}"
+    );
+    let out = stdout(&automatic);
     assert!(out.lines().count() > 5, "{out}");
     let failed = sandbox.run(&["topics", "--transcript", "nope"], None);
     assert!(!failed.status.success());
