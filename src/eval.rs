@@ -302,7 +302,10 @@ fn fit_mode(
         examples.push(example);
     }
     let mut ranking = unfitted.clone();
-    ranking.weights = fit::fit_ranking(&examples, fuse::PASSAGE_FEATURES.len());
+    let ranker = fit::fit_quadratic_ranking(&examples, fuse::PASSAGE_FEATURES.len());
+    ranking.mean = ranker.mean;
+    ranking.deviation = ranker.deviation;
+    ranking.weights = ranker.weights;
 
     let mut rows = Vec::new();
     let mut outcomes_top = Vec::new();

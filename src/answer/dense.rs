@@ -64,6 +64,19 @@ impl DenseScores {
             .fold(f32::NEG_INFINITY, f32::max)
     }
 
+    /// Mean of the `k` best window z-scores among windows that start within `start..=end`: how
+    /// much a whole stretch (a topic) is about the question.
+    pub fn top_windows_mean_in(&self, start: usize, end: usize, k: usize) -> f32 {
+        let end = end.min(self.windows.len());
+        if end < start || k == 0 {
+            return 0.0;
+        }
+        let mut stretch = self.windows[start - 1..end].to_vec();
+        stretch.sort_by(|a, b| b.total_cmp(a));
+        stretch.truncate(k);
+        stretch.iter().sum::<f32>() / stretch.len() as f32
+    }
+
     /// Mean line z-score within `start..=end`.
     pub fn mean_line_in(&self, start: usize, end: usize) -> f32 {
         let end = end.min(self.lines.len());
@@ -166,6 +179,19 @@ pub fn best_windows(scores: &[Option<DenseScores>], k: usize) -> Vec<DenseHit> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stretch_is_scored_by_its_best_windows() {
+        let scores = DenseScores {
+            lines: vec![0.0; 5],
+            windows: vec![3.0, -1.0, 1.0, 0.0, 5.0],
+            window_rank: vec![1, 4, 2, 3, 0],
+            window_cosines: vec![0.9; 5],
+        };
+        assert_eq!(scores.top_windows_mean_in(1, 4, 2), 2.0);
+        assert_eq!(scores.top_windows_mean_in(2, 2, 3), -1.0);
+        assert_eq!(scores.top_windows_mean_in(4, 3, 2), 0.0, "an empty stretch");
+    }
 
     fn scores(windows: Vec<f32>) -> DenseScores {
         DenseScores {

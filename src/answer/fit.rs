@@ -1,5 +1,5 @@
-//! Fitting the fusion's parameters from training questions: a listwise softmax ranker over the
-//! candidates of each question, a logistic decision over the top passage, and the threshold.
+//! Fitting the fusion's parameters from training questions: a listwise softmax ranker (quadratic
+//! in the features) over the candidates of each question, a logistic decision over the top passage, and the threshold.
 
 /// The candidates of one training question, with which of them answer it.
 #[derive(Debug, Clone)]
@@ -17,24 +17,58 @@ const STEPS: usize = 2000;
 /// Strength of the L2 penalty on weights.
 const L2: f32 = 0.01;
 
-/// Weights minimising the listwise loss −log Σ_{answering} softmax(w·x) over the examples that
-/// have at least one answering candidate.
-pub fn fit_ranking(examples: &[RankingExample], width: usize) -> Vec<f32> {
-    // fitted on standardised features, then folded back into weights over the raw ones
+/// A fitted quadratic ranker: the features' mean and deviation over the training candidates,
+/// and the weights of the `quadratic_terms` of the standardised features.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuadraticRanker {
+    /// Mean of each feature.
+    pub mean: Vec<f32>,
+    /// Deviation of each feature.
+    pub deviation: Vec<f32>,
+    /// Weight of each term.
+    pub weights: Vec<f32>,
+}
+
+impl QuadraticRanker {
+    /// The score of one candidate's raw features.
+    pub fn score(&self, x: &[f32]) -> f32 {
+        super::fuse::quadratic_score(&self.weights, &self.mean, &self.deviation, x)
+    }
+}
+
+/// The quadratic ranker minimising the listwise loss −log Σ_{answering} softmax(w·terms(x)) over
+/// the examples that have at least one answering candidate.
+pub fn fit_quadratic_ranking(examples: &[RankingExample], width: usize) -> QuadraticRanker {
     let all: Vec<&[f32]> = examples
         .iter()
         .flat_map(|e| e.candidates.iter().map(Vec::as_slice))
         .collect();
     let scaling = Scaling::of(&all, width);
-    let standardized: Vec<RankingExample> = examples
+    let expanded: Vec<RankingExample> = examples
         .iter()
-        .filter(|e| e.answers.iter().any(|&a| a) && e.candidates.len() > 1)
         .map(|e| RankingExample {
-            candidates: e.candidates.iter().map(|x| scaling.apply(x)).collect(),
+            candidates: e
+                .candidates
+                .iter()
+                .map(|x| super::fuse::quadratic_terms(&scaling.apply(x)))
+                .collect(),
             answers: e.answers.clone(),
         })
         .collect();
-    let usable: Vec<&RankingExample> = standardized.iter().collect();
+    let weights = fit_standardized(&expanded, super::fuse::quadratic_width(width));
+    QuadraticRanker {
+        mean: scaling.mean,
+        deviation: scaling.deviation,
+        weights,
+    }
+}
+
+/// The listwise fit itself, on features already on comparable scales.
+fn fit_standardized(examples: &[RankingExample], width: usize) -> Vec<f32> {
+    let usable: Vec<&RankingExample> = examples
+        .iter()
+        .filter(|e| e.answers.iter().any(|&a| a) && e.candidates.len() > 1)
+        .collect();
     let mut adam = Adam::new(width);
     let mut w = vec![0.0; width];
     for _ in 0..STEPS {
@@ -67,7 +101,7 @@ pub fn fit_ranking(examples: &[RankingExample], width: usize) -> Vec<f32> {
         }
         adam.step(&mut w, &gradient);
     }
-    scaling.unfold(&w).0
+    w
 }
 
 /// Logistic regression: weights and bias of P(answerable | inputs).
@@ -259,16 +293,35 @@ mod tests {
                 }
             })
             .collect();
-        let w = fit_ranking(&examples, 2);
-        assert!(w[1] > w[0].abs(), "{w:?}");
+        let ranker = fit_quadratic_ranking(&examples, 2);
+        assert!(ranker.weights[1] > ranker.weights[0].abs(), "{ranker:?}");
         let right = examples
             .iter()
             .filter(|e| {
-                let s: Vec<f32> = e.candidates.iter().map(|x| dot(&w, x)).collect();
+                let s: Vec<f32> = e.candidates.iter().map(|x| ranker.score(x)).collect();
                 s[0] > s[1] && s[0] > s[2]
             })
             .count();
         assert_eq!(right, examples.len());
+    }
+
+    #[test]
+    fn the_quadratic_ranker_learns_an_interaction() {
+        // the answer is the candidate whose two features agree; neither feature alone tells it
+        let examples: Vec<RankingExample> = (0..40)
+            .map(|i| {
+                let a = 0.5 + (i % 5) as f32 / 10.0;
+                RankingExample {
+                    candidates: vec![vec![a, a], vec![a, -a], vec![-a, a]],
+                    answers: vec![true, false, false],
+                }
+            })
+            .collect();
+        let ranker = fit_quadratic_ranking(&examples, 2);
+        for e in &examples {
+            let s: Vec<f32> = e.candidates.iter().map(|x| ranker.score(x)).collect();
+            assert!(s[0] > s[1] && s[0] > s[2], "{s:?}");
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::lexical::Candidate;
 use crate::error::{Error, Result};
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 14] = [
+pub const PASSAGE_FEATURES: [&str; 15] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -22,6 +22,7 @@ pub const PASSAGE_FEATURES: [&str; 14] = [
     "dense_rank",
     "dense_gap",
     "dense_cosine",
+    "dense_topic",
     "speaker_named",
     "number_held",
     "span_lines",
@@ -63,12 +64,17 @@ pub struct QuestionSignals {
     pub semantic: bool,
 }
 
-/// The fitted parameters: a linear score over passage features, and a logistic decision.
+/// The fitted parameters: a quadratic score over standardised passage features (each feature
+/// and each product of two), and a logistic decision.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Ranking {
     /// Feature names the weights were fitted for (checked at load).
     pub features: Vec<String>,
-    /// Weight of each passage feature.
+    /// Mean of each passage feature over the training candidates.
+    pub mean: Vec<f32>,
+    /// Deviation of each passage feature over the training candidates.
+    pub deviation: Vec<f32>,
+    /// Weight of each term of `quadratic_terms`.
     pub weights: Vec<f32>,
     /// Feature names of the decision.
     pub decision_features: Vec<String>,
@@ -131,17 +137,21 @@ impl Ranking {
         let same = |names: &[String], expected: &[String]| names == expected;
         let passage: Vec<String> = PASSAGE_FEATURES.iter().map(|s| s.to_string()).collect();
         same(&self.features, &passage)
-            && self.weights.len() == PASSAGE_FEATURES.len()
+            && self.mean.len() == PASSAGE_FEATURES.len()
+            && self.deviation.len() == PASSAGE_FEATURES.len()
+            && self.weights.len() == quadratic_width(PASSAGE_FEATURES.len())
             && same(&self.decision_features, &decision_names())
             && self.decision_weights.len() == decision_names().len()
     }
 
     /// Parameters that rank by the lexical score alone and always answer (before any fit).
     pub fn lexical_only() -> Ranking {
-        let mut weights = vec![0.0; PASSAGE_FEATURES.len()];
+        let mut weights = vec![0.0; quadratic_width(PASSAGE_FEATURES.len())];
         weights[0] = 1.0;
         Ranking {
             features: PASSAGE_FEATURES.iter().map(|s| s.to_string()).collect(),
+            mean: vec![0.0; PASSAGE_FEATURES.len()],
+            deviation: vec![1.0; PASSAGE_FEATURES.len()],
             weights,
             decision_features: decision_names(),
             decision_weights: vec![0.0; decision_names().len()],
@@ -153,13 +163,42 @@ impl Ranking {
 
     /// The fused score of a passage.
     pub fn score(&self, features: &Features) -> f32 {
-        dot(&self.weights, &features.values)
+        quadratic_score(&self.weights, &self.mean, &self.deviation, &features.values)
     }
 
     /// Probability that the question is answered by the best passage.
     pub fn answerable(&self, decision: &[f32]) -> f32 {
         sigmoid(dot(&self.decision_weights, decision) + self.decision_bias)
     }
+}
+
+/// The terms a ranking weighs: the features themselves, then the product of each pair (a
+/// feature with itself included), so that one signal can count for more when another is strong.
+pub fn quadratic_terms(x: &[f32]) -> Vec<f32> {
+    let mut terms = Vec::with_capacity(quadratic_width(x.len()));
+    terms.extend_from_slice(x);
+    for i in 0..x.len() {
+        for j in i..x.len() {
+            terms.push(x[i] * x[j]);
+        }
+    }
+    terms
+}
+
+/// The weighted sum of the quadratic terms of `x` standardised by `mean` and `deviation`.
+pub fn quadratic_score(weights: &[f32], mean: &[f32], deviation: &[f32], x: &[f32]) -> f32 {
+    let standardized: Vec<f32> = x
+        .iter()
+        .zip(mean)
+        .zip(deviation)
+        .map(|((v, m), d)| (v - m) / d)
+        .collect();
+    dot(weights, &quadratic_terms(&standardized))
+}
+
+/// Number of `quadratic_terms` of `n` features.
+pub fn quadratic_width(n: usize) -> usize {
+    n + n * (n + 1) / 2
 }
 
 /// All decision feature names: the top passage's features, then the question's.
@@ -198,13 +237,15 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
 /// The features of a candidate: its lexical facts (`lexical_rank` is its place among the
 /// lexical candidates, `None` for a passage found by meaning only), the best lexical score among
 /// the candidates, whether the question asks for a number, and the dense scores of its
-/// transcript with the best window z-score over the corpus.
+/// transcript with the best window z-score over the corpus, and the lines of the topic that
+/// holds the candidate.
 pub fn passage_features(
     candidate: &Candidate,
     lexical_rank: Option<usize>,
     best_lexical_score: f32,
     number_cue: bool,
     dense: Option<(&DenseScores, f32)>,
+    topic: (usize, usize),
 ) -> Features {
     let (start, end) = (candidate.start, candidate.end);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
@@ -213,7 +254,7 @@ pub fn passage_features(
     } else {
         0.0
     };
-    let (window, window_rank, line, mean_line, gap, cosine) = match dense {
+    let (window, window_rank, line, mean_line, gap, cosine, topic_score) = match dense {
         Some((scores, best_window)) => {
             let (first, last) = (
                 start.saturating_sub(1).max(1),
@@ -223,6 +264,7 @@ pub fn passage_features(
             let line = scores.best_line_in(start, end);
             let mean_line = scores.mean_line_in(start, end);
             let cosine = scores.best_cosine_in(first, last);
+            let topic_score = scores.top_windows_mean_in(topic.0, topic.1, TOPIC_WINDOWS);
             (
                 window,
                 Some(rank),
@@ -230,9 +272,10 @@ pub fn passage_features(
                 mean_line,
                 window - best_window,
                 cosine,
+                topic_score,
             )
         }
-        None => (0.0, None, 0.0, 0.0, 0.0, 0.0),
+        None => (0.0, None, 0.0, 0.0, 0.0, 0.0, 0.0),
     };
     let number_held = match (number_cue, candidate.holds_number) {
         (true, true) => 1.0,
@@ -252,12 +295,16 @@ pub fn passage_features(
             window_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
             finite(gap),
             finite(cosine),
+            finite(topic_score),
             flag(candidate.speaker_named),
             number_held,
             (end + 1 - start) as f32 / 12.0,
         ],
     }
 }
+
+/// How many of a topic's best windows say how much the topic is about the question.
+const TOPIC_WINDOWS: usize = 3;
 
 fn finite(v: f32) -> f32 {
     if v.is_finite() {
@@ -340,7 +387,7 @@ mod tests {
 
     #[test]
     fn lexical_features_are_relative_to_the_best_candidate() {
-        let f = passage_features(&candidate(1, 3, 2.0), Some(1), 4.0, false, None);
+        let f = passage_features(&candidate(1, 3, 2.0), Some(1), 4.0, false, None, (1, 3));
         assert_eq!(f.values[0], 0.5);
         assert_eq!(f.values[3], 0.5, "second lexical candidate");
         assert_eq!(f.values[5], 0.0, "no dense scores, no dense features");
@@ -360,6 +407,7 @@ mod tests {
             0.0,
             false,
             Some((&scores, 1.5)),
+            (1, 4),
         );
         assert_eq!(
             f.values[5], 1.5,
@@ -370,12 +418,24 @@ mod tests {
         assert_eq!(f.values[8], 1.0, "rank 0");
         assert_eq!(f.values[9], 0.0, "the best window itself");
         assert_eq!(f.values[10], 0.9, "its raw cosine");
+        let topic = (1.5 + 0.5 + 0.2) / 3.0;
+        assert!(
+            (f.values[11] - topic).abs() < 1e-6,
+            "mean of the topic's three best windows"
+        );
     }
 
     #[test]
     fn a_number_question_marks_spans_without_a_number() {
-        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, true, None);
-        assert_eq!(f.values[12], -1.0);
+        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, true, None, (1, 3));
+        assert_eq!(f.values[13], -1.0);
+    }
+
+    #[test]
+    fn quadratic_terms_hold_the_features_and_their_products() {
+        let terms = quadratic_terms(&[2.0, 3.0]);
+        assert_eq!(terms, vec![2.0, 3.0, 4.0, 6.0, 9.0]);
+        assert_eq!(quadratic_width(2), terms.len());
     }
 
     #[test]

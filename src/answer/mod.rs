@@ -455,12 +455,15 @@ impl Engine {
                 let scores = dense[candidate.transcript]
                     .as_ref()
                     .map(|d| (d, best_window));
+                let topic = topics::topic_at(&self.outlines[candidate.transcript], candidate.start)
+                    .map_or((candidate.start, candidate.end), |t| (t.start, t.end));
                 let features = fuse::passage_features(
                     &candidate,
                     rank,
                     best_lexical,
                     plan.cues.number,
                     scores,
+                    topic,
                 );
                 let score = ranking.score(&features);
                 Scored {
