@@ -117,7 +117,11 @@ impl Encoder {
                 output_norm: norm(&format!("l{l}.oln"))?,
             });
         }
-        let words = matrix("emb.word", shape.vocabulary, h)?;
+        let words = {
+            let bytes = file.tensor("emb.word", DType::Q4, shape.vocabulary * h)?;
+            let offset = bytes.as_ptr() as usize - file_start(&file);
+            Q4Matrix::table(offset, shape.vocabulary, h)
+        };
         let positions = file.f32_tensor("emb.pos", shape.max_positions * h)?;
         let token_type = file.f32_tensor("emb.type", 2 * h)?;
         let embedding_norm = norm("emb.ln")?;

@@ -56,7 +56,8 @@ fn round_to_even(x: f32) -> i32 {
 }
 
 /// A `rows × cols` matrix of 4-bit weights in blocks of 32 along each row, with the blocks'
-/// scales decoded once.
+/// scales decoded once (for matrices used in products; a table only read row by row, such as
+/// the word embeddings, keeps them in the file).
 #[derive(Debug)]
 pub struct Q4Matrix {
     /// Output rows.
@@ -83,12 +84,23 @@ impl Q4Matrix {
         }
     }
 
+    /// Describes a table that is only read row by row: no scales are decoded ahead.
+    pub fn table(offset: usize, rows: usize, cols: usize) -> Q4Matrix {
+        Q4Matrix {
+            rows,
+            cols,
+            offset,
+            scales: Vec::new(),
+        }
+    }
+
     /// One row's weights as floats.
     pub fn dequantize_row(&self, file: &[u8], row: usize, out: &mut [f32]) {
         let blocks = self.cols / BLOCK;
         let bytes = &file[self.offset + row * blocks * Q4_BLOCK_BYTES..];
         for b in 0..blocks {
-            let scale = self.scales[row * blocks + b];
+            let at = b * Q4_BLOCK_BYTES;
+            let scale = half::f16::from_le_bytes([bytes[at], bytes[at + 1]]).to_f32();
             let nibbles = &bytes[b * Q4_BLOCK_BYTES + 2..(b + 1) * Q4_BLOCK_BYTES];
             let out = &mut out[b * BLOCK..(b + 1) * BLOCK];
             for (j, &byte) in nibbles.iter().enumerate() {
@@ -559,6 +571,9 @@ mod tests {
         let mut row = vec![0.0; BLOCK];
         matrix.dequantize_row(&bytes, 1, &mut row);
         assert!(row.iter().all(|&w| w == 1.0), "{row:?}");
+        let mut from_table = vec![0.0; BLOCK];
+        Q4Matrix::table(0, 2, BLOCK).dequantize_row(&bytes, 1, &mut from_table);
+        assert_eq!(row, from_table, "a table reads its scales from the file");
     }
 
     #[test]
