@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::format::{DType, ModelFile};
 use super::kernels::{
-    gelu, layer_norm, multiply, softmax, with_helpers, Helpers, Q4Matrix, Quantized,
+    dot, gelu, layer_norm, multiply, softmax, with_helpers, Helpers, Q4Matrix, Quantized,
 };
 use super::tokenizer::Tokenizer;
 use crate::error::Result;
@@ -246,7 +246,7 @@ impl Encoder {
                 let qi = &s.q[i * h + at..i * h + at + head];
                 for j in 0..n {
                     let kj = &s.k[j * h + at..j * h + at + head];
-                    s.scores[j] = qi.iter().zip(kj).map(|(a, b)| a * b).sum::<f32>() * scale;
+                    s.scores[j] = dot(qi, kj) * scale;
                 }
                 softmax(&mut s.scores[..n]);
                 let ci = &mut s.context[i * h + at..i * h + at + head];
@@ -293,7 +293,7 @@ pub fn normalized(mut v: Vec<f32>) -> Vec<f32> {
 
 /// Cosine of two unit vectors.
 pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
+    dot(a, b)
 }
 
 #[cfg(test)]

@@ -437,11 +437,46 @@ mod avx2 {
     }
 }
 
+/// Lanes of independent partial sums in `dot` and `sum_of`: one running sum would make each
+/// addition wait for the one before, and keeps the compiler from using vector registers.
+const LANES: usize = 8;
+
+/// Σ a·b over equally long slices, summed in `LANES` partial sums.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut partial = [0f32; LANES];
+    let (a_lanes, b_lanes) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = a_lanes
+        .remainder()
+        .iter()
+        .zip(b_lanes.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in a_lanes.zip(b_lanes) {
+        for k in 0..LANES {
+            partial[k] += x[k] * y[k];
+        }
+    }
+    partial.iter().sum::<f32>() + tail
+}
+
+/// Σ f(v) over `values`, summed in `LANES` partial sums.
+fn sum_of(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut partial = [0f32; LANES];
+    let lanes = values.chunks_exact(LANES);
+    let tail: f32 = lanes.remainder().iter().map(|&v| f(v)).sum();
+    for chunk in lanes {
+        for k in 0..LANES {
+            partial[k] += f(chunk[k]);
+        }
+    }
+    partial.iter().sum::<f32>() + tail
+}
+
 /// LayerNorm of each row of `x` in place.
 pub fn layer_norm(x: &mut [f32], width: usize, weight: &[f32], bias: &[f32], epsilon: f32) {
     for row in x.chunks_exact_mut(width) {
-        let mean = row.iter().sum::<f32>() / width as f32;
-        let variance = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / width as f32;
+        let mean = sum_of(row, |v| v) / width as f32;
+        let variance = sum_of(row, |v| (v - mean) * (v - mean)) / width as f32;
         let inverse = 1.0 / (variance + epsilon).sqrt();
         for ((v, w), b) in row.iter_mut().zip(weight).zip(bias) {
             *v = (*v - mean) * inverse * w + b;
@@ -574,6 +609,19 @@ mod tests {
         let mut from_table = vec![0.0; BLOCK];
         Q4Matrix::table(0, 2, BLOCK).dequantize_row(&bytes, 1, &mut from_table);
         assert_eq!(row, from_table, "a table reads its scales from the file");
+    }
+
+    #[test]
+    fn lane_sums_equal_plain_sums() {
+        let a: Vec<f32> = (0..37).map(|i| i as f32 * 0.5).collect();
+        let b: Vec<f32> = (0..37).map(|i| 1.0 - i as f32 * 0.1).collect();
+        let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+        assert!(
+            (dot(&a, &b) - plain).abs() < 1e-3,
+            "{} vs {plain}",
+            dot(&a, &b)
+        );
+        assert_eq!(sum_of(&a, |v| v), a.iter().sum::<f32>());
     }
 
     #[test]
