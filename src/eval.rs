@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::answer::fit::{self, DecisionOutcome, RankingExample};
 use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
 use crate::answer::fuse::{self, Ranking, Rankings};
-use crate::answer::{decision_inputs, Answer, AskOptions, Engine};
+use crate::answer::{decision_inputs, Answer, AskOptions, Engine, Examined};
 use crate::error::{Error, Result};
 
 /// Longest top result that still counts as a hit.
@@ -263,6 +263,21 @@ pub fn fit_rankings(engine: &Engine, questions: &[EvalQuestion]) -> (Rankings, F
     (rankings, summary)
 }
 
+/// Folds of the cross-fitting. The decision learns from ranker scores of questions the ranker
+/// was not fitted on, as it meets them when answering; the same folds estimate how the fitted
+/// engine does on questions it has not seen.
+const FOLDS: usize = 5;
+
+/// What one training question gives the decision: its inputs, whether it is answerable, and
+/// whether the top passage answers it.
+#[derive(Debug, Clone)]
+struct DecisionRow {
+    kind: String,
+    inputs: Vec<f32>,
+    answerable: bool,
+    top_answers: bool,
+}
+
 fn fit_mode(
     engine: &Engine,
     questions: &[EvalQuestion],
@@ -275,77 +290,181 @@ fn fit_mode(
         .map(|q| engine.understand(&q.q.replace('\n', " "), lexical_only))
         .collect();
     let unfitted = Ranking::lexical_only();
-    let mut examples = Vec::new();
-    let mut reachable = 0;
-    let mut answerable = 0;
-    for (q, u) in questions.iter().zip(&understood) {
-        if !q.answerable {
-            continue;
+    let examined: Vec<Examined> = understood
+        .iter()
+        .map(|u| engine.examine_with(u, None, &unfitted))
+        .collect();
+    let examples: Vec<Option<RankingExample>> = questions
+        .iter()
+        .zip(&examined)
+        .map(|(q, e)| q.answerable.then(|| ranking_example(q, e)))
+        .collect();
+    let decision_row = |i: usize, ranking: &Ranking| {
+        let e = engine.rescored(&understood[i], &examined[i], ranking);
+        DecisionRow {
+            kind: questions[i].kind.clone(),
+            inputs: decision_inputs(&e).unwrap_or_else(|| vec![0.0; fuse::decision_names().len()]),
+            answerable: questions[i].answerable,
+            top_answers: e
+                .ranked
+                .first()
+                .is_some_and(|s| answers(&questions[i], s.candidate.start, s.candidate.end)),
         }
-        answerable += 1;
-        let examined = engine.examine_with(u, None, &unfitted);
-        let example = RankingExample {
-            candidates: examined
-                .all
-                .iter()
-                .map(|s| s.features.values.to_vec())
-                .collect(),
-            answers: examined
-                .all
-                .iter()
-                .map(|s| answers(q, s.candidate.start, s.candidate.end))
-                .collect(),
-        };
-        if example.answers.iter().any(|&a| a) {
-            reachable += 1;
-        }
-        examples.push(example);
-    }
-    let mut ranking = unfitted.clone();
-    let ranker = fit::fit_quadratic_ranking(&examples, fuse::PASSAGE_FEATURES.len());
-    ranking.mean = ranker.mean;
-    ranking.deviation = ranker.deviation;
-    ranking.weights = ranker.weights;
+    };
 
-    let mut rows = Vec::new();
-    let mut outcomes_top = Vec::new();
-    for (q, u) in questions.iter().zip(&understood) {
-        let examined = engine.examine_with(u, None, &ranking);
-        let top_answers = examined
-            .ranked
-            .first()
-            .is_some_and(|s| answers(q, s.candidate.start, s.candidate.end));
-        let inputs =
-            decision_inputs(&examined).unwrap_or_else(|| vec![0.0; fuse::decision_names().len()]);
-        rows.push((inputs, q.answerable));
-        outcomes_top.push(top_answers);
+    let mut held_out: Vec<Option<DecisionRow>> = vec![None; questions.len()];
+    for fold in 0..FOLDS {
+        let ranking = with_ranker(&unfitted, fit_ranker(&examples, |i| i % FOLDS != fold));
+        for i in (0..questions.len()).filter(|i| i % FOLDS == fold) {
+            held_out[i] = Some(decision_row(i, &ranking));
+        }
     }
-    let (weights, bias) = fit::fit_decision(&rows, fuse::decision_names().len());
+    let held_out: Vec<DecisionRow> = held_out.into_iter().flatten().collect();
+    let cross = cross_validate(&held_out);
+
+    let mut ranking = with_ranker(&unfitted, fit_ranker(&examples, |_| true));
+    let (weights, bias) = fit_decision_rows(&held_out, |_| true);
     ranking.decision_weights = weights;
     ranking.decision_bias = bias;
-    let outcomes: Vec<DecisionOutcome> = rows
+    ranking.threshold = threshold_for(&ranking, &held_out, |_| true);
+
+    let answerable = questions.iter().filter(|q| q.answerable).count().max(1) as f64;
+    let reachable = examples
         .iter()
-        .zip(&outcomes_top)
-        .map(|((inputs, answerable), &top_answers)| DecisionOutcome {
-            probability: ranking.answerable(inputs),
-            answerable: *answerable,
-            top_answers,
-        })
-        .collect();
-    ranking.threshold = fit::choose_threshold(&outcomes, MAX_FALSE_ABSTAIN);
-    let top1 = outcomes_top
+        .flatten()
+        .filter(|e| e.answers.iter().any(|&a| a))
+        .count();
+    let top1 = (0..questions.len())
+        .filter(|&i| questions[i].answerable && decision_row(i, &ranking).top_answers)
+        .count();
+    let held_out_top1 = held_out
         .iter()
-        .zip(questions)
-        .filter(|(&t, q)| t && q.answerable)
+        .filter(|r| r.answerable && r.top_answers)
         .count();
     let line = format!(
-        "{mode}: {} questions ({answerable} answerable); answer among candidates {:.3}, top-1 {:.3}; threshold {:.3}",
+        "{mode}: {} questions ({answerable} answerable); answer among candidates {:.3}, top-1 {:.3} \
+         (held out {:.3}); threshold {:.3}; {FOLDS}-fold estimate: {cross}",
         questions.len(),
-        reachable as f64 / answerable.max(1) as f64,
-        top1 as f64 / answerable.max(1) as f64,
+        reachable as f64 / answerable,
+        top1 as f64 / answerable,
+        held_out_top1 as f64 / answerable,
         ranking.threshold
     );
     ranking.provenance = format!("interview-bot eval --fit; {line}");
     summary.lines.push(line);
     ranking
+}
+
+/// The candidates of one answerable training question, with which of them answer it.
+fn ranking_example(q: &EvalQuestion, examined: &Examined) -> RankingExample {
+    RankingExample {
+        candidates: examined
+            .all
+            .iter()
+            .map(|s| s.features.values.to_vec())
+            .collect(),
+        answers: examined
+            .all
+            .iter()
+            .map(|s| answers(q, s.candidate.start, s.candidate.end))
+            .collect(),
+    }
+}
+
+/// The ranker fitted on the examples of the questions `include` keeps.
+fn fit_ranker(
+    examples: &[Option<RankingExample>],
+    include: impl Fn(usize) -> bool,
+) -> fit::QuadraticRanker {
+    let chosen: Vec<RankingExample> = examples
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| include(*i))
+        .filter_map(|(_, e)| e.clone())
+        .collect();
+    fit::fit_quadratic_ranking(&chosen, fuse::PASSAGE_FEATURES.len())
+}
+
+/// `base` with the ranker's parameters.
+fn with_ranker(base: &Ranking, ranker: fit::QuadraticRanker) -> Ranking {
+    Ranking {
+        mean: ranker.mean,
+        deviation: ranker.deviation,
+        weights: ranker.weights,
+        ..base.clone()
+    }
+}
+
+/// The decision fitted on the rows `include` keeps.
+fn fit_decision_rows(rows: &[DecisionRow], include: impl Fn(usize) -> bool) -> (Vec<f32>, f32) {
+    let chosen: Vec<(Vec<f32>, bool)> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| include(*i))
+        .map(|(_, r)| (r.inputs.clone(), r.answerable))
+        .collect();
+    fit::fit_decision(&chosen, fuse::decision_names().len())
+}
+
+/// The threshold of `ranking`'s decision chosen on the rows `include` keeps.
+fn threshold_for(ranking: &Ranking, rows: &[DecisionRow], include: impl Fn(usize) -> bool) -> f32 {
+    let outcomes: Vec<DecisionOutcome> = rows
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| include(*i))
+        .map(|(_, r)| DecisionOutcome {
+            probability: ranking.answerable(&r.inputs),
+            answerable: r.answerable,
+            top_answers: r.top_answers,
+        })
+        .collect();
+    fit::choose_threshold(&outcomes, MAX_FALSE_ABSTAIN)
+}
+
+/// Accuracy, abstention on negatives and false abstention of the decision when each fold is
+/// decided by a decision and threshold fitted on the other folds.
+fn cross_validate(rows: &[DecisionRow]) -> String {
+    let (mut correct, mut negatives, mut right_abstentions, mut positives, mut false_abstentions) =
+        (0usize, 0usize, 0usize, 0usize, 0usize);
+    let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    for fold in 0..FOLDS {
+        let mut ranking = Ranking::lexical_only();
+        let (weights, bias) = fit_decision_rows(rows, |i| i % FOLDS != fold);
+        ranking.decision_weights = weights;
+        ranking.decision_bias = bias;
+        ranking.threshold = threshold_for(&ranking, rows, |i| i % FOLDS != fold);
+        for row in rows.iter().skip(fold).step_by(FOLDS) {
+            let answers = ranking.answerable(&row.inputs) >= ranking.threshold;
+            let right = if row.answerable {
+                answers && row.top_answers
+            } else {
+                !answers
+            };
+            let kind = per_kind.entry(row.kind.as_str()).or_default();
+            kind.0 += 1;
+            kind.1 += usize::from(right);
+            if row.answerable {
+                positives += 1;
+                false_abstentions += usize::from(!answers);
+                correct += usize::from(answers && row.top_answers);
+            } else {
+                negatives += 1;
+                right_abstentions += usize::from(!answers);
+                correct += usize::from(!answers);
+            }
+        }
+    }
+    let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
+    let kinds: Vec<String> = per_kind
+        .iter()
+        .map(|(kind, (n, right))| format!("{kind} {:.2}", share(*right, *n)))
+        .collect();
+    format!(
+        "accuracy {:.3}, hit1 {:.3}, abstain_neg {:.3}, false_abstain {:.3} ({})",
+        share(correct, rows.len()),
+        share(correct - right_abstentions, positives),
+        share(right_abstentions, negatives),
+        share(false_abstentions, positives),
+        kinds.join(", ")
+    )
 }

@@ -7,10 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::dense::DenseScores;
 use super::lexical::Candidate;
+use super::query::Cues;
 use crate::error::{Error, Result};
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 15] = [
+pub const PASSAGE_FEATURES: [&str; 16] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -25,16 +26,18 @@ pub const PASSAGE_FEATURES: [&str; 15] = [
     "dense_topic",
     "speaker_named",
     "number_held",
+    "time_held",
     "span_lines",
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
-pub const DECISION_FEATURES: [&str; 8] = [
+pub const DECISION_FEATURES: [&str; 9] = [
     "top_probability",
     "margin",
     "focus_missing",
     "entity_missing",
     "number_missing",
+    "time_missing",
     "question_importance",
     "absent_share",
     "semantic_on",
@@ -56,6 +59,9 @@ pub struct QuestionSignals {
     pub entity_missing: bool,
     /// The question asks for a number and the passage holds none.
     pub number_missing: bool,
+    /// The question asks when and the passage states no date or time.
+    pub time_missing: bool,
+
     /// Summed rarity of the question's words.
     pub importance: f32,
     /// Share of that rarity carried by words that never occur in the corpus.
@@ -227,6 +233,7 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         flag(question.focus_missing),
         flag(question.entity_missing),
         flag(question.number_missing),
+        flag(question.time_missing),
         (1.0 + question.importance).ln(),
         question.absent_share,
         flag(question.semantic),
@@ -236,14 +243,14 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
 
 /// The features of a candidate: its lexical facts (`lexical_rank` is its place among the
 /// lexical candidates, `None` for a passage found by meaning only), the best lexical score among
-/// the candidates, whether the question asks for a number, and the dense scores of its
+/// the candidates, what kind of answer the question asks for, and the dense scores of its
 /// transcript with the best window z-score over the corpus, and the lines of the topic that
 /// holds the candidate.
 pub fn passage_features(
     candidate: &Candidate,
     lexical_rank: Option<usize>,
     best_lexical_score: f32,
-    number_cue: bool,
+    cues: Cues,
     dense: Option<(&DenseScores, f32)>,
     topic: (usize, usize),
 ) -> Features {
@@ -277,7 +284,7 @@ pub fn passage_features(
         }
         None => (0.0, None, 0.0, 0.0, 0.0, 0.0, 0.0),
     };
-    let number_held = match (number_cue, candidate.holds_number) {
+    let held = |asked: bool, holds: bool| match (asked, holds) {
         (true, true) => 1.0,
         (true, false) => -1.0,
         _ => 0.0,
@@ -297,7 +304,8 @@ pub fn passage_features(
             finite(cosine),
             finite(topic_score),
             flag(candidate.speaker_named),
-            number_held,
+            held(cues.number, candidate.holds_number),
+            held(cues.time, candidate.holds_time),
             (end + 1 - start) as f32 / 12.0,
         ],
     }
@@ -387,7 +395,14 @@ mod tests {
 
     #[test]
     fn lexical_features_are_relative_to_the_best_candidate() {
-        let f = passage_features(&candidate(1, 3, 2.0), Some(1), 4.0, false, None, (1, 3));
+        let f = passage_features(
+            &candidate(1, 3, 2.0),
+            Some(1),
+            4.0,
+            Cues::default(),
+            None,
+            (1, 3),
+        );
         assert_eq!(f.values[0], 0.5);
         assert_eq!(f.values[3], 0.5, "second lexical candidate");
         assert_eq!(f.values[5], 0.0, "no dense scores, no dense features");
@@ -405,7 +420,7 @@ mod tests {
             &candidate(2, 4, 0.0),
             None,
             0.0,
-            false,
+            Cues::default(),
             Some((&scores, 1.5)),
             (1, 4),
         );
@@ -427,8 +442,25 @@ mod tests {
 
     #[test]
     fn a_number_question_marks_spans_without_a_number() {
-        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, true, None, (1, 3));
+        let cues = Cues {
+            number: true,
+            ..Cues::default()
+        };
+        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, cues, None, (1, 3));
         assert_eq!(f.values[13], -1.0);
+        assert_eq!(f.values[14], 0.0, "no time asked for");
+    }
+
+    #[test]
+    fn a_time_question_marks_spans_with_a_time() {
+        let cues = Cues {
+            time: true,
+            ..Cues::default()
+        };
+        let mut held = candidate(1, 3, 1.0);
+        held.holds_time = true;
+        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3));
+        assert_eq!(f.values[14], 1.0);
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub struct Candidate {
     pub matched: Vec<String>,
     /// Whether the span holds a number (for questions asking how many).
     pub holds_number: bool,
+    /// Whether the span states a date or a time (for questions asking when).
+    pub holds_time: bool,
     /// Full-text score of the region it was narrowed from, relative to the best region (0..=1).
     pub retrieval: f32,
     /// Whether the span's speaker is one the question names.
@@ -68,6 +70,7 @@ impl Candidate {
             evidence: 0.0,
             matched: Vec::new(),
             holds_number: false,
+            holds_time: false,
             retrieval: 0.0,
             speaker_named: false,
         }
@@ -236,6 +239,8 @@ pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) ->
         if plan.cues.number && candidate.holds_number {
             candidate.score += NUMBER_BONUS * total_importance;
         }
+        candidate.holds_time =
+            (candidate.start..=candidate.end).any(|n| holds_time(transcript.line(n)));
         let speaker = transcript.speaker_of(candidate.start, candidate.end);
         candidate.speaker_named =
             speaker.is_some_and(|s| plan.speakers().any(|named| named == s.name));
@@ -253,6 +258,12 @@ pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) ->
 pub fn span_holds_number(corpus: &Corpus, transcript: usize, start: usize, end: usize) -> bool {
     let transcript = &corpus.transcripts[transcript];
     (start..=end).any(|n| holds_number(transcript.line(n)))
+}
+
+/// Whether lines `start..=end` of a transcript state a date or a time.
+pub fn span_holds_time(corpus: &Corpus, transcript: usize, start: usize, end: usize) -> bool {
+    let transcript = &corpus.transcripts[transcript];
+    (start..=end).any(|n| holds_time(transcript.line(n)))
 }
 
 /// Spans best first, dropping any that overlaps a better one, at most `top_n`.
@@ -515,6 +526,63 @@ fn holds_number(text: &str) -> bool {
     })
 }
 
+/// Units of time that, after a numeral or a word that points at one (这, 上, 去…), make a date
+/// or a time: 7月, 两年, 上周, 第二天, 去年.
+const TIME_UNITS: &[&str] = &[
+    "年", "月", "日", "号", "周", "天", "星期", "礼拜", "小时", "分钟", "季度",
+];
+/// Words before a unit of time that make it one point or stretch of time.
+const TIME_POINTERS: &[char] = &[
+    '一', '二', '三', '四', '五', '六', '七', '八', '九', '十', '两', '几', '半', '这', '那', '上',
+    '下', '当', '同', '前', '后', '每', '第', '去', '今', '明', '昨', '个',
+];
+/// Words that are a time by themselves.
+const TIME_WORDS: &[&str] = &[
+    "周末",
+    "凌晨",
+    "假期",
+    "圣诞",
+    "yesterday",
+    "today",
+    "tomorrow",
+    "weekend",
+    "january",
+    "february",
+    "march",
+    "april",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// Whether text states a date or a time: a unit of time after a numeral or a pointing word
+/// (7月1日, 两三年后, 上周, 第二天), a word such as 周末, or a year written 1900–2099.
+fn holds_time(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    if TIME_WORDS.iter().any(|w| lower.contains(w)) {
+        return true;
+    }
+    let chars: Vec<char> = lower.chars().collect();
+    let year = chars.windows(4).enumerate().any(|(i, w)| {
+        w.iter().all(char::is_ascii_digit)
+            && matches!((w[0], w[1]), ('1', '9') | ('2', '0'))
+            && !chars.get(i + 4).is_some_and(char::is_ascii_digit)
+            && !(i > 0 && chars[i - 1].is_ascii_digit())
+    });
+    year || TIME_UNITS.iter().any(|unit| {
+        lower.match_indices(unit).any(|(at, _)| {
+            lower[..at]
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_digit() || TIME_POINTERS.contains(&c))
+        })
+    })
+}
+
 /// The variants of the question found in lines `start..=end` (for highlighting).
 fn matched_terms(
     plan: &QueryPlan,
@@ -568,6 +636,17 @@ mod tests {
         assert!(holds_number("问了十个问题"));
         assert!(holds_number("涨了 50%"));
         assert!(!holds_number("一个名字"));
+    }
+
+    #[test]
+    fn a_date_or_a_stretch_of_time_is_a_time() {
+        assert!(holds_time("7月1日发布"));
+        assert!(holds_time("他对两三年后的未来充满了好奇"));
+        assert!(holds_time("那个周末"));
+        assert!(holds_time("released in 2022"));
+        assert!(!holds_time("我们天天聊天"));
+        assert!(!holds_time("年轻的团队"));
+        assert!(!holds_time("about 20000 users"));
     }
 
     #[test]

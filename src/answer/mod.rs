@@ -435,6 +435,8 @@ impl Engine {
             let mut c = Candidate::plain(hit.transcript, hit.start, hit.end, hit.start + 1);
             c.holds_number =
                 lexical::span_holds_number(&self.corpus, hit.transcript, hit.start, hit.end);
+            c.holds_time =
+                lexical::span_holds_time(&self.corpus, hit.transcript, hit.start, hit.end);
             candidates.push((c, None));
         }
         let best_window: Vec<f32> = dense
@@ -449,7 +451,7 @@ impl Engine {
             .iter()
             .copied()
             .fold(f32::NEG_INFINITY, f32::max);
-        let mut all: Vec<Scored> = candidates
+        let all: Vec<Scored> = candidates
             .into_iter()
             .map(|(candidate, rank)| {
                 let scores = dense[candidate.transcript]
@@ -461,40 +463,29 @@ impl Engine {
                     &candidate,
                     rank,
                     best_lexical,
-                    plan.cues.number,
+                    plan.cues,
                     scores,
                     topic,
                 );
-                let score = ranking.score(&features);
                 Scored {
                     candidate,
                     features,
-                    score,
+                    score: 0.0,
                 }
             })
             .collect();
-        all.sort_by(|a, b| {
-            b.score
-                .total_cmp(&a.score)
-                .then(a.candidate.start.cmp(&b.candidate.start))
-        });
-        let ranked = lexical::without_overlaps(all.clone(), KEPT_CANDIDATES, |s| {
-            (s.candidate.transcript, s.candidate.start, s.candidate.end)
-        });
-        let signals = QuestionSignals {
-            focus_missing: lexical::focus_missing(plan),
-            entity_missing: lexical::entity_missing(plan),
-            number_missing: plan.cues.number
-                && !ranked.first().is_some_and(|s| s.candidate.holds_number),
-            importance: plan.concepts.iter().map(|c| c.importance).sum(),
-            absent_share: absent_share(plan),
-            semantic: understood.vector.is_some(),
-        };
-        Examined {
-            ranked,
-            all,
-            signals,
-        }
+        rank_candidates(all, understood, ranking)
+    }
+
+    /// The candidates of `examined` scored and ordered under other parameters (for fitting
+    /// them without retrieving again).
+    pub fn rescored(
+        &self,
+        understood: &Understood,
+        examined: &Examined,
+        ranking: &fuse::Ranking,
+    ) -> Examined {
+        rank_candidates(examined.all.clone(), understood, ranking)
     }
 
     fn ranking_for(&self, understood: &Understood) -> &fuse::Ranking {
@@ -784,6 +775,42 @@ impl Engine {
             }
         }
         merged
+    }
+}
+
+/// Scores candidates under `ranking`, orders them best first, keeps the best ones that do not
+/// overlap, and reads the question's signals (one of which looks at the top passage).
+fn rank_candidates(
+    mut all: Vec<Scored>,
+    understood: &Understood,
+    ranking: &fuse::Ranking,
+) -> Examined {
+    let plan = &understood.plan;
+    for scored in &mut all {
+        scored.score = ranking.score(&scored.features);
+    }
+    all.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.candidate.start.cmp(&b.candidate.start))
+    });
+    let ranked = lexical::without_overlaps(all.clone(), KEPT_CANDIDATES, |s| {
+        (s.candidate.transcript, s.candidate.start, s.candidate.end)
+    });
+    let signals = QuestionSignals {
+        focus_missing: lexical::focus_missing(plan),
+        entity_missing: lexical::entity_missing(plan),
+        number_missing: plan.cues.number
+            && !ranked.first().is_some_and(|s| s.candidate.holds_number),
+        time_missing: plan.cues.time && !ranked.first().is_some_and(|s| s.candidate.holds_time),
+        importance: plan.concepts.iter().map(|c| c.importance).sum(),
+        absent_share: absent_share(plan),
+        semantic: understood.vector.is_some(),
+    };
+    Examined {
+        ranked,
+        all,
+        signals,
     }
 }
 

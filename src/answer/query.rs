@@ -65,6 +65,8 @@ pub struct Concept {
 pub struct Cues {
     /// 几 / 多少 / how many: numbers.
     pub number: bool,
+    /// 哪一年 / 什么时候 / when: a date or a time.
+    pub time: bool,
 }
 
 /// A question turned into weighted concepts.
@@ -161,6 +163,28 @@ const NUMBER_MARKERS: &[&str] = &[
     "how much",
     "how long",
 ];
+const TIME_MARKERS: &[&str] = &[
+    "哪一年",
+    "哪年",
+    "什么时候",
+    "何时",
+    "哪天",
+    "哪一天",
+    "哪个月",
+    "几月",
+    "几号",
+    "几点",
+    "what year",
+    "which year",
+    "what date",
+    "what day",
+    "when did",
+    "when was",
+    "when is",
+    "when will",
+    "when does",
+    "when do",
+];
 
 impl QueryBuilder<'_> {
     /// Builds the plan for a question.
@@ -171,6 +195,8 @@ impl QueryBuilder<'_> {
             .collect();
         let cues = Cues {
             number: NUMBER_MARKERS.iter().any(|m| normalized.contains(m)),
+            time: normalized.starts_with("when ")
+                || TIME_MARKERS.iter().any(|m| normalized.contains(m)),
         };
         let mut concepts: Vec<Concept> = Vec::new();
         let mut rest = normalized.clone();
@@ -540,5 +566,23 @@ mod tests {
         let sub = plan.concepts.iter().find(|c| c.label == "订阅").unwrap();
         assert!(!sub.present);
         assert!(plan.cues.number);
+    }
+
+    #[test]
+    fn questions_asking_when_cue_a_time() {
+        let (analyzer, lines) = fixture();
+        let synonyms = HashMap::new();
+        let glossary = Glossary::default();
+        let builder = QueryBuilder {
+            analyzer: &analyzer,
+            lines: &lines,
+            synonyms: &synonyms,
+            glossary: &glossary,
+            aliases: &[],
+        };
+        assert!(builder.plan("名字是哪一年定的").cues.time);
+        assert!(builder.plan("When did it launch?").cues.time);
+        assert!(!builder.plan("What happened when it launched?").cues.time);
+        assert!(!builder.plan("名字是谁定的").cues.time);
     }
 }
