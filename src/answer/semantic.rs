@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::dense::{window_texts, TranscriptVectors};
+use super::dense::{all_windows, embedded_window_texts, TranscriptVectors, EMBEDDED_WINDOW_STRIDE};
 use crate::config::SemanticConfig;
 use crate::corpus::{Corpus, Transcript};
 use crate::embed::store::{self, Vectors};
@@ -16,7 +16,7 @@ use crate::embed::{fetch, Encoder, Role};
 use crate::error::Result;
 
 /// Version of what is embedded per transcript (granularities, text of each passage).
-const SCHEME: &str = "l1w3v1";
+const SCHEME: &str = "l1w3s2v1";
 
 /// What the engine reports while it works: notes (a model fetch) and embedding progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -183,7 +183,7 @@ fn embed_corpus(
     for &i in &missing {
         let lines = &corpus.transcripts[i].lines;
         texts.extend(lines.iter().cloned());
-        texts.extend(window_texts(lines));
+        texts.extend(embedded_window_texts(lines));
     }
     let embedded = embed_all(encoder, &texts, threads, progress);
     if embedded.iter().any(|v| v.len() != dimension) {
@@ -194,18 +194,16 @@ fn embed_corpus(
     let mut at = 0;
     for &i in &missing {
         let n = corpus.transcripts[i].line_count();
-        let take = |from: usize| {
-            let mut v = Vectors::new(dimension);
-            for row in &embedded[from..from + n] {
-                v.push(row);
-            }
-            v
-        };
+        let windows = n.div_ceil(EMBEDDED_WINDOW_STRIDE);
+        let mut lines = Vectors::new(dimension);
+        for row in &embedded[at..at + n] {
+            lines.push(row);
+        }
         let vectors = TranscriptVectors {
-            lines: take(at),
-            windows: take(at + n),
+            lines,
+            windows: all_windows(&embedded[at + n..at + n + windows], n, dimension),
         };
-        at += 2 * n;
+        at += n + windows;
         if let Some(dir) = index_dir {
             let saved = store::save(dir, &format!("{}-lines", keys[i]), &vectors.lines)
                 .and_then(|()| store::save(dir, &format!("{}-windows", keys[i]), &vectors.windows));
