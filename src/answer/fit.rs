@@ -1,6 +1,8 @@
 //! Fitting the fusion's parameters from training questions: a listwise softmax ranker (quadratic
 //! in the features) over the candidates of each question, a logistic decision over the top passage, and the threshold.
 
+use super::fuse::{dot, sigmoid, softmax};
+
 /// The candidates of one training question, with which of them answer it.
 #[derive(Debug, Clone)]
 pub struct RankingExample {
@@ -269,18 +271,6 @@ impl Adam {
             params[i] -= LEARNING_RATE * m / (v.sqrt() + 1e-8);
         }
     }
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-fn softmax(scores: &[f32]) -> Vec<f32> {
-    super::fuse::softmax(scores)
 }
 
 #[cfg(test)]

@@ -322,7 +322,8 @@ fn finite(v: f32) -> f32 {
     }
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
+/// The sum of the products of two rows of weights or features.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
