@@ -18,9 +18,12 @@ pub struct TranscriptVectors {
 /// Windows of `lines` as the text embedded for each: `WINDOW_LINES` lines joined, one window
 /// starting at every line (the last ones shorter).
 pub fn window_texts(lines: &[String]) -> Vec<String> {
-    (0..lines.len())
-        .map(|i| lines[i..(i + WINDOW_LINES).min(lines.len())].join(""))
-        .collect()
+    (0..lines.len()).map(|i| window_text(lines, i)).collect()
+}
+
+/// The text of the window starting at 0-based line `i`.
+fn window_text(lines: &[String], i: usize) -> String {
+    lines[i..(i + WINDOW_LINES).min(lines.len())].join("")
 }
 
 /// Windows are embedded at every `EMBEDDED_WINDOW_STRIDE`-th line; a window between two embedded
@@ -29,9 +32,9 @@ pub const EMBEDDED_WINDOW_STRIDE: usize = 2;
 
 /// The texts of the windows that are embedded (every `EMBEDDED_WINDOW_STRIDE`-th window).
 pub fn embedded_window_texts(lines: &[String]) -> Vec<String> {
-    window_texts(lines)
-        .into_iter()
+    (0..lines.len())
         .step_by(EMBEDDED_WINDOW_STRIDE)
+        .map(|i| window_text(lines, i))
         .collect()
 }
 

@@ -49,7 +49,7 @@ pub struct Candidate {
     pub matched: Vec<String>,
     /// Whether the span holds a number (for questions asking how many).
     pub holds_number: bool,
-    /// Whether the span states a date or a time (for questions asking when).
+    /// Whether the span states a date or a time (looked at only for questions asking when).
     pub holds_time: bool,
     /// Full-text score of the region it was narrowed from, relative to the best region (0..=1).
     pub retrieval: f32,
@@ -239,8 +239,8 @@ pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) ->
         if plan.cues.number && candidate.holds_number {
             candidate.score += NUMBER_BONUS * total_importance;
         }
-        candidate.holds_time =
-            (candidate.start..=candidate.end).any(|n| holds_time(transcript.line(n)));
+        candidate.holds_time = plan.cues.time
+            && (candidate.start..=candidate.end).any(|n| holds_time(transcript.line(n)));
         let speaker = transcript.speaker_of(candidate.start, candidate.end);
         candidate.speaker_named =
             speaker.is_some_and(|s| plan.speakers().any(|named| named == s.name));

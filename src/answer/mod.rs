@@ -435,8 +435,8 @@ impl Engine {
             let mut c = Candidate::plain(hit.transcript, hit.start, hit.end, hit.start + 1);
             c.holds_number =
                 lexical::span_holds_number(&self.corpus, hit.transcript, hit.start, hit.end);
-            c.holds_time =
-                lexical::span_holds_time(&self.corpus, hit.transcript, hit.start, hit.end);
+            c.holds_time = plan.cues.time
+                && lexical::span_holds_time(&self.corpus, hit.transcript, hit.start, hit.end);
             candidates.push((c, None));
         }
         let best_window: Vec<f32> = dense

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::dense::{all_windows, embedded_window_texts, TranscriptVectors, EMBEDDED_WINDOW_STRIDE};
+use super::dense::{all_windows, embedded_window_texts, TranscriptVectors};
 use crate::config::SemanticConfig;
 use crate::corpus::{Corpus, Transcript};
 use crate::embed::store::{self, Vectors};
@@ -180,10 +180,13 @@ fn embed_corpus(
         .collect();
     let missing: Vec<usize> = (0..loaded.len()).filter(|&i| loaded[i].is_none()).collect();
     let mut texts: Vec<String> = Vec::new();
+    let mut window_counts: Vec<usize> = Vec::new();
     for &i in &missing {
         let lines = &corpus.transcripts[i].lines;
+        let windows = embedded_window_texts(lines);
+        window_counts.push(windows.len());
         texts.extend(lines.iter().cloned());
-        texts.extend(embedded_window_texts(lines));
+        texts.extend(windows);
     }
     let embedded = embed_all(encoder, &texts, threads, progress);
     if embedded.iter().any(|v| v.len() != dimension) {
@@ -192,9 +195,8 @@ fn embed_corpus(
         ));
     }
     let mut at = 0;
-    for &i in &missing {
+    for (&i, &windows) in missing.iter().zip(&window_counts) {
         let n = corpus.transcripts[i].line_count();
-        let windows = n.div_ceil(EMBEDDED_WINDOW_STRIDE);
         let mut lines = Vectors::new(dimension);
         for row in &embedded[at..at + n] {
             lines.push(row);
