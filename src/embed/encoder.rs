@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::format::{DType, ModelFile};
 use super::kernels::{
-    dot, gelu, layer_norm, multiply, softmax, with_helpers, Helpers, Q4Matrix, Quantized,
+    attend, dot, gelu, layer_norm, multiply, with_helpers, Helpers, Q4Matrix, Quantized,
 };
 use super::tokenizer::Tokenizer;
 use crate::error::Result;
@@ -223,7 +223,6 @@ impl Encoder {
     ) {
         let h = self.dimension();
         let heads = self.file.shape.heads;
-        let head = h / heads;
         let ff = self.file.shape.feed_forward;
         let map = self.file.bytes();
         let epsilon = self.file.shape.epsilon;
@@ -239,26 +238,7 @@ impl Encoder {
         s.context.clear();
         s.context.resize(n * h, 0.0);
         s.scores.resize(n, 0.0);
-        let scale = 1.0 / (head as f32).sqrt();
-        for hd in 0..heads {
-            let at = hd * head;
-            for i in 0..n {
-                let qi = &s.q[i * h + at..i * h + at + head];
-                for j in 0..n {
-                    let kj = &s.k[j * h + at..j * h + at + head];
-                    s.scores[j] = dot(qi, kj) * scale;
-                }
-                softmax(&mut s.scores[..n]);
-                let ci = &mut s.context[i * h + at..i * h + at + head];
-                for j in 0..n {
-                    let p = s.scores[j];
-                    let vj = &s.v[j * h + at..j * h + at + head];
-                    for (c, v) in ci.iter_mut().zip(vj) {
-                        *c += p * v;
-                    }
-                }
-            }
-        }
+        attend(&s.q, &s.k, &s.v, n, heads, &mut s.scores, &mut s.context);
         s.quantized.quantize_rows(&s.context, h);
         apply(&s.quantized, &layer.attention_out, &mut s.projected, h);
         for (v, p) in x.iter_mut().zip(&s.projected) {

@@ -6,13 +6,23 @@ use std::sync::{mpsc, Arc};
 
 use super::format::{BLOCK, Q4_BLOCK_BYTES};
 
+/// Tokens whose rounded activations lie together, block by block, so a product reads the same
+/// block of all of them from one place.
+pub const TOKEN_GROUP: usize = 8;
+
 /// Activations of `rows` tokens rounded to signed 8-bit values per block of 32, each block with
-/// its scale and the sum of its values.
+/// its scale, the sum of its values, and that sum times the scale times 8 (what the weights'
+/// offset of 8 adds to a block's product, taken off once per output).
+///
+/// Values and scales lie in groups of `TOKEN_GROUP` tokens (fewer in the last group), block by
+/// block within a group: block `b` of the group's `k`-th token is its `b · group + k`-th. Sums and
+/// offsets lie token by token.
 #[derive(Debug, Default, Clone)]
 pub struct Quantized {
     values: Vec<i8>,
     scales: Vec<f32>,
     sums: Vec<i32>,
+    offsets: Vec<f32>,
     blocks_per_row: usize,
 }
 
@@ -22,6 +32,13 @@ impl Quantized {
         self.scales.len() / self.blocks_per_row.max(1)
     }
 
+    /// Where block `b` of token `t` lies among the values' blocks and the scales.
+    fn block_at(&self, t: usize, b: usize) -> usize {
+        let first = t / TOKEN_GROUP * TOKEN_GROUP;
+        let group = TOKEN_GROUP.min(self.rows() - first);
+        first * self.blocks_per_row + b * group + (t - first)
+    }
+
     /// Rounds `x` (`rows × width`, row-major) block by block.
     pub fn quantize_rows(&mut self, x: &[f32], width: usize) {
         let blocks = x.len() / BLOCK;
@@ -29,19 +46,22 @@ impl Quantized {
         self.values.resize(x.len(), 0);
         self.scales.resize(blocks, 0.0);
         self.sums.resize(blocks, 0);
-        for (b, block) in x.chunks_exact(BLOCK).enumerate() {
+        self.offsets.resize(blocks, 0.0);
+        for (i, block) in x.chunks_exact(BLOCK).enumerate() {
+            let at = self.block_at(i / self.blocks_per_row, i % self.blocks_per_row);
             let largest = block.iter().fold(0f32, |m, v| m.max(v.abs()));
             let scale = largest / 127.0;
             let inverse = if scale > 0.0 { 1.0 / scale } else { 0.0 };
-            let out = &mut self.values[b * BLOCK..(b + 1) * BLOCK];
+            let out = &mut self.values[at * BLOCK..(at + 1) * BLOCK];
             let mut sum = 0i32;
             for (o, &v) in out.iter_mut().zip(block) {
                 let q = round_to_even(v * inverse).clamp(-128, 127);
                 *o = q as i8;
                 sum += q;
             }
-            self.scales[b] = scale;
-            self.sums[b] = sum;
+            self.scales[at] = scale;
+            self.sums[i] = sum;
+            self.offsets[i] = 8.0 * scale * sum as f32;
         }
     }
 }
@@ -307,14 +327,15 @@ fn multiply_portable(
             let mut total = 0f32;
             for b in 0..blocks {
                 let nibbles = &weights[b * Q4_BLOCK_BYTES + 2..(b + 1) * Q4_BLOCK_BYTES];
-                let a = &x.values[(t * blocks + b) * BLOCK..];
+                let at = x.block_at(t, b);
+                let a = &x.values[at * BLOCK..];
                 let mut dot = 0i32;
                 for (j, &byte) in nibbles.iter().enumerate() {
                     dot += (byte & 0x0f) as i32 * a[j] as i32;
                     dot += (byte >> 4) as i32 * a[j + BLOCK / 2] as i32;
                 }
-                let i = t * blocks + b;
-                total += scales[b] * x.scales[i] * (dot - 8 * x.sums[i]) as f32;
+                let sum = x.sums[t * blocks + b];
+                total += scales[b] * x.scales[at] * (dot - 8 * sum) as f32;
             }
             out[t * width + o - first] = total + bias[o];
         }
@@ -326,9 +347,6 @@ mod avx2 {
     use super::*;
     use std::arch::x86_64::*;
 
-    /// Tokens handled together per weight row, so each row's nibbles are unpacked once for them.
-    const TOKENS_AT_ONCE: usize = 8;
-
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn unpack(nibbles: *const u8) -> __m256i {
@@ -337,17 +355,6 @@ mod avx2 {
         let low = _mm_and_si128(bytes, mask);
         let high = _mm_and_si128(_mm_srli_epi16(bytes, 4), mask);
         _mm256_set_m128i(high, low)
-    }
-
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn sum(v: __m256) -> f32 {
-        let low = _mm256_castps256_ps128(v);
-        let high = _mm256_extractf128_ps(v, 1);
-        let s = _mm_add_ps(low, high);
-        let s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-        let s = _mm_add_ss(s, _mm_shuffle_ps(s, s, 1));
-        _mm_cvtss_f32(s)
     }
 
     /// Output columns `outputs` of the product, written into `out` (`rows × outputs.len()`).
@@ -366,6 +373,7 @@ mod avx2 {
         let width = outputs.len();
         assert!(x.values.len() >= rows * matrix.cols && out.len() >= rows * width);
         assert!(outputs.end <= matrix.rows && x.scales.len() >= rows * blocks);
+        assert!(x.offsets.len() >= rows * blocks);
         assert!(bias.len() >= outputs.end);
         let first = outputs.start;
         for o in outputs {
@@ -376,23 +384,40 @@ mod avx2 {
                 scales: matrix.scales.as_ptr().add(o * blocks),
                 blocks,
             };
-            let at = |t: usize| t * width + o - first;
+            let column = o - first;
             let mut t = 0;
-            while rows - t >= TOKENS_AT_ONCE {
-                for (k, dot) in tokens::<TOKENS_AT_ONCE>(&row, x, t).iter().enumerate() {
-                    *out.get_unchecked_mut(at(t + k)) = dot + bias[o];
+            while t < rows {
+                let n = TOKEN_GROUP.min(rows - t);
+                let out = &mut out[t * width + column..];
+                match n {
+                    8 => group::<8>(&row, x, t, out, width, bias[o]),
+                    7 => group::<7>(&row, x, t, out, width, bias[o]),
+                    6 => group::<6>(&row, x, t, out, width, bias[o]),
+                    5 => group::<5>(&row, x, t, out, width, bias[o]),
+                    4 => group::<4>(&row, x, t, out, width, bias[o]),
+                    3 => group::<3>(&row, x, t, out, width, bias[o]),
+                    2 => group::<2>(&row, x, t, out, width, bias[o]),
+                    _ => group::<1>(&row, x, t, out, width, bias[o]),
                 }
-                t += TOKENS_AT_ONCE;
+                t += n;
             }
-            while rows - t >= 2 {
-                for (k, dot) in tokens::<2>(&row, x, t).iter().enumerate() {
-                    *out.get_unchecked_mut(at(t + k)) = dot + bias[o];
-                }
-                t += 2;
-            }
-            if t < rows {
-                *out.get_unchecked_mut(at(t)) = tokens::<1>(&row, x, t)[0] + bias[o];
-            }
+        }
+    }
+
+    /// Writes one weight row's products with the `N` tokens of the group from `first` to
+    /// `out[k · width]`, plus `bias`.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn group<const N: usize>(
+        row: &WeightRow,
+        x: &Quantized,
+        first: usize,
+        out: &mut [f32],
+        width: usize,
+        bias: f32,
+    ) {
+        for (k, dot) in tokens::<N>(row, x, first).iter().enumerate() {
+            *out.get_unchecked_mut(k * width) = dot + bias;
         }
     }
 
@@ -404,36 +429,74 @@ mod avx2 {
         blocks: usize,
     }
 
-    /// The dot products of one weight row with the `N` tokens from `first`, the row's nibbles
-    /// unpacked once per block for all of them.
+    /// The dot products of one weight row with the `N` tokens of the group from `first`, the
+    /// row's nibbles unpacked once per block for all of them. The nibbles (0..15) multiply the signed
+    /// activations as they are; the offset of 8 they carry is taken off at the end, through the
+    /// activations' block sums.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
     unsafe fn tokens<const N: usize>(row: &WeightRow, x: &Quantized, first: usize) -> [f32; N] {
         let blocks = row.blocks;
         let values = x.values.as_ptr().add(first * blocks * BLOCK);
         let scales = x.scales.as_ptr().add(first * blocks);
-        let eight = _mm256_set1_epi8(8);
         let ones = _mm256_set1_epi16(1);
         let mut acc = [_mm256_setzero_ps(); N];
         for b in 0..blocks {
-            // signed weights −8..7; |w| against the activations carrying w's sign
-            let w = _mm256_sub_epi8(unpack(row.nibbles.add(b * Q4_BLOCK_BYTES)), eight);
-            let magnitude = _mm256_sign_epi8(w, w);
+            let w = unpack(row.nibbles.add(b * Q4_BLOCK_BYTES));
             let weight_scale = _mm256_set1_ps(*row.scales.add(b));
+            let (values, scales) = (values.add(b * N * BLOCK), scales.add(b * N));
             for (k, acc) in acc.iter_mut().enumerate() {
-                let i = k * blocks + b;
-                let a = _mm256_loadu_si256(values.add(i * BLOCK) as *const __m256i);
-                let pairs = _mm256_maddubs_epi16(magnitude, _mm256_sign_epi8(a, w));
+                let a = _mm256_loadu_si256(values.add(k * BLOCK) as *const __m256i);
+                let pairs = _mm256_maddubs_epi16(w, a);
                 let dot = _mm256_cvtepi32_ps(_mm256_madd_epi16(pairs, ones));
-                let scale = _mm256_mul_ps(weight_scale, _mm256_broadcast_ss(&*scales.add(i)));
+                let scale = _mm256_mul_ps(weight_scale, _mm256_broadcast_ss(&*scales.add(k)));
                 *acc = _mm256_fmadd_ps(dot, scale, *acc);
             }
         }
+        let offsets = x.offsets.as_ptr().add(first * blocks);
         let mut dots = [0f32; N];
-        for (d, acc) in dots.iter_mut().zip(acc) {
-            *d = sum(acc);
+        for (k, (d, acc)) in dots.iter_mut().zip(acc).enumerate() {
+            *d = sum_less_scaled(acc, row.scales, offsets.add(k * blocks), blocks);
         }
         dots
+    }
+
+    /// The sum of `acc`'s lanes less Σ scales[i]·offsets[i] over `n` floats.
+    #[inline]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn sum_less_scaled(
+        acc: __m256,
+        scales: *const f32,
+        offsets: *const f32,
+        n: usize,
+    ) -> f32 {
+        let mut lanes = acc;
+        let mut i = 0;
+        while n - i >= 8 {
+            let (s, o) = (
+                _mm256_loadu_ps(scales.add(i)),
+                _mm256_loadu_ps(offsets.add(i)),
+            );
+            lanes = _mm256_fnmadd_ps(s, o, lanes);
+            i += 8;
+        }
+        let mut half = _mm_add_ps(
+            _mm256_castps256_ps128(lanes),
+            _mm256_extractf128_ps(lanes, 1),
+        );
+        if n - i >= 4 {
+            let (s, o) = (_mm_loadu_ps(scales.add(i)), _mm_loadu_ps(offsets.add(i)));
+            half = _mm_fnmadd_ps(s, o, half);
+            i += 4;
+        }
+        let half = _mm_add_ps(half, _mm_movehl_ps(half, half));
+        let half = _mm_add_ss(half, _mm_shuffle_ps(half, half, 1));
+        let mut total = _mm_cvtss_f32(half);
+        while i < n {
+            total -= *scales.add(i) * *offsets.add(i);
+            i += 1;
+        }
+        total
     }
 }
 
@@ -442,6 +505,7 @@ mod avx2 {
 const LANES: usize = 8;
 
 /// Σ a·b over equally long slices, summed in `LANES` partial sums.
+#[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut partial = [0f32; LANES];
     let (a_lanes, b_lanes) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
@@ -472,6 +536,78 @@ fn sum_of(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     partial.iter().sum::<f32>() + tail
 }
 
+/// Scaled dot-product attention of `n` tokens over `heads` heads: `context` (`n × width`, zeroed)
+/// gets each token's mix of the values `v`, weighted by the softmax of its query's products with
+/// the keys `k`; `scores` holds `n` floats of scratch.
+pub fn attend(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    n: usize,
+    heads: usize,
+    scores: &mut [f32],
+    context: &mut [f32],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            unsafe { attend_avx2(q, k, v, n, heads, scores, context) };
+            return;
+        }
+    }
+    attend_heads(q, k, v, n, heads, scores, context);
+}
+
+/// The same loops compiled for AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn attend_avx2(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    n: usize,
+    heads: usize,
+    scores: &mut [f32],
+    context: &mut [f32],
+) {
+    attend_heads(q, k, v, n, heads, scores, context);
+}
+
+#[inline(always)]
+fn attend_heads(
+    q: &[f32],
+    k: &[f32],
+    v: &[f32],
+    n: usize,
+    heads: usize,
+    scores: &mut [f32],
+    context: &mut [f32],
+) {
+    let width = q.len() / n.max(1);
+    let head = width / heads;
+    let scale = 1.0 / (head as f32).sqrt();
+    let scores = &mut scores[..n];
+    for at in (0..heads).map(|h| h * head) {
+        for i in 0..n {
+            let qi = &q[i * width + at..i * width + at + head];
+            for (j, score) in scores.iter_mut().enumerate() {
+                let kj = &k[j * width + at..j * width + at + head];
+                *score = dot(qi, kj) * scale;
+            }
+            softmax(scores);
+            let ci = &mut context[i * width + at..i * width + at + head];
+            for (j, &p) in scores.iter().enumerate() {
+                let vj = &v[j * width + at..j * width + at + head];
+                for (c, v) in ci.iter_mut().zip(vj) {
+                    *c += p * v;
+                }
+            }
+        }
+    }
+}
+
 /// LayerNorm of each row of `x` in place.
 pub fn layer_norm(x: &mut [f32], width: usize, weight: &[f32], bias: &[f32], epsilon: f32) {
     for row in x.chunks_exact_mut(width) {
@@ -484,8 +620,29 @@ pub fn layer_norm(x: &mut [f32], width: usize, weight: &[f32], bias: &[f32], eps
     }
 }
 
-/// GELU with the error function, in place.
+/// GELU with the error function, in place; eight values at a time where the CPU has AVX2.
 pub fn gelu(x: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+        {
+            // SAFETY: the CPU has AVX2 and FMA, checked just above.
+            unsafe { gelu_avx2(x) };
+            return;
+        }
+    }
+    gelu_values(x);
+}
+
+/// The same loop compiled for AVX2, which the compiler then vectorises eight wide.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+unsafe fn gelu_avx2(x: &mut [f32]) {
+    gelu_values(x);
+}
+
+#[inline(always)]
+fn gelu_values(x: &mut [f32]) {
     for v in x {
         *v = 0.5 * *v * (1.0 + erf(*v * std::f32::consts::FRAC_1_SQRT_2));
     }
@@ -493,7 +650,7 @@ pub fn gelu(x: &mut [f32]) {
 
 /// The error function to within 1.5·10⁻⁷ (Abramowitz & Stegun 7.1.26), branch-free but for
 /// the sign.
-#[inline]
+#[inline(always)]
 fn erf(x: f32) -> f32 {
     const P: f32 = 0.327_591_1;
     const A: [f32; 5] = [
@@ -505,16 +662,43 @@ fn erf(x: f32) -> f32 {
     ];
     let t = 1.0 / (1.0 + P * x.abs());
     let poly = t * (A[0] + t * (A[1] + t * (A[2] + t * (A[3] + t * A[4]))));
-    let y = 1.0 - poly * (-x * x).exp();
+    let y = 1.0 - poly * exp(-x * x);
     y.copysign(x)
 }
 
+/// e^x to within a few units in the last place, for x down to −87 (below, about 10⁻³⁸), without
+/// a library call so that loops over it vectorise: x = k·ln 2 + r with |r| ≤ ln 2 / 2, e^r by
+/// its polynomial, 2^k put straight into the exponent bits.
+#[inline(always)]
+fn exp(x: f32) -> f32 {
+    const MAGIC: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer
+    const LN2_HIGH: f32 = 0.693_359_4;
+    const LN2_LOW: f32 = -2.121_944_4e-4;
+    const C: [f32; 6] = [
+        1.987_569_1e-4,
+        1.398_2e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ];
+    let x = x.clamp(-87.0, 88.0);
+    let shifted = x * std::f32::consts::LOG2_E + MAGIC;
+    let k = shifted - MAGIC;
+    let whole = shifted.to_bits() as i32 - MAGIC.to_bits() as i32;
+    let r = x - k * LN2_HIGH - k * LN2_LOW;
+    let poly = ((((C[0] * r + C[1]) * r + C[2]) * r + C[3]) * r + C[4]) * r + C[5];
+    let e_r = poly * r * r + r + 1.0;
+    e_r * f32::from_bits(((whole + 127) << 23) as u32)
+}
+
 /// Softmax of `x` in place.
+#[inline]
 pub fn softmax(x: &mut [f32]) {
     let largest = x.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let mut total = 0.0;
     for v in x.iter_mut() {
-        *v = (*v - largest).exp();
+        *v = exp(*v - largest);
         total += *v;
     }
     for v in x.iter_mut() {
@@ -582,6 +766,26 @@ mod tests {
     }
 
     #[test]
+    fn tokens_in_a_full_and_a_partial_group_match_the_portable_product() {
+        let rows = TOKEN_GROUP + 3;
+        let (bytes, matrix) = constant_matrix(5);
+        let cols = BLOCK;
+        let x: Vec<f32> = (0..rows * cols)
+            .map(|i| ((i * 37) % 23) as f32 / 7.0 - 1.5)
+            .collect();
+        let mut q = Quantized::default();
+        q.quantize_rows(&x, cols);
+        let bias = [0.0, 0.1, 0.2, 0.3, 0.4];
+        let mut fast = vec![0.0; rows * 5];
+        multiply_range(&q, &bytes, &matrix, &bias, &mut fast, rows, 0..5);
+        let mut portable = vec![0.0; rows * 5];
+        multiply_portable(&q, &bytes, &matrix, &bias, &mut portable, rows, 0..5);
+        for (i, (f, p)) in fast.iter().zip(&portable).enumerate() {
+            assert!((f - p).abs() < 1e-3, "output {i}: {f} vs {p}");
+        }
+    }
+
+    #[test]
     fn a_product_split_over_threads_equals_the_whole() {
         let rows = 300;
         let (bytes, matrix) = constant_matrix(rows);
@@ -639,6 +843,18 @@ mod tests {
         for i in -400..=400 {
             let x = i as f32 / 100.0;
             assert!((erf(x) - libm::erff(x)).abs() < 1e-6, "erf({x})");
+        }
+    }
+
+    #[test]
+    fn exp_matches_the_library_function() {
+        for i in -8700..=8800 {
+            let x = i as f32 / 100.0;
+            let (got, want) = (exp(x), x.exp());
+            assert!(
+                (got - want).abs() <= 4e-7 * want,
+                "exp({x}) = {got}, not {want}"
+            );
         }
     }
 
