@@ -323,9 +323,7 @@ fn fit_mode(
     let cross = cross_validate(&held_out);
 
     let mut ranking = with_ranker(&unfitted, fit_ranker(&examples, |_| true));
-    let (weights, bias) = fit_decision_rows(&held_out, |_| true);
-    ranking.decision_weights = weights;
-    ranking.decision_bias = bias;
+    set_decision(&mut ranking, fit_decision_rows(&held_out, |_| true));
     ranking.threshold = threshold_for(&ranking, &held_out, |_| true);
 
     let answerable = questions.iter().filter(|q| q.answerable).count().max(1) as f64;
@@ -396,7 +394,7 @@ fn with_ranker(base: &Ranking, ranker: fit::QuadraticRanker) -> Ranking {
 }
 
 /// The decision fitted on the rows `include` keeps.
-fn fit_decision_rows(rows: &[DecisionRow], include: impl Fn(usize) -> bool) -> (Vec<f32>, f32) {
+fn fit_decision_rows(rows: &[DecisionRow], include: impl Fn(usize) -> bool) -> fit::FittedDecision {
     let chosen: Vec<(Vec<f32>, bool)> = rows
         .iter()
         .enumerate()
@@ -404,6 +402,14 @@ fn fit_decision_rows(rows: &[DecisionRow], include: impl Fn(usize) -> bool) -> (
         .map(|(_, r)| (r.inputs.clone(), r.answerable))
         .collect();
     fit::fit_decision(&chosen, fuse::decision_names().len())
+}
+
+/// Puts a fitted decision into `ranking`.
+fn set_decision(ranking: &mut Ranking, decision: fit::FittedDecision) {
+    ranking.decision_mean = decision.mean;
+    ranking.decision_deviation = decision.deviation;
+    ranking.decision_weights = decision.weights;
+    ranking.decision_bias = decision.bias;
 }
 
 /// The threshold of `ranking`'s decision chosen on the rows `include` keeps.
@@ -429,9 +435,7 @@ fn cross_validate(rows: &[DecisionRow]) -> String {
     let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for fold in 0..FOLDS {
         let mut ranking = Ranking::lexical_only();
-        let (weights, bias) = fit_decision_rows(rows, |i| i % FOLDS != fold);
-        ranking.decision_weights = weights;
-        ranking.decision_bias = bias;
+        set_decision(&mut ranking, fit_decision_rows(rows, |i| i % FOLDS != fold));
         ranking.threshold = threshold_for(&ranking, rows, |i| i % FOLDS != fold);
         for row in rows.iter().skip(fold).step_by(FOLDS) {
             let answers = ranking.answerable(&row.inputs) >= ranking.threshold;

@@ -84,7 +84,11 @@ pub struct Ranking {
     pub weights: Vec<f32>,
     /// Feature names of the decision.
     pub decision_features: Vec<String>,
-    /// Weight of each decision feature.
+    /// Mean of each decision feature over the training questions.
+    pub decision_mean: Vec<f32>,
+    /// Deviation of each decision feature over the training questions.
+    pub decision_deviation: Vec<f32>,
+    /// Weight of each term of `quadratic_terms` of the decision features.
     pub decision_weights: Vec<f32>,
     /// Bias of the decision.
     pub decision_bias: f32,
@@ -147,7 +151,9 @@ impl Ranking {
             && self.deviation.len() == PASSAGE_FEATURES.len()
             && self.weights.len() == quadratic_width(PASSAGE_FEATURES.len())
             && same(&self.decision_features, &decision_names())
-            && self.decision_weights.len() == decision_names().len()
+            && self.decision_mean.len() == decision_names().len()
+            && self.decision_deviation.len() == decision_names().len()
+            && self.decision_weights.len() == quadratic_width(decision_names().len())
     }
 
     /// Parameters that rank by the lexical score alone and always answer (before any fit).
@@ -160,7 +166,9 @@ impl Ranking {
             deviation: vec![1.0; PASSAGE_FEATURES.len()],
             weights,
             decision_features: decision_names(),
-            decision_weights: vec![0.0; decision_names().len()],
+            decision_mean: vec![0.0; decision_names().len()],
+            decision_deviation: vec![1.0; decision_names().len()],
+            decision_weights: vec![0.0; quadratic_width(decision_names().len())],
             decision_bias: 1.0,
             threshold: 0.5,
             provenance: "unfitted".into(),
@@ -174,7 +182,13 @@ impl Ranking {
 
     /// Probability that the question is answered by the best passage.
     pub fn answerable(&self, decision: &[f32]) -> f32 {
-        sigmoid(dot(&self.decision_weights, decision) + self.decision_bias)
+        let score = quadratic_score(
+            &self.decision_weights,
+            &self.decision_mean,
+            &self.decision_deviation,
+            decision,
+        );
+        sigmoid(score + self.decision_bias)
     }
 }
 
