@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::format::{DType, ModelFile};
 use super::kernels::{
-    attend, dot, gelu, layer_norm, multiply, with_helpers, Helpers, Q4Matrix, Quantized,
+    attend, dot, gelu, layer_norm, multiply, with_helpers, Attention, Helpers, Q4Matrix, Quantized,
 };
 use super::tokenizer::Tokenizer;
 use crate::error::Result;
@@ -238,7 +238,14 @@ impl Encoder {
         s.context.clear();
         s.context.resize(n * h, 0.0);
         s.scores.resize(n, 0.0);
-        attend(&s.q, &s.k, &s.v, n, heads, &mut s.scores, &mut s.context);
+        let inputs = Attention {
+            q: &s.q,
+            k: &s.k,
+            v: &s.v,
+            n,
+            heads,
+        };
+        attend(&inputs, &mut s.scores, &mut s.context);
         s.quantized.quantize_rows(&s.context, h);
         apply(&s.quantized, &layer.attention_out, &mut s.projected, h);
         for (v, p) in x.iter_mut().zip(&s.projected) {

@@ -536,55 +536,47 @@ fn sum_of(values: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     partial.iter().sum::<f32>() + tail
 }
 
-/// Scaled dot-product attention of `n` tokens over `heads` heads: `context` (`n × width`, zeroed)
-/// gets each token's mix of the values `v`, weighted by the softmax of its query's products with
-/// the keys `k`; `scores` holds `n` floats of scratch.
-pub fn attend(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    n: usize,
-    heads: usize,
-    scores: &mut [f32],
-    context: &mut [f32],
-) {
+/// What one attention reads: the queries, keys and values of `n` tokens (`n × width` each),
+/// split into `heads` heads.
+pub struct Attention<'a> {
+    /// Queries.
+    pub q: &'a [f32],
+    /// Keys.
+    pub k: &'a [f32],
+    /// Values.
+    pub v: &'a [f32],
+    /// Tokens.
+    pub n: usize,
+    /// Heads.
+    pub heads: usize,
+}
+
+/// Scaled dot-product attention: `context` (`n × width`, zeroed) gets each token's mix of the
+/// values, weighted by the softmax of its query's products with the keys; `scores` holds `n`
+/// floats of scratch.
+pub fn attend(inputs: &Attention, scores: &mut [f32], context: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     {
         if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
         {
             // SAFETY: the CPU has AVX2 and FMA, checked just above.
-            unsafe { attend_avx2(q, k, v, n, heads, scores, context) };
+            unsafe { attend_avx2(inputs, scores, context) };
             return;
         }
     }
-    attend_heads(q, k, v, n, heads, scores, context);
+    attend_heads(inputs, scores, context);
 }
 
 /// The same loops compiled for AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-unsafe fn attend_avx2(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    n: usize,
-    heads: usize,
-    scores: &mut [f32],
-    context: &mut [f32],
-) {
-    attend_heads(q, k, v, n, heads, scores, context);
+unsafe fn attend_avx2(inputs: &Attention, scores: &mut [f32], context: &mut [f32]) {
+    attend_heads(inputs, scores, context);
 }
 
 #[inline(always)]
-fn attend_heads(
-    q: &[f32],
-    k: &[f32],
-    v: &[f32],
-    n: usize,
-    heads: usize,
-    scores: &mut [f32],
-    context: &mut [f32],
-) {
+fn attend_heads(inputs: &Attention, scores: &mut [f32], context: &mut [f32]) {
+    let Attention { q, k, v, n, heads } = *inputs;
     let width = q.len() / n.max(1);
     let head = width / heads;
     let scale = 1.0 / (head as f32).sqrt();
