@@ -74,5 +74,11 @@ impl From<tantivy::TantivyError> for Error {
     }
 }
 
+impl From<interview_bot_encoder::Error> for Error {
+    fn from(error: interview_bot_encoder::Error) -> Self {
+        Error::Model(error.to_string())
+    }
+}
+
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;

@@ -121,7 +121,7 @@ pub fn open(
     let encoder = fetch::ensure(&config.model_dir, &config.python, |note| {
         progress.send(ProgressEvent::Note(note.to_string()))
     })
-    .and_then(|path| Encoder::open(&path));
+    .and_then(|path| Ok(Encoder::open(&path)?));
     let encoder = match encoder {
         Ok(encoder) => encoder,
         Err(e) => {

@@ -1,11 +1,7 @@
-//! Sentence embeddings: a multilingual encoder read from its model file, getting that file, and
+//! Sentence embeddings: the encoder (crate `interview-bot-encoder`), getting its model file, and
 //! the vectors of a transcript's passages.
 
-mod encoder;
 pub mod fetch;
-mod format;
-mod kernels;
 pub mod store;
-mod tokenizer;
 
-pub use encoder::{cosine, normalized, Encoder, Role};
+pub use interview_bot_encoder::{cosine, normalized, Encoder, Role};

@@ -4,7 +4,7 @@
 use std::ops::Range;
 use std::sync::{mpsc, Arc};
 
-use super::format::{BLOCK, Q4_BLOCK_BYTES};
+use crate::format::{BLOCK, Q4_BLOCK_BYTES};
 
 /// Tokens whose rounded activations lie together, block by block, so a product reads the same
 /// block of all of them from one place.

@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use super::format::{DType, ModelFile};
-use super::kernels::{
+use crate::error::Result;
+use crate::format::{DType, ModelFile};
+use crate::kernels::{
     attend, dot, gelu, layer_norm, multiply, with_helpers, Attention, Helpers, Q4Matrix, Quantized,
 };
-use super::tokenizer::Tokenizer;
-use crate::error::Result;
+use crate::tokenizer::Tokenizer;
 
 /// Whether a text is a question or a passage: the model was trained with a prefix for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

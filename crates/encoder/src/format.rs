@@ -134,12 +134,18 @@ impl<'a> Reader<'a> {
 impl ModelFile {
     /// Opens and checks a model file.
     pub fn open(path: &Path) -> Result<ModelFile> {
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let io = |source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = std::fs::File::open(path).map_err(io)?;
         // SAFETY: the file is opened read-only and never written by this process; a model
         // file replaced while mapped is renamed into place, so the mapped inode stays intact.
-        let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
-        let (shape, tokenizer, tensors) =
-            parse(&map).map_err(|message| Error::data(path, 0, message))?;
+        let map = unsafe { Mmap::map(&file) }.map_err(io)?;
+        let (shape, tokenizer, tensors) = parse(&map).map_err(|message| Error::Malformed {
+            path: path.to_path_buf(),
+            message,
+        })?;
         Ok(ModelFile {
             map,
             shape,
@@ -161,7 +167,10 @@ impl ModelFile {
 
     /// The raw bytes of a named tensor of the expected type and size.
     pub fn tensor(&self, name: &str, dtype: DType, elements: usize) -> Result<&[u8]> {
-        let fail = |message: String| Error::Index(format!("model tensor {name}: {message}"));
+        let fail = |message: String| Error::Tensor {
+            name: name.to_string(),
+            message,
+        };
         let t = self
             .tensors
             .get(name)
