@@ -8,21 +8,21 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// One index for every test here, built once (tests run in parallel and would race to build it).
+/// The index every test here uses: the one `tests/answering.rs` and `tests/cli.rs` share, so the
+/// transcript is embedded once per build directory; built here first when missing (processes that
+/// build the same directory at once wait for each other).
 fn index_dir() -> &'static Path {
-    static INDEX: OnceLock<tempfile::TempDir> = OnceLock::new();
-    INDEX
-        .get_or_init(|| {
-            let dir = tempfile::tempdir().expect("temp dir");
-            let out = run_in(dir.path(), &["index"], None);
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            dir
-        })
-        .path()
+    static INDEX: OnceLock<PathBuf> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shared-index");
+        let out = run_in(&dir, &["index"], None);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    })
 }
 
 fn run_in(index: &Path, args: &[&str], stdin: Option<&str>) -> Output {

@@ -20,7 +20,8 @@ use interview_bot::{AskOptions, Engine, EngineOptions};
 
 use common::checks::{assert_safe, rendered_texts};
 
-/// Cases run (at least 10,000 unless PROPTEST_CASES asks for more).
+/// Cases run in all (at least 10,000 unless PROPTEST_CASES asks for more), half by each of the two
+/// properties below so that they run on two test threads at once.
 const CASES: u32 = 10_000;
 /// Longest string generated, in characters.
 const MAX_CHARS: usize = 10_000;
@@ -179,49 +180,70 @@ fn check(view: &View, what: &str, input: &str) {
     }
 }
 
+/// One case: `input` through `/ask`, then through the entry point `entry` picks.
+fn reply_is_safe(input: &str, entry: u8) -> Result<(), TestCaseError> {
+    let engine = engine();
+    let replies = replies();
+
+    // `/ask` as the bot runs it: cleaned, capped, answered, rendered
+    check(&views::ask_view(engine, replies, input), "/ask", input);
+
+    // one more entry point per case (`/search` is the slowest, so the rarest)
+    match entry {
+        // the engine on the raw text (no cleaning, any length), rendered as the bot would
+        0..=3 => {
+            let answer = engine.answer(input, &AskOptions::default());
+            let view = if answer.answered && !answer.results.is_empty() {
+                let view = views::answer_page(engine, 1, &answer.results, 0);
+                check(
+                    &views::answer_context(engine, 1, &answer.results, 0),
+                    "context",
+                    input,
+                );
+                view
+            } else {
+                View::text(render::no_answer_text(input, &answer.suggestions))
+            };
+            check(&view, "raw answer", input);
+        }
+        4..=7 => check(&views::topic_view(engine, replies, input), "/topic", input),
+        8 => check(
+            &views::search_view(engine, replies, input),
+            "/search",
+            input,
+        ),
+        // an @mention: the bot's own mention goes, every other stays inert
+        _ => {
+            let message = format!("<@{BOT_ID}> {input} <@!{BOT_ID}>");
+            let question = render::strip_bot_mention(&message, BOT_ID);
+            prop_assert!(
+                !question.contains(&BOT_ID.to_string()) || input.contains(&BOT_ID.to_string())
+            );
+            if let Question::Text(text) = render::clean_question(&question) {
+                prop_assert!(text.chars().count() <= render::MAX_QUESTION_CHARS);
+                prop_assert!(!text.chars().any(render::is_hidden_control));
+                let echo = render::no_answer_text(&text, &[]);
+                check(&View::text(echo), "@mention echo", input);
+            }
+        }
+    }
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: CASES.max(ProptestConfig::default().cases),
+        cases: CASES.max(ProptestConfig::default().cases) / 2,
         failure_persistence: None,
         ..ProptestConfig::default()
     })]
 
     #[test]
     fn any_text_gets_a_safe_reply(input in hostile_string(), entry in 0..16u8) {
-        let engine = engine();
-        let replies = replies();
+        reply_is_safe(&input, entry)?;
+    }
 
-        // `/ask` as the bot runs it: cleaned, capped, answered, rendered
-        check(&views::ask_view(engine, replies, &input), "/ask", &input);
-
-        // one more entry point per case (`/search` is the slowest, so the rarest)
-        match entry {
-            // the engine on the raw text (no cleaning, any length), rendered as the bot would
-            0..=3 => {
-                let answer = engine.answer(&input, &AskOptions::default());
-                let view = if answer.answered && !answer.results.is_empty() {
-                    let view = views::answer_page(engine, 1, &answer.results, 0);
-                    check(&views::answer_context(engine, 1, &answer.results, 0), "context", &input);
-                    view
-                } else {
-                    View::text(render::no_answer_text(&input, &answer.suggestions))
-                };
-                check(&view, "raw answer", &input);
-            }
-            4..=7 => check(&views::topic_view(engine, replies, &input), "/topic", &input),
-            8 => check(&views::search_view(engine, replies, &input), "/search", &input),
-            // an @mention: the bot's own mention goes, every other stays inert
-            _ => {
-                let message = format!("<@{BOT_ID}> {input} <@!{BOT_ID}>");
-                let question = render::strip_bot_mention(&message, BOT_ID);
-                prop_assert!(!question.contains(&BOT_ID.to_string()) || input.contains(&BOT_ID.to_string()));
-                if let Question::Text(text) = render::clean_question(&question) {
-                    prop_assert!(text.chars().count() <= render::MAX_QUESTION_CHARS);
-                    prop_assert!(!text.chars().any(render::is_hidden_control));
-                    let echo = render::no_answer_text(&text, &[]);
-                    check(&View::text(echo), "@mention echo", &input);
-                }
-            }
-        }
+    #[test]
+    fn more_text_gets_a_safe_reply(input in hostile_string(), entry in 0..16u8) {
+        reply_is_safe(&input, entry)?;
     }
 }
