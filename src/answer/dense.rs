@@ -197,6 +197,9 @@ pub fn best_windows(scores: &[Option<DenseScores>], k: usize) -> Vec<DenseHit> {
     all.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)));
     let mut chosen: Vec<DenseHit> = Vec::with_capacity(k);
     for (_, transcript, start) in all {
+        if chosen.len() == k {
+            break;
+        }
         let line_count = scores[transcript].as_ref().map_or(0, |s| s.lines.len());
         let end = (start + WINDOW_LINES - 1).min(line_count);
         let overlaps = chosen
@@ -208,9 +211,6 @@ pub fn best_windows(scores: &[Option<DenseScores>], k: usize) -> Vec<DenseHit> {
                 start,
                 end,
             });
-            if chosen.len() == k {
-                break;
-            }
         }
     }
     chosen
@@ -283,6 +283,11 @@ mod tests {
         let hits = best_windows(&[Some(s)], 2);
         assert_eq!(hits[0].start, 2);
         assert_eq!(hits[1].start, 6, "windows at 3 and 4 overlap the best");
+    }
+
+    #[test]
+    fn asked_for_no_windows_none_come() {
+        assert!(best_windows(&[Some(scores(vec![0.5, 0.1]))], 0).is_empty());
     }
 
     #[test]
