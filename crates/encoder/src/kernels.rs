@@ -299,14 +299,34 @@ fn multiply_range(
 ) {
     #[cfg(target_arch = "x86_64")]
     {
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
-        {
+        if has_vnni() {
+            // SAFETY: the CPU has AVX2, FMA and the AVX-512 parts used, checked just above.
+            unsafe { vnni::multiply_rows(x, file, matrix, bias, out, rows, outputs) };
+            return;
+        }
+        if has_avx2() {
             // SAFETY: the CPU has AVX2 and FMA, checked just above.
             unsafe { avx2::multiply_rows(x, file, matrix, bias, out, rows, outputs) };
             return;
         }
     }
     multiply_portable(x, file, matrix, bias, out, rows, outputs);
+}
+
+/// Whether the CPU has AVX2 and FMA.
+#[cfg(target_arch = "x86_64")]
+fn has_avx2() -> bool {
+    std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma")
+}
+
+/// Whether the CPU also has the AVX-512 parts of the VNNI products.
+#[cfg(target_arch = "x86_64")]
+fn has_vnni() -> bool {
+    has_avx2()
+        && std::arch::is_x86_feature_detected!("avx512f")
+        && std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("avx512vl")
+        && std::arch::is_x86_feature_detected!("avx512vnni")
 }
 
 fn multiply_portable(
@@ -342,6 +362,50 @@ fn multiply_portable(
     }
 }
 
+/// What every product kernel relies on: the matrix lies whole in `file`, and the activations,
+/// scales, offsets, bias and output hold what `rows` tokens and `outputs` need.
+#[cfg(target_arch = "x86_64")]
+fn check_bounds(
+    x: &Quantized,
+    file: &[u8],
+    matrix: &Q4Matrix,
+    bias: &[f32],
+    out: &[f32],
+    rows: usize,
+    outputs: &Range<usize>,
+) {
+    let blocks = matrix.cols / BLOCK;
+    assert!(file.len() >= matrix.offset + matrix.rows * blocks * Q4_BLOCK_BYTES);
+    assert!(x.values.len() >= rows * matrix.cols && out.len() >= rows * outputs.len());
+    assert!(outputs.end <= matrix.rows && x.scales.len() >= rows * blocks);
+    assert!(x.offsets.len() >= rows * blocks);
+    assert!(bias.len() >= outputs.end);
+}
+
+/// Writes one weight row's products with the `n` tokens of the group from `first` (at most
+/// `TOKEN_GROUP`) to `out[k · width]`, plus `bias`, with `$kernel::<N>` for the group's size.
+#[cfg(target_arch = "x86_64")]
+macro_rules! in_groups {
+    ($kernel:ident, $n:expr, $row:expr, $x:expr, $first:expr, $out:expr, $width:expr, $bias:expr) => {{
+        let (out, width, bias) = ($out, $width, $bias);
+        let mut put = |dots: &[f32]| {
+            for (k, dot) in dots.iter().enumerate() {
+                *out.get_unchecked_mut(k * width) = dot + bias;
+            }
+        };
+        match $n {
+            8 => put(&$kernel::<8>($row, $x, $first)),
+            7 => put(&$kernel::<7>($row, $x, $first)),
+            6 => put(&$kernel::<6>($row, $x, $first)),
+            5 => put(&$kernel::<5>($row, $x, $first)),
+            4 => put(&$kernel::<4>($row, $x, $first)),
+            3 => put(&$kernel::<3>($row, $x, $first)),
+            2 => put(&$kernel::<2>($row, $x, $first)),
+            _ => put(&$kernel::<1>($row, $x, $first)),
+        }
+    }};
+}
+
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
     use super::*;
@@ -349,7 +413,7 @@ mod avx2 {
 
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn unpack(nibbles: *const u8) -> __m256i {
+    pub(super) unsafe fn unpack(nibbles: *const u8) -> __m256i {
         let bytes = _mm_loadu_si128(nibbles as *const __m128i);
         let mask = _mm_set1_epi8(0x0f);
         let low = _mm_and_si128(bytes, mask);
@@ -368,65 +432,45 @@ mod avx2 {
         rows: usize,
         outputs: Range<usize>,
     ) {
-        let blocks = matrix.cols / BLOCK;
-        assert!(file.len() >= matrix.offset + matrix.rows * blocks * Q4_BLOCK_BYTES);
+        check_bounds(x, file, matrix, bias, out, rows, &outputs);
         let width = outputs.len();
-        assert!(x.values.len() >= rows * matrix.cols && out.len() >= rows * width);
-        assert!(outputs.end <= matrix.rows && x.scales.len() >= rows * blocks);
-        assert!(x.offsets.len() >= rows * blocks);
-        assert!(bias.len() >= outputs.end);
         let first = outputs.start;
         for o in outputs {
-            let row = WeightRow {
-                nibbles: file
-                    .as_ptr()
-                    .add(matrix.offset + o * blocks * Q4_BLOCK_BYTES + 2),
-                scales: matrix.scales.as_ptr().add(o * blocks),
-                blocks,
-            };
+            let row = WeightRow::of(file, matrix, o);
             let column = o - first;
             let mut t = 0;
             while t < rows {
                 let n = TOKEN_GROUP.min(rows - t);
                 let out = &mut out[t * width + column..];
-                match n {
-                    8 => group::<8>(&row, x, t, out, width, bias[o]),
-                    7 => group::<7>(&row, x, t, out, width, bias[o]),
-                    6 => group::<6>(&row, x, t, out, width, bias[o]),
-                    5 => group::<5>(&row, x, t, out, width, bias[o]),
-                    4 => group::<4>(&row, x, t, out, width, bias[o]),
-                    3 => group::<3>(&row, x, t, out, width, bias[o]),
-                    2 => group::<2>(&row, x, t, out, width, bias[o]),
-                    _ => group::<1>(&row, x, t, out, width, bias[o]),
-                }
+                in_groups!(tokens, n, &row, x, t, out, width, bias[o]);
                 t += n;
             }
         }
     }
 
-    /// Writes one weight row's products with the `N` tokens of the group from `first` to
-    /// `out[k · width]`, plus `bias`.
-    #[inline]
-    #[target_feature(enable = "avx2,fma")]
-    unsafe fn group<const N: usize>(
-        row: &WeightRow,
-        x: &Quantized,
-        first: usize,
-        out: &mut [f32],
-        width: usize,
-        bias: f32,
-    ) {
-        for (k, dot) in tokens::<N>(row, x, first).iter().enumerate() {
-            *out.get_unchecked_mut(k * width) = dot + bias;
-        }
-    }
-
     /// One output row's weights: its first block's nibbles (blocks lie `Q4_BLOCK_BYTES` apart)
     /// and its decoded scales.
-    struct WeightRow {
-        nibbles: *const u8,
-        scales: *const f32,
-        blocks: usize,
+    pub(super) struct WeightRow {
+        pub(super) nibbles: *const u8,
+        pub(super) scales: *const f32,
+        pub(super) blocks: usize,
+    }
+
+    impl WeightRow {
+        /// Row `o` of `matrix` in `file`.
+        ///
+        /// # Safety
+        /// `file` holds the whole matrix and `o < matrix.rows`.
+        pub(super) unsafe fn of(file: &[u8], matrix: &Q4Matrix, o: usize) -> WeightRow {
+            let blocks = matrix.cols / BLOCK;
+            WeightRow {
+                nibbles: file
+                    .as_ptr()
+                    .add(matrix.offset + o * blocks * Q4_BLOCK_BYTES + 2),
+                scales: matrix.scales.as_ptr().add(o * blocks),
+                blocks,
+            }
+        }
     }
 
     /// The dot products of one weight row with the `N` tokens of the group from `first`, the
@@ -435,7 +479,11 @@ mod avx2 {
     /// activations' block sums.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn tokens<const N: usize>(row: &WeightRow, x: &Quantized, first: usize) -> [f32; N] {
+    pub(super) unsafe fn tokens<const N: usize>(
+        row: &WeightRow,
+        x: &Quantized,
+        first: usize,
+    ) -> [f32; N] {
         let blocks = row.blocks;
         let values = x.values.as_ptr().add(first * blocks * BLOCK);
         let scales = x.scales.as_ptr().add(first * blocks);
@@ -464,7 +512,7 @@ mod avx2 {
     /// The sum of `acc`'s lanes less Σ scales[i]·offsets[i] over `n` floats.
     #[inline]
     #[target_feature(enable = "avx2,fma")]
-    unsafe fn sum_less_scaled(
+    pub(super) unsafe fn sum_less_scaled(
         acc: __m256,
         scales: *const f32,
         offsets: *const f32,
@@ -497,6 +545,98 @@ mod avx2 {
             i += 1;
         }
         total
+    }
+}
+
+/// The products with AVX-512 VNNI: one instruction multiplies and adds the weights' nibbles
+/// with the activations four by four, and a 512-bit register holds two tokens' block at once
+/// (block `b` of a group's tokens lies token after token).
+#[cfg(target_arch = "x86_64")]
+mod vnni {
+    use super::avx2::{sum_less_scaled, unpack, WeightRow};
+    use super::*;
+    use std::arch::x86_64::*;
+
+    /// Output columns `outputs` of the product, written into `out` (`rows × outputs.len()`).
+    #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")]
+    pub unsafe fn multiply_rows(
+        x: &Quantized,
+        file: &[u8],
+        matrix: &Q4Matrix,
+        bias: &[f32],
+        out: &mut [f32],
+        rows: usize,
+        outputs: Range<usize>,
+    ) {
+        check_bounds(x, file, matrix, bias, out, rows, &outputs);
+        let width = outputs.len();
+        let first = outputs.start;
+        for o in outputs {
+            let row = WeightRow::of(file, matrix, o);
+            let column = o - first;
+            let mut t = 0;
+            while t < rows {
+                let n = TOKEN_GROUP.min(rows - t);
+                let out = &mut out[t * width + column..];
+                in_groups!(tokens, n, &row, x, t, out, width, bias[o]);
+                t += n;
+            }
+        }
+    }
+
+    /// As `avx2::tokens`: the dot products of one weight row with the `N` tokens of the group
+    /// from `first`, tokens `2p` and `2p + 1` sharing the `p`-th 512-bit accumulator (the low and
+    /// high half), an odd last token a 256-bit one.
+    #[inline]
+    #[target_feature(enable = "avx2,fma,avx512f,avx512bw,avx512vl,avx512vnni")]
+    unsafe fn tokens<const N: usize>(row: &WeightRow, x: &Quantized, first: usize) -> [f32; N] {
+        let blocks = row.blocks;
+        let values = x.values.as_ptr().add(first * blocks * BLOCK);
+        let scales = x.scales.as_ptr().add(first * blocks);
+        let present: __mmask8 = ((1u16 << N) - 1) as __mmask8;
+        // lanes 0-7 take the scale of token 2p, lanes 8-15 that of token 2p + 1
+        let halves = _mm512_set_epi32(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+        let mut pick = [_mm512_setzero_si512(); TOKEN_GROUP / 2];
+        for (p, pick) in pick.iter_mut().enumerate().take(N / 2) {
+            *pick = _mm512_add_epi32(halves, _mm512_set1_epi32(2 * p as i32));
+        }
+        let last = _mm256_set1_epi32(N as i32 - 1);
+        let mut pairs = [_mm512_setzero_ps(); TOKEN_GROUP / 2];
+        let mut odd = _mm256_setzero_ps();
+        for b in 0..blocks {
+            let w = unpack(row.nibbles.add(b * Q4_BLOCK_BYTES));
+            let both = _mm512_broadcast_i64x4(w);
+            let (values, scales) = (values.add(b * N * BLOCK), scales.add(b * N));
+            // the weight's scale times each token's, for the block
+            let products = _mm256_mul_ps(
+                _mm256_set1_ps(*row.scales.add(b)),
+                _mm256_maskz_loadu_ps(present, scales),
+            );
+            let wide = _mm512_castps256_ps512(products);
+            for (p, acc) in pairs.iter_mut().enumerate().take(N / 2) {
+                let a = _mm512_loadu_si512(values.add(2 * p * BLOCK) as *const _);
+                let dot = _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), both, a));
+                *acc = _mm512_fmadd_ps(dot, _mm512_permutexvar_ps(pick[p], wide), *acc);
+            }
+            if N % 2 == 1 {
+                let a = _mm256_loadu_si256(values.add((N - 1) * BLOCK) as *const __m256i);
+                let dot = _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), w, a));
+                odd = _mm256_fmadd_ps(dot, _mm256_permutexvar_ps(last, products), odd);
+            }
+        }
+        let offsets = x.offsets.as_ptr().add(first * blocks);
+        let mut dots = [0f32; N];
+        for k in 0..N {
+            let acc = if k == N - 1 && N % 2 == 1 {
+                odd
+            } else if k % 2 == 0 {
+                _mm512_castps512_ps256(pairs[k / 2])
+            } else {
+                _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(pairs[k / 2]), 1))
+            };
+            dots[k] = sum_less_scaled(acc, row.scales, offsets.add(k * blocks), blocks);
+        }
+        dots
     }
 }
 
@@ -774,6 +914,65 @@ mod tests {
         multiply_portable(&q, &bytes, &matrix, &bias, &mut portable, rows, 0..5);
         for (i, (f, p)) in fast.iter().zip(&portable).enumerate() {
             assert!((f - p).abs() < 1e-3, "output {i}: {f} vs {p}");
+        }
+    }
+
+    /// A Q4 matrix of `rows × cols` with nibbles and scales that vary by row and block.
+    fn varied_matrix(rows: usize, cols: usize) -> (Vec<u8>, Q4Matrix) {
+        let mut bytes = Vec::new();
+        for r in 0..rows {
+            for b in 0..cols / BLOCK {
+                let scale = 0.01 * (1 + (r * 7 + b * 3) % 11) as f32;
+                bytes.extend_from_slice(&half::f16::from_f32(scale).to_le_bytes());
+                bytes.extend((0..BLOCK / 2).map(|j| ((r * 31 + b * 17 + j * 5) % 256) as u8));
+            }
+        }
+        let matrix = Q4Matrix::new(&bytes, 0, rows, cols);
+        (bytes, matrix)
+    }
+
+    #[test]
+    fn every_kernel_the_cpu_has_matches_the_portable_product() {
+        let (outputs, cols) = (6, 4 * BLOCK);
+        let (bytes, matrix) = varied_matrix(outputs, cols);
+        let bias: Vec<f32> = (0..outputs).map(|o| o as f32 / 10.0).collect();
+        // every group size, full groups and a partial one
+        for rows in 1..=2 * TOKEN_GROUP + 3 {
+            let x: Vec<f32> = (0..rows * cols)
+                .map(|i| ((i * 7919) % 211) as f32 / 60.0 - 1.7)
+                .collect();
+            let mut q = Quantized::default();
+            q.quantize_rows(&x, cols);
+            let mut portable = vec![0.0; rows * outputs];
+            multiply_portable(&q, &bytes, &matrix, &bias, &mut portable, rows, 0..outputs);
+            let mut kernels: Vec<(&str, Vec<f32>)> = Vec::new();
+            #[cfg(target_arch = "x86_64")]
+            {
+                if has_avx2() {
+                    let mut out = vec![0.0; rows * outputs];
+                    // SAFETY: the CPU has AVX2 and FMA.
+                    unsafe {
+                        avx2::multiply_rows(&q, &bytes, &matrix, &bias, &mut out, rows, 0..outputs)
+                    };
+                    kernels.push(("avx2", out));
+                }
+                if has_vnni() {
+                    let mut out = vec![0.0; rows * outputs];
+                    // SAFETY: the CPU has AVX2, FMA and the AVX-512 parts used.
+                    unsafe {
+                        vnni::multiply_rows(&q, &bytes, &matrix, &bias, &mut out, rows, 0..outputs)
+                    };
+                    kernels.push(("vnni", out));
+                }
+            }
+            for (name, out) in kernels {
+                for (i, (f, p)) in out.iter().zip(&portable).enumerate() {
+                    assert!(
+                        (f - p).abs() < 1e-4,
+                        "{name}, {rows} tokens, output {i}: {f} vs {p}"
+                    );
+                }
+            }
         }
     }
 
