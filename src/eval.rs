@@ -312,15 +312,27 @@ fn fit_mode(
         }
     };
 
-    let mut held_out: Vec<Option<DecisionRow>> = vec![None; questions.len()];
-    for fold in 0..FOLDS {
-        let ranking = with_ranker(&unfitted, fit_ranker(&examples, |i| i % FOLDS != fold));
-        for i in (0..questions.len()).filter(|i| i % FOLDS == fold) {
-            held_out[i] = Some(decision_row(i, &ranking));
+    // the decision learns from the rows of the first assignment; every assignment estimates
+    let held_out_rows = |assignment: FoldAssignment| -> Vec<DecisionRow> {
+        let mut rows: Vec<Option<DecisionRow>> = vec![None; questions.len()];
+        for fold in 0..FOLDS {
+            let ranker = fit_ranker(&examples, |i| assignment.fold_of(i) != fold);
+            let ranking = with_ranker(&unfitted, ranker);
+            for i in (0..questions.len()).filter(|&i| assignment.fold_of(i) == fold) {
+                rows[i] = Some(decision_row(i, &ranking));
+            }
         }
-    }
-    let held_out: Vec<DecisionRow> = held_out.into_iter().flatten().collect();
-    let cross = cross_validate(&held_out);
+        rows.into_iter()
+            .map(|r| r.expect("every question is in one fold"))
+            .collect()
+    };
+    let held_out = held_out_rows(FoldAssignment(0));
+    let estimates: Vec<Estimate> = (0..ASSIGNMENTS)
+        .map(|a| match a {
+            0 => cross_validate(&held_out, FoldAssignment(0)),
+            _ => cross_validate(&held_out_rows(FoldAssignment(a)), FoldAssignment(a)),
+        })
+        .collect();
 
     let mut ranking = with_ranker(&unfitted, fit_ranker(&examples, |_| true));
     set_decision(&mut ranking, fit_decision_rows(&held_out, |_| true));
@@ -335,18 +347,14 @@ fn fit_mode(
     let top1 = (0..questions.len())
         .filter(|&i| questions[i].answerable && decision_row(i, &ranking).top_answers)
         .count();
-    let held_out_top1 = held_out
-        .iter()
-        .filter(|r| r.answerable && r.top_answers)
-        .count();
     let line = format!(
-        "{mode}: {} questions ({answerable} answerable); answer among candidates {:.3}, top-1 {:.3} \
-         (held out {:.3}); threshold {:.3}; {FOLDS}-fold estimate: {cross}",
+        "{mode}: {} questions ({answerable} answerable); answer among candidates {:.3}, top-1 {:.3}; \
+         threshold {:.3}; {FOLDS}-fold estimate, mean (range) of {ASSIGNMENTS} fold assignments: {}",
         questions.len(),
         reachable as f64 / answerable,
         top1 as f64 / answerable,
-        held_out_top1 as f64 / answerable,
-        ranking.threshold
+        ranking.threshold,
+        Estimate::render_all(&estimates)
     );
     ranking.provenance = format!("interview-bot eval --fit; {line}");
     summary.lines.push(line);
@@ -427,17 +435,83 @@ fn threshold_for(ranking: &Ranking, rows: &[DecisionRow], include: impl Fn(usize
     fit::choose_threshold(&outcomes, MAX_FALSE_ABSTAIN)
 }
 
+/// How the training questions are split into folds: assignment 0 puts question `i` in fold
+/// `i mod FOLDS`, the others by a hash of the position and the assignment's number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FoldAssignment(u64);
+
+impl FoldAssignment {
+    fn fold_of(self, i: usize) -> usize {
+        if self.0 == 0 {
+            return i % FOLDS;
+        }
+        let mixed = ((i as u64) ^ (self.0 << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        ((mixed >> 33) % FOLDS as u64) as usize
+    }
+}
+
+/// Fold assignments the estimate for unseen questions is taken over: one assignment's figure
+/// moves by about a point with the luck of the split.
+const ASSIGNMENTS: u64 = 4;
+
+/// The figures of one cross-validation: shares of all, answerable and negative questions.
+#[derive(Debug, Clone, PartialEq)]
+struct Estimate {
+    accuracy: f64,
+    top1: f64,
+    hit1: f64,
+    abstain_neg: f64,
+    false_abstain: f64,
+    per_kind: BTreeMap<String, f64>,
+}
+
+impl Estimate {
+    /// Each figure's mean over the estimates with its range, then each kind's mean accuracy.
+    fn render_all(estimates: &[Estimate]) -> String {
+        let summary = |name: &str, figure: fn(&Estimate) -> f64| {
+            let values: Vec<f64> = estimates.iter().map(figure).collect();
+            let mean = values.iter().sum::<f64>() / values.len().max(1) as f64;
+            let low = values.iter().copied().fold(f64::INFINITY, f64::min);
+            let high = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            format!("{name} {mean:.3} ({low:.3}-{high:.3})")
+        };
+        let figures = [
+            summary("accuracy", |e| e.accuracy),
+            summary("top-1", |e| e.top1),
+            summary("hit1", |e| e.hit1),
+            summary("abstain_neg", |e| e.abstain_neg),
+            summary("false_abstain", |e| e.false_abstain),
+        ];
+        let kinds: Vec<String> = estimates
+            .first()
+            .map(|e| e.per_kind.keys().cloned().collect::<Vec<_>>())
+            .unwrap_or_default()
+            .iter()
+            .map(|kind| {
+                let total: f64 = estimates.iter().filter_map(|e| e.per_kind.get(kind)).sum();
+                format!("{kind} {:.2}", total / estimates.len().max(1) as f64)
+            })
+            .collect();
+        format!("{} ({})", figures.join(", "), kinds.join(", "))
+    }
+}
+
 /// Accuracy, abstention on negatives and false abstention of the decision when each fold is
-/// decided by a decision and threshold fitted on the other folds.
-fn cross_validate(rows: &[DecisionRow]) -> String {
+/// decided by a decision and threshold fitted on the other folds (`rows` in question order).
+fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate {
     let (mut correct, mut negatives, mut right_abstentions, mut positives, mut false_abstentions) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for fold in 0..FOLDS {
+        let others = |i: usize| assignment.fold_of(i) != fold;
         let mut ranking = Ranking::lexical_only();
-        set_decision(&mut ranking, fit_decision_rows(rows, |i| i % FOLDS != fold));
-        ranking.threshold = threshold_for(&ranking, rows, |i| i % FOLDS != fold);
-        for row in rows.iter().skip(fold).step_by(FOLDS) {
+        set_decision(&mut ranking, fit_decision_rows(rows, others));
+        ranking.threshold = threshold_for(&ranking, rows, others);
+        let in_fold = rows
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| assignment.fold_of(i) == fold);
+        for (_, row) in in_fold {
             let answers = ranking.answerable(&row.inputs) >= ranking.threshold;
             let right = if row.answerable {
                 answers && row.top_answers
@@ -459,16 +533,67 @@ fn cross_validate(rows: &[DecisionRow]) -> String {
         }
     }
     let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
-    let kinds: Vec<String> = per_kind
+    let top = rows
         .iter()
-        .map(|(kind, (n, right))| format!("{kind} {:.2}", share(*right, *n)))
-        .collect();
-    format!(
-        "accuracy {:.3}, hit1 {:.3}, abstain_neg {:.3}, false_abstain {:.3} ({})",
-        share(correct, rows.len()),
-        share(correct - right_abstentions, positives),
-        share(right_abstentions, negatives),
-        share(false_abstentions, positives),
-        kinds.join(", ")
-    )
+        .filter(|r| r.answerable && r.top_answers)
+        .count();
+    Estimate {
+        accuracy: share(correct, rows.len()),
+        top1: share(top, positives),
+        hit1: share(correct - right_abstentions, positives),
+        abstain_neg: share(right_abstentions, negatives),
+        false_abstain: share(false_abstentions, positives),
+        per_kind: per_kind
+            .iter()
+            .map(|(kind, (n, right))| (kind.to_string(), share(*right, *n)))
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_fold_assignment_is_by_position() {
+        let folds: Vec<usize> = (0..7).map(|i| FoldAssignment(0).fold_of(i)).collect();
+        assert_eq!(folds, [0, 1, 2, 3, 4, 0, 1]);
+    }
+
+    #[test]
+    fn other_fold_assignments_split_differently_into_even_folds() {
+        let questions = 750;
+        for a in 1..ASSIGNMENTS {
+            let mut sizes = [0usize; FOLDS];
+            for i in 0..questions {
+                sizes[FoldAssignment(a).fold_of(i)] += 1;
+            }
+            assert!(
+                sizes.iter().all(|&n| n.abs_diff(questions / FOLDS) < 30),
+                "{sizes:?}"
+            );
+            let moved = (0..questions)
+                .filter(|&i| FoldAssignment(a).fold_of(i) != FoldAssignment(0).fold_of(i))
+                .count();
+            assert!(moved > questions / 2, "assignment {a} moved {moved}");
+        }
+    }
+
+    #[test]
+    fn estimates_render_as_means_with_their_range() {
+        let estimate = |accuracy: f64, fact: f64| Estimate {
+            accuracy,
+            top1: 0.5,
+            hit1: 0.5,
+            abstain_neg: 0.5,
+            false_abstain: 0.05,
+            per_kind: BTreeMap::from([("fact".to_string(), fact)]),
+        };
+        let line = Estimate::render_all(&[estimate(0.6, 0.5), estimate(0.7, 0.7)]);
+        assert!(
+            line.starts_with("accuracy 0.650 (0.600-0.700), top-1 0.500"),
+            "{line}"
+        );
+        assert!(line.ends_with("(fact 0.60)"), "{line}");
+    }
 }
