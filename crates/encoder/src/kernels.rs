@@ -382,26 +382,43 @@ fn check_bounds(
     assert!(bias.len() >= outputs.end);
 }
 
-/// Writes one weight row's products with the `n` tokens of the group from `first` (at most
-/// `TOKEN_GROUP`) to `out[k · width]`, plus `bias`, with `$kernel::<N>` for the group's size.
+/// Output columns `outputs` of the product into `out` (`rows × outputs.len()`): for each weight
+/// row, the tokens group by group (at most `TOKEN_GROUP`), with `$kernel::<N>` for the group's
+/// size, plus the row's bias. Expanded inside each kernel's `multiply_rows`, so that it is
+/// compiled with that kernel's target features.
 #[cfg(target_arch = "x86_64")]
-macro_rules! in_groups {
-    ($kernel:ident, $n:expr, $row:expr, $x:expr, $first:expr, $out:expr, $width:expr, $bias:expr) => {{
-        let (out, width, bias) = ($out, $width, $bias);
-        let mut put = |dots: &[f32]| {
-            for (k, dot) in dots.iter().enumerate() {
-                *out.get_unchecked_mut(k * width) = dot + bias;
+macro_rules! rows_in_groups {
+    ($kernel:ident, $x:expr, $file:expr, $matrix:expr, $bias:expr, $out:expr, $rows:expr, $outputs:expr) => {{
+        let (x, file, matrix, bias, out, rows, outputs) =
+            ($x, $file, $matrix, $bias, $out, $rows, $outputs);
+        check_bounds(x, file, matrix, bias, out, rows, &outputs);
+        let width = outputs.len();
+        let first = outputs.start;
+        for o in outputs {
+            let row = WeightRow::of(file, matrix, o);
+            let column = o - first;
+            let bias = bias[o];
+            let mut t = 0;
+            while t < rows {
+                let n = TOKEN_GROUP.min(rows - t);
+                let out = &mut out[t * width + column..];
+                let mut put = |dots: &[f32]| {
+                    for (k, dot) in dots.iter().enumerate() {
+                        *out.get_unchecked_mut(k * width) = dot + bias;
+                    }
+                };
+                match n {
+                    8 => put(&$kernel::<8>(&row, x, t)),
+                    7 => put(&$kernel::<7>(&row, x, t)),
+                    6 => put(&$kernel::<6>(&row, x, t)),
+                    5 => put(&$kernel::<5>(&row, x, t)),
+                    4 => put(&$kernel::<4>(&row, x, t)),
+                    3 => put(&$kernel::<3>(&row, x, t)),
+                    2 => put(&$kernel::<2>(&row, x, t)),
+                    _ => put(&$kernel::<1>(&row, x, t)),
+                }
+                t += n;
             }
-        };
-        match $n {
-            8 => put(&$kernel::<8>($row, $x, $first)),
-            7 => put(&$kernel::<7>($row, $x, $first)),
-            6 => put(&$kernel::<6>($row, $x, $first)),
-            5 => put(&$kernel::<5>($row, $x, $first)),
-            4 => put(&$kernel::<4>($row, $x, $first)),
-            3 => put(&$kernel::<3>($row, $x, $first)),
-            2 => put(&$kernel::<2>($row, $x, $first)),
-            _ => put(&$kernel::<1>($row, $x, $first)),
         }
     }};
 }
@@ -432,20 +449,7 @@ mod avx2 {
         rows: usize,
         outputs: Range<usize>,
     ) {
-        check_bounds(x, file, matrix, bias, out, rows, &outputs);
-        let width = outputs.len();
-        let first = outputs.start;
-        for o in outputs {
-            let row = WeightRow::of(file, matrix, o);
-            let column = o - first;
-            let mut t = 0;
-            while t < rows {
-                let n = TOKEN_GROUP.min(rows - t);
-                let out = &mut out[t * width + column..];
-                in_groups!(tokens, n, &row, x, t, out, width, bias[o]);
-                t += n;
-            }
-        }
+        rows_in_groups!(tokens, x, file, matrix, bias, out, rows, outputs);
     }
 
     /// One output row's weights: its first block's nibbles (blocks lie `Q4_BLOCK_BYTES` apart)
@@ -568,20 +572,7 @@ mod vnni {
         rows: usize,
         outputs: Range<usize>,
     ) {
-        check_bounds(x, file, matrix, bias, out, rows, &outputs);
-        let width = outputs.len();
-        let first = outputs.start;
-        for o in outputs {
-            let row = WeightRow::of(file, matrix, o);
-            let column = o - first;
-            let mut t = 0;
-            while t < rows {
-                let n = TOKEN_GROUP.min(rows - t);
-                let out = &mut out[t * width + column..];
-                in_groups!(tokens, n, &row, x, t, out, width, bias[o]);
-                t += n;
-            }
-        }
+        rows_in_groups!(tokens, x, file, matrix, bias, out, rows, outputs);
     }
 
     /// As `avx2::tokens`: the dot products of one weight row with the `N` tokens of the group
