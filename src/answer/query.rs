@@ -504,18 +504,10 @@ mod tests {
 
     #[test]
     fn plan_table() {
-        let (analyzer, lines) = fixture();
         let synonyms: HashMap<String, Vec<String>> = [("挂".to_string(), vec!["宕机".to_string()])]
             .into_iter()
             .collect();
-        let glossary = Glossary::default();
-        let builder = QueryBuilder {
-            analyzer: &analyzer,
-            lines: &lines,
-            synonyms: &synonyms,
-            glossary: &glossary,
-            aliases: &[],
-        };
+        let plan_of = |question: &str| plan_with(&synonyms, question);
         let cases: [(&str, &[&str]); 4] = [
             ("ChatGPT最初叫什麼名字？", &["chatgpt", "最初", "名字"]),
             ("ＣｈａｔＧＰＴ 名字", &["chatgpt", "名字"]),
@@ -523,7 +515,7 @@ mod tests {
             ("？？？", &[]),
         ];
         for (question, expected) in cases {
-            let plan = builder.plan(question);
+            let plan = plan_of(question);
             let labels: Vec<&str> = plan.concepts.iter().map(|c| c.label.as_str()).collect();
             for word in expected {
                 assert!(
@@ -535,30 +527,34 @@ mod tests {
                 assert!(plan.is_empty(), "{question}: {labels:?}");
             }
         }
-        let plan = builder.plan("为啥老挂");
+        let plan = plan_of("为啥老挂");
         let gua = plan.concepts.iter().find(|c| c.label == "挂").expect("挂");
         assert!(
             gua.present && gua.variants.iter().any(|v| v.text == "宕机"),
             "{gua:?}"
         );
-        let plan = builder.plan("名字叫什么名字");
+        let plan = plan_of("名字叫什么名字");
         assert_eq!(
             plan.concepts.iter().filter(|c| c.label == "名字").count(),
             1
         );
-        let focus = builder.plan("叫什么名字");
+        let focus = plan_of("叫什么名字");
         assert!(focus.concepts.iter().any(|c| c.label == "名字" && c.focus));
     }
 
     /// The plan of a question over the fixture, with no thesaurus, glossary or speakers.
     fn plain_plan(question: &str) -> QueryPlan {
+        plan_with(&HashMap::new(), question)
+    }
+
+    /// The plan of a question over the fixture with thesaurus `synonyms`, no glossary or speakers.
+    fn plan_with(synonyms: &HashMap<String, Vec<String>>, question: &str) -> QueryPlan {
         let (analyzer, lines) = fixture();
-        let synonyms = HashMap::new();
         let glossary = Glossary::default();
         let builder = QueryBuilder {
             analyzer: &analyzer,
             lines: &lines,
-            synonyms: &synonyms,
+            synonyms,
             glossary: &glossary,
             aliases: &[],
         };
