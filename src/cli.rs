@@ -501,6 +501,9 @@ fn ask(
             }
             Ok(())
         }
+        Some(question) if question.trim().is_empty() => anyhow::bail!(
+            "问题是空的：请在 ask 后写下要问的话，例如 ask \"ChatGPT最初叫什么名字？\""
+        ),
         Some(question) => {
             let answer = engine.answer(question, options);
             if json {

@@ -6,12 +6,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
+    // the cause is part of the message, not a `source`: a report of the chain would say it twice
+    #[error("{path}: {cause}")]
     Io {
         /// The file involved.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A data file (transcript, metadata, dictionary) is malformed.
     #[error("{path}:{line}: {message}")]
@@ -51,10 +52,10 @@ pub enum Error {
 
 impl Error {
     /// Wraps an I/O error with the path it concerns.
-    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub fn io(path: impl Into<PathBuf>, cause: std::io::Error) -> Self {
         Error::Io {
             path: path.into(),
-            source,
+            cause,
         }
     }
 
@@ -82,3 +83,15 @@ impl From<interview_bot_encoder::Error> for Error {
 
 /// The core's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_error_reported_with_its_chain_names_the_cause_once() {
+        let cause = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let report = format!("{:#}", anyhow::Error::from(Error::io("data/x.txt", cause)));
+        assert_eq!(report, "data/x.txt: no such file");
+    }
+}

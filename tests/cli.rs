@@ -270,6 +270,14 @@ fn bad_options_get_a_clear_message() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/dir"));
 }
 
+#[test]
+fn an_empty_question_is_refused_with_a_clear_message() {
+    let sandbox = Sandbox::new();
+    let out = sandbox.run(&["ask", "  "], None);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("问题是空的"));
+}
+
 /// The shipped data with the index shared by the in-process tests, whose passage vectors are
 /// then already saved.
 fn hybrid(args: &[&str]) -> Output {
