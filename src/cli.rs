@@ -433,13 +433,22 @@ impl JsonTurn {
                     .map(|t| t.id.clone())
                     .unwrap_or_default(),
             };
-            if !engine.transcripts().iter().any(|t| t.id == transcript) {
+            let Some(lines) = engine
+                .transcripts()
+                .iter()
+                .find(|t| t.id == transcript)
+                .map(|t| t.line_count())
+            else {
                 bail!("unknown transcript '{transcript}'");
+            };
+            let end = self.line_end.unwrap_or(start).max(start);
+            if start == 0 || end > lines {
+                bail!("context lines {start}-{end} are not in '{transcript}' (lines 1-{lines})");
             }
             Some(ShownPassage {
                 transcript,
                 line_start: start,
-                line_end: self.line_end.unwrap_or(start).max(start),
+                line_end: end,
             })
         } else {
             None

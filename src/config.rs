@@ -192,6 +192,12 @@ impl Config {
         if d.button_cache_capacity == 0 {
             return fail("discord.button_cache_capacity must be ≥ 1".into());
         }
+        if d.button_ttl_minutes == 0 || d.button_ttl_minutes > 24 * 60 {
+            return fail(format!(
+                "discord.button_ttl_minutes must be 1..=1440, got {}",
+                d.button_ttl_minutes
+            ));
+        }
         if d.follow_up_minutes == 0 || d.follow_up_minutes > 24 * 60 {
             return fail(format!(
                 "discord.follow_up_minutes must be 1..=1440, got {}",
@@ -289,6 +295,19 @@ mod tests {
         let config = Config::parse("[discord]\ndefer_after_ms = 0\n", Path::new("bot.toml"))
             .expect("0 defers every reply");
         assert_eq!(config.discord.defer_after_ms, 0);
+    }
+
+    #[test]
+    fn button_lifetime_past_a_day_is_named() {
+        let err = Config::parse(
+            "[discord]\nbutton_ttl_minutes = 9223372036854775807\n",
+            Path::new("bot.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("discord.button_ttl_minutes"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -129,6 +129,22 @@ fn a_bad_json_line_is_reported_and_the_rest_answered() {
 }
 
 #[test]
+fn a_context_outside_the_transcript_is_reported_and_the_rest_answered() {
+    let input = concat!(
+        r#"{"q": "后来呢", "context": [{"q": "x", "line_start": 18446744073709551615}]}"#,
+        "\nChatGPT最初叫什么\n"
+    );
+    let out = run(&["ask", "--json", "-"], Some(input));
+    assert!(out.status.success());
+    assert_eq!(json_lines(&out).len(), 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("line 1") && stderr.contains("not in"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn the_prompt_keeps_context_until_new() {
     let input = "Mark怎么看记忆功能\n那Nick呢？\n:new\n那Nick呢？\n";
     let lines = json_lines(&run(&["ask", "--json"], Some(input)));

@@ -22,16 +22,36 @@ pub struct Derived {
     pub outlines: Vec<Vec<Topic>>,
 }
 
+impl Derived {
+    /// Whether the outlines fit transcripts of these line counts: one outline per transcript,
+    /// each topic within its transcript's lines.
+    fn fits(&self, line_counts: &[usize]) -> bool {
+        self.outlines.len() == line_counts.len()
+            && self
+                .outlines
+                .iter()
+                .zip(line_counts)
+                .all(|(outline, &lines)| {
+                    outline
+                        .iter()
+                        .all(|t| t.start >= 1 && t.start <= t.end && t.end <= lines)
+                })
+    }
+}
+
 /// The results saved in `dir` for this fingerprint, or `build()` (saved for the next start when a
-/// directory is given). A missing, unreadable or corrupt file is rebuilt, never an error.
+/// directory is given). A missing, unreadable or corrupt file, or one whose outlines do not fit
+/// transcripts of `line_counts` lines, is rebuilt, never an error.
 pub fn load_or_build(
     dir: Option<&Path>,
     fingerprint: &str,
+    line_counts: &[usize],
     force: bool,
     build: impl FnOnce() -> Result<Derived>,
 ) -> Result<Derived> {
     let path = dir.map(|d| d.join(format!("{PREFIX}{fingerprint}.json")));
-    if let Some(saved) = path.as_deref().filter(|_| !force).and_then(read) {
+    let saved = path.as_deref().filter(|_| !force).and_then(read);
+    if let Some(saved) = saved.filter(|d| d.fits(line_counts)) {
         return Ok(saved);
     }
     let derived = build()?;
@@ -90,15 +110,29 @@ mod tests {
     #[test]
     fn saved_results_are_reused_and_corrupt_ones_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
-        let built = load_or_build(Some(dir.path()), "f", false, || Ok(sample())).unwrap();
+        let built = load_or_build(Some(dir.path()), "f", &[3], false, || Ok(sample())).unwrap();
         assert_eq!(built.outlines[0][0].title, "开场");
-        let reused =
-            load_or_build(Some(dir.path()), "f", false, || panic!("must not rebuild")).unwrap();
+        let reused = load_or_build(Some(dir.path()), "f", &[3], false, || {
+            panic!("must not rebuild")
+        })
+        .unwrap();
         assert_eq!(reused.outlines, built.outlines);
         std::fs::write(dir.path().join("derived-f.json"), b"{broken").unwrap();
-        let rebuilt = load_or_build(Some(dir.path()), "f", false, || Ok(sample())).unwrap();
+        let rebuilt = load_or_build(Some(dir.path()), "f", &[3], false, || Ok(sample())).unwrap();
         assert_eq!(rebuilt.outlines.len(), 1);
-        load_or_build(Some(dir.path()), "g", false, || Ok(sample())).unwrap();
+        let mut misfit = sample();
+        misfit.outlines[0][0].end = 99;
+        let replaced = load_or_build(Some(dir.path()), "f", &[3], true, || Ok(misfit)).unwrap();
+        assert_eq!(
+            replaced.outlines[0][0].end, 99,
+            "saved although it does not fit"
+        );
+        let refit = load_or_build(Some(dir.path()), "f", &[3], false, || Ok(sample())).unwrap();
+        assert_eq!(
+            refit.outlines[0][0].end, 3,
+            "outlines past the lines are rebuilt"
+        );
+        load_or_build(Some(dir.path()), "g", &[3], false, || Ok(sample())).unwrap();
         assert!(
             !dir.path().join("derived-f.json").exists(),
             "older results removed"

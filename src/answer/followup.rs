@@ -452,7 +452,7 @@ fn next_passage(engine: &Engine, shown: &ShownPassage) -> Option<Passage> {
         .transcripts()
         .iter()
         .find(|t| t.id == shown.transcript)?;
-    let start = shown.line_end + 1;
+    let start = shown.line_end.saturating_add(1);
     if start > transcript.line_count() {
         return None;
     }

@@ -171,8 +171,17 @@ pub fn retrieve(sources: &LexicalSources, plan: &QueryPlan, only: Option<usize>)
             return Vec::new();
         }
     };
+    // a damaged index may name lines the corpus does not have: such hits are dropped
+    let in_corpus = |hit: &&crate::search::WindowHit| {
+        sources
+            .corpus
+            .transcripts
+            .get(hit.transcript)
+            .is_some_and(|t| hit.start >= 1 && hit.start <= hit.end && hit.end <= t.line_count())
+    };
     let best = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
     hits.iter()
+        .filter(in_corpus)
         .map(|hit| Region {
             transcript: hit.transcript,
             start: hit.start,

@@ -244,9 +244,11 @@ impl Engine {
             Some(_) => format!("{fingerprint}-{}", &crate::embed::fetch::SHA256[..12]),
             None => fingerprint.clone(),
         };
+        let line_counts: Vec<usize> = corpus.transcripts.iter().map(|t| t.line_count()).collect();
         let derived::Derived { glossary, outlines } = derived::load_or_build(
             options.index_dir.as_deref(),
             &derived_key,
+            &line_counts,
             options.force_rebuild,
             || {
                 Ok(derived::Derived {

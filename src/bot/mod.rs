@@ -68,11 +68,11 @@ impl Data {
     pub fn new(engine: Arc<Engine>, config: Arc<Config>) -> Data {
         let discord = &config.discord;
         let replies = ReplyStore::new(
-            Duration::from_secs(discord.button_ttl_minutes.max(1) * 60),
+            Duration::from_secs(discord.button_ttl_minutes * 60),
             discord.button_cache_capacity,
         );
         let conversations = Conversations::new(
-            Duration::from_secs(discord.follow_up_minutes.max(1) * 60),
+            Duration::from_secs(discord.follow_up_minutes * 60),
             discord.button_cache_capacity,
         );
         Data {

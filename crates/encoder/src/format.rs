@@ -129,6 +129,19 @@ impl<'a> Reader<'a> {
         let n = self.i32()?;
         usize::try_from(n).map_err(|_| format!("negative count {n} at byte {}", self.at - 4))
     }
+    /// A count of entries that take at least `entry_bytes` each, refused when the rest of the
+    /// file cannot hold them (so that a corrupted count never reserves memory for them).
+    fn count_of(&mut self, entry_bytes: usize) -> std::result::Result<usize, String> {
+        let n = self.count()?;
+        let left = self.bytes.len() - self.at;
+        if n.saturating_mul(entry_bytes) > left {
+            return Err(format!(
+                "count {n} at byte {} exceeds the file's remaining {left} bytes",
+                self.at - 4
+            ));
+        }
+        Ok(n)
+    }
 }
 
 impl ModelFile {
@@ -185,10 +198,14 @@ impl ModelFile {
             DType::F32 => elements * 4,
             DType::Q4 => elements / BLOCK * Q4_BLOCK_BYTES,
         };
-        if t.bytes != expected || t.offset + t.bytes > self.map.len() {
-            return Err(fail("byte range does not fit".into()));
+        let end = t
+            .offset
+            .checked_add(t.bytes)
+            .filter(|&e| e <= self.map.len());
+        match end {
+            Some(end) if t.bytes == expected => Ok(&self.map[t.offset..end]),
+            _ => Err(fail("byte range does not fit".into())),
         }
-        Ok(&self.map[t.offset..t.offset + t.bytes])
     }
 
     /// A named f32 tensor, copied out (they are small: biases, norms, positions).
@@ -241,7 +258,8 @@ fn parse(bytes: &[u8]) -> std::result::Result<Parsed, String> {
         epsilon,
     };
 
-    let n_pieces = r.count()?;
+    // each piece has an offset and a score
+    let n_pieces = r.count_of(8)?;
     let bos = r.count()? as u32;
     let eos = r.count()? as u32;
     let _pad = r.count()?;
@@ -271,7 +289,8 @@ fn parse(bytes: &[u8]) -> std::result::Result<Parsed, String> {
         }
     }
 
-    let entries = r.count()?;
+    // each entry has a code point and a length
+    let entries = r.count_of(5)?;
     let table_len = r.u32()? as usize;
     let table_end = r.at + table_len;
     let mut normalizer = HashMap::with_capacity(entries);
@@ -288,7 +307,8 @@ fn parse(bytes: &[u8]) -> std::result::Result<Parsed, String> {
         return Err("normaliser table length mismatch".into());
     }
 
-    let count = r.count()?;
+    // each entry has a name length, a type, an element count, an offset and a byte length
+    let count = r.count_of(2 + 1 + 4 + 8 + 8)?;
     let mut tensors = HashMap::with_capacity(count);
     for _ in 0..count {
         let name_len = r.u16()? as usize;
@@ -320,6 +340,14 @@ fn parse(bytes: &[u8]) -> std::result::Result<Parsed, String> {
         scores,
         normalizer,
     };
+    // every layer has its own tensors: more layers than tensors is a corrupted count
+    if shape.layers > tensors.len() {
+        return Err(format!(
+            "{} layers but {} tensors",
+            shape.layers,
+            tensors.len()
+        ));
+    }
     Ok((shape, tokenizer, tensors))
 }
 
@@ -337,6 +365,21 @@ mod tests {
     fn a_truncated_header_is_refused() {
         let err = parse(b"E5S1\x01\x00\x00\x00\x80\x01").unwrap_err();
         assert!(err.contains("truncated"), "{err}");
+    }
+
+    #[test]
+    fn a_count_larger_than_the_file_is_refused_before_anything_is_reserved() {
+        let mut bytes = b"E5S1\x01\x00\x00\x00".to_vec();
+        // hidden, layers, heads, feed-forward, vocabulary, positions, type vocabulary
+        for value in [384i32, 12, 12, 1536, 250_037, 512, 2] {
+            bytes.extend_from_slice(&value.to_le_bytes());
+        }
+        bytes.extend_from_slice(&1e-12f32.to_le_bytes());
+        bytes.extend_from_slice(&32i32.to_le_bytes());
+        // a piece count of i32::MAX in a file a few bytes long
+        bytes.extend_from_slice(&i32::MAX.to_le_bytes());
+        let err = parse(&bytes).unwrap_err();
+        assert!(err.contains("exceeds"), "{err}");
     }
 
     #[test]
