@@ -64,6 +64,7 @@ impl Lexicon {
             }
         };
         let user_dict = read(USER_DICT)?.unwrap_or_default();
+        check_user_dict(&user_dict, &dict_dir.join(USER_DICT))?;
         let stopwords = read(STOPWORDS)?
             .unwrap_or_default()
             .lines()
@@ -437,6 +438,34 @@ impl Glossary {
     }
 }
 
+/// Largest word frequency a user dictionary may give (jieba's own largest is under 1,000,000).
+const MAX_USER_FREQUENCY: u64 = 10_000_000;
+
+/// Checks the frequencies of a user dictionary (`word [frequency] [tag]` per line): a frequency
+/// past `MAX_USER_FREQUENCY` would overflow the segmenter's totals.
+fn check_user_dict(text: &str, path: &Path) -> Result<()> {
+    for (n, line) in text.lines().enumerate() {
+        let Some(field) = line.split_whitespace().nth(1) else {
+            continue;
+        };
+        if !field.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        // a run of digits too long for u64 is over the limit too
+        if field
+            .parse::<u64>()
+            .map_or(true, |f| f > MAX_USER_FREQUENCY)
+        {
+            return Err(Error::data(
+                path,
+                n + 1,
+                format!("frequency {field} is over {MAX_USER_FREQUENCY}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -451,6 +480,14 @@ mod tests {
         ] {
             assert_eq!(stem(a), stem(b), "{a} vs {b}");
         }
+    }
+
+    #[test]
+    fn a_user_dictionary_frequency_past_the_limit_is_named_with_its_line() {
+        let text = "大飞 20000 nr\n南方公园\n词 18446744073709551615\n";
+        let err = check_user_dict(text, Path::new("user.dict")).unwrap_err();
+        assert!(err.to_string().starts_with("user.dict:3:"), "{err}");
+        assert!(check_user_dict("大飞 20000 nr\n南方公园\n", Path::new("user.dict")).is_ok());
     }
 
     #[test]
