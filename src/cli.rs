@@ -348,6 +348,10 @@ struct JsonAnswer<'a> {
     answered: bool,
     results: Vec<JsonResult<'a>>,
     suggestions: &'a [String],
+    /// Why a line of `ask --json -` was not asked (it is then not answered), so that every input
+    /// line still has its output line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -383,6 +387,20 @@ fn to_json(answer: &Answer, asked: Option<&str>) -> String {
         answered: answer.answered,
         results: answer.results.iter().map(json_result).collect(),
         suggestions: &answer.suggestions,
+        error: None,
+    };
+    serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
+}
+
+/// The JSON line for an input line of `ask --json -` that could not be asked.
+fn refused_json(line: &str, error: &str) -> String {
+    let value = JsonAnswer {
+        question: line,
+        understood_as: None,
+        answered: false,
+        results: Vec::new(),
+        suggestions: &[],
+        error: Some(error),
     };
     serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
 }
@@ -497,7 +515,12 @@ fn ask(
                 let (answer, asked) = match answer_line(engine, &line, options) {
                     Ok(done) => done,
                     Err(error) => {
-                        eprintln!("line {}: {error:#}", n + 1);
+                        let error = format!("line {}: {error:#}", n + 1);
+                        eprintln!("{error}");
+                        if json {
+                            writeln!(out, "{}", refused_json(&line, &error))?;
+                            out.flush()?;
+                        }
                         continue;
                     }
                 };

@@ -124,7 +124,12 @@ fn a_bad_json_line_is_reported_and_the_rest_answered() {
     let input = "{\"question\": 1}\nChatGPT最初叫什么\n";
     let out = run(&["ask", "--json", "-"], Some(input));
     assert!(out.status.success());
-    assert_eq!(json_lines(&out).len(), 1);
+    let answers = json_lines(&out);
+    assert_eq!(answers.len(), 2, "one output line per input line");
+    assert_eq!(answers[0]["answered"], false);
+    assert!(answers[0]["error"].as_str().unwrap().contains("line 1"));
+    assert_eq!(answers[1]["answered"], true);
+    assert!(answers[1].get("error").is_none());
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1"));
 }
 
@@ -136,7 +141,8 @@ fn a_context_outside_the_transcript_is_reported_and_the_rest_answered() {
     );
     let out = run(&["ask", "--json", "-"], Some(input));
     assert!(out.status.success());
-    assert_eq!(json_lines(&out).len(), 1);
+    assert_eq!(json_lines(&out)[0]["answered"], false);
+    assert_eq!(json_lines(&out)[1]["answered"], true);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("line 1") && stderr.contains("not in"),
