@@ -184,6 +184,9 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             if top.is_some_and(|n| n == 0 || n > 25) {
                 bail!("--top must be between 1 and 25");
             }
+            if question.as_deref().is_some_and(|q| q.trim().is_empty()) {
+                bail!("问题是空的：请在 ask 后写下要问的话，例如 ask \"ChatGPT最初叫什么名字？\"");
+            }
             let engine = open_engine(config, false)?;
             if let Some(id) = transcript {
                 if !engine.transcripts().iter().any(|t| &t.id == id) {
@@ -437,39 +440,34 @@ impl JsonTurn {
         let shown = if let Some(text) = &self.citation {
             let cited = citation::parse(text)?;
             let transcript = citation::transcript_of(engine.transcripts(), &cited)?;
-            Some(ShownPassage {
-                transcript: transcript.id.clone(),
-                line_start: cited.start,
-                line_end: cited.end,
-            })
+            Some((transcript, cited.start, cited.end))
         } else if let Some(start) = self.line_start {
             let transcript = match &self.transcript {
-                Some(id) => id.clone(),
-                None => engine
-                    .transcripts()
-                    .first()
-                    .map(|t| t.id.clone())
-                    .unwrap_or_default(),
+                Some(id) => engine.transcripts().iter().find(|t| t.id == *id),
+                None => engine.transcripts().first(),
             };
-            let Some(lines) = engine
-                .transcripts()
-                .iter()
-                .find(|t| t.id == transcript)
-                .map(|t| t.line_count())
-            else {
-                bail!("unknown transcript '{transcript}'");
+            let Some(transcript) = transcript else {
+                bail!(
+                    "unknown transcript '{}'",
+                    self.transcript.as_deref().unwrap_or_default()
+                );
             };
-            let end = self.line_end.unwrap_or(start).max(start);
-            if start == 0 || end > lines {
-                bail!("context lines {start}-{end} are not in '{transcript}' (lines 1-{lines})");
-            }
-            Some(ShownPassage {
-                transcript,
-                line_start: start,
-                line_end: end,
-            })
+            Some((transcript, start, self.line_end.unwrap_or(start).max(start)))
         } else {
             None
+        };
+        let shown = match shown {
+            Some((transcript, start, end)) if !transcript.holds(start, end) => bail!(
+                "context lines {start}-{end} are not in '{}' (lines 1-{})",
+                transcript.id,
+                transcript.line_count()
+            ),
+            Some((transcript, start, end)) => Some(ShownPassage {
+                transcript: transcript.id.clone(),
+                line_start: start,
+                line_end: end,
+            }),
+            None => None,
         };
         Ok(ContextTurn {
             question: self.question.clone(),
@@ -533,9 +531,6 @@ fn ask(
             }
             Ok(())
         }
-        Some(question) if question.trim().is_empty() => anyhow::bail!(
-            "问题是空的：请在 ask 后写下要问的话，例如 ask \"ChatGPT最初叫什么名字？\""
-        ),
         Some(question) => {
             let answer = engine.answer(question, options);
             if json {

@@ -192,17 +192,13 @@ impl Config {
         if d.button_cache_capacity == 0 {
             return fail("discord.button_cache_capacity must be ≥ 1".into());
         }
-        if d.button_ttl_minutes == 0 || d.button_ttl_minutes > 24 * 60 {
-            return fail(format!(
-                "discord.button_ttl_minutes must be 1..=1440, got {}",
-                d.button_ttl_minutes
-            ));
-        }
-        if d.follow_up_minutes == 0 || d.follow_up_minutes > 24 * 60 {
-            return fail(format!(
-                "discord.follow_up_minutes must be 1..=1440, got {}",
-                d.follow_up_minutes
-            ));
+        for (key, minutes) in [
+            ("button_ttl_minutes", d.button_ttl_minutes),
+            ("follow_up_minutes", d.follow_up_minutes),
+        ] {
+            if !(1..=24 * 60).contains(&minutes) {
+                return fail(format!("discord.{key} must be 1..=1440, got {minutes}"));
+            }
         }
         if let Some([first, last, total]) = d.shard_range {
             if first > last || last >= total {
@@ -308,6 +304,11 @@ mod tests {
             err.to_string().contains("discord.button_ttl_minutes"),
             "{err}"
         );
+        for (minutes, valid) in [(0, false), (1, true), (1440, true), (1441, false)] {
+            let text = format!("[discord]\nbutton_ttl_minutes = {minutes}\n");
+            let parsed = Config::parse(&text, Path::new("bot.toml"));
+            assert_eq!(parsed.is_ok(), valid, "{minutes}");
+        }
     }
 
     #[test]

@@ -163,6 +163,11 @@ fn slug_from_id(id: &str) -> String {
     }
 }
 
+/// Whether lines `start..=end` (1-based) are a range of a text of `line_count` lines.
+pub fn lines_within(start: usize, end: usize, line_count: usize) -> bool {
+    1 <= start && start <= end && end <= line_count
+}
+
 impl Transcript {
     /// Reads a transcript `.txt` and, when present, the `.toml` beside it.
     pub fn load(path: &Path) -> Result<Transcript> {
@@ -249,6 +254,11 @@ impl Transcript {
     /// Number of lines.
     pub fn line_count(&self) -> usize {
         self.lines.len()
+    }
+
+    /// Whether lines `start..=end` (1-based) are all lines of this transcript.
+    pub fn holds(&self, start: usize, end: usize) -> bool {
+        lines_within(start, end, self.line_count())
     }
 
     /// Line `n` (1-based).

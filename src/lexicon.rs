@@ -439,22 +439,20 @@ impl Glossary {
 }
 
 /// Largest word frequency a user dictionary may give (jieba's own largest is under 1,000,000).
-const MAX_USER_FREQUENCY: u64 = 10_000_000;
+const MAX_USER_FREQUENCY: usize = 10_000_000;
 
-/// Checks the frequencies of a user dictionary (`word [frequency] [tag]` per line): a frequency
+/// Checks the frequencies of a user dictionary (`word [frequency [tag]]` per line): a frequency
 /// past `MAX_USER_FREQUENCY` would overflow the segmenter's totals.
 fn check_user_dict(text: &str, path: &Path) -> Result<()> {
     for (n, line) in text.lines().enumerate() {
         let Some(field) = line.split_whitespace().nth(1) else {
             continue;
         };
-        if !field.chars().all(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        // a run of digits too long for u64 is over the limit too
+        // what is not a number is jieba's to refuse; a number too long for usize is over too
+        let too_long = field.chars().all(|c| c.is_ascii_digit());
         if field
-            .parse::<u64>()
-            .map_or(true, |f| f > MAX_USER_FREQUENCY)
+            .parse::<usize>()
+            .map_or(too_long, |f| f > MAX_USER_FREQUENCY)
         {
             return Err(Error::data(
                 path,
@@ -487,7 +485,10 @@ mod tests {
         let text = "大飞 20000 nr\n南方公园\n词 18446744073709551615\n";
         let err = check_user_dict(text, Path::new("user.dict")).unwrap_err();
         assert!(err.to_string().starts_with("user.dict:3:"), "{err}");
-        assert!(check_user_dict("大飞 20000 nr\n南方公园\n", Path::new("user.dict")).is_ok());
+        assert!(check_user_dict("词 +10000001\n", Path::new("user.dict")).is_err());
+        assert!(check_user_dict("词 10000001\n", Path::new("user.dict")).is_err());
+        let valid = "大飞 20000 nr\n南方公园\n词 10000000\n";
+        assert!(check_user_dict(valid, Path::new("user.dict")).is_ok());
     }
 
     #[test]

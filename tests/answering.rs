@@ -224,3 +224,29 @@ fn outline_covers_the_transcript() {
         auto[0].topics.len() - 1
     );
 }
+
+#[test]
+fn a_configured_longest_passage_bounds_every_passage() {
+    let options = EngineOptions {
+        data_dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data"),
+        index_dir: None,
+        force_rebuild: false,
+        answer: AnswerConfig {
+            max_passage_lines: 2,
+            ..AnswerConfig::default()
+        },
+        semantic: interview_bot::config::SemanticConfig {
+            enabled: false,
+            ..Default::default()
+        },
+        progress: interview_bot::Progress::default(),
+    };
+    let engine = Engine::open(&options).expect("engine opens on the shipped data");
+    for question in ["ChatGPT最早叫什么名字？", "What is the Fail Whale?", "谄媚"] {
+        let answer = engine.answer(question, &AskOptions::default());
+        assert!(answer.answered, "{question}");
+        for r in &answer.results {
+            assert!(r.line_end + 1 - r.line_start <= 2, "{question}: {r:?}");
+        }
+    }
+}

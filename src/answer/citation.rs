@@ -135,7 +135,7 @@ pub fn resolve(engine: &Engine, text: &str) -> Result<Passage> {
     let citation = parse(text)?;
     let transcript = transcript_of(engine.transcripts(), &citation)?;
     let count = transcript.line_count();
-    if citation.end > count {
+    if !transcript.holds(citation.start, citation.end) {
         return Err(Error::Citation(format!(
             "{} 只有 {count} 行，引用的第 {}-{} 行超出了范围。",
             transcript.slug, citation.start, citation.end

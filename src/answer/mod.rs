@@ -453,9 +453,12 @@ impl Engine {
             .iter()
             .copied()
             .fold(f32::NEG_INFINITY, f32::max);
+        // windows found by meaning have their own length: every candidate keeps to the longest
+        let longest = self.config.max_passage_lines.max(1);
         let all: Vec<Scored> = candidates
             .into_iter()
-            .map(|(candidate, rank)| {
+            .map(|(mut candidate, rank)| {
+                candidate.end = candidate.end.min(candidate.start + longest - 1);
                 let scores = dense[candidate.transcript]
                     .as_ref()
                     .map(|d| (d, best_window));

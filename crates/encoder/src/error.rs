@@ -6,12 +6,13 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The file could not be opened or mapped.
-    #[error("{path}: {source}")]
+    // the cause is part of the message, not a `source`: a report of the chain would say it twice
+    #[error("{path}: {cause}")]
     Io {
         /// The model file.
         path: PathBuf,
         /// What the operating system said.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The file is not a model file of the expected layout.
     #[error("{path}: {message}")]

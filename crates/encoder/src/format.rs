@@ -147,9 +147,9 @@ impl<'a> Reader<'a> {
 impl ModelFile {
     /// Opens and checks a model file.
     pub fn open(path: &Path) -> Result<ModelFile> {
-        let io = |source| Error::Io {
+        let io = |cause| Error::Io {
             path: path.to_path_buf(),
-            source,
+            cause,
         };
         let file = std::fs::File::open(path).map_err(io)?;
         // SAFETY: the file is opened read-only and never written by this process; a model
@@ -376,8 +376,10 @@ mod tests {
         }
         bytes.extend_from_slice(&1e-12f32.to_le_bytes());
         bytes.extend_from_slice(&32i32.to_le_bytes());
-        // a piece count of i32::MAX in a file a few bytes long
+        // a piece count of i32::MAX, then the special ids and the blob length, in a file far
+        // too short for that many pieces
         bytes.extend_from_slice(&i32::MAX.to_le_bytes());
+        bytes.extend_from_slice(&[0; 28]);
         let err = parse(&bytes).unwrap_err();
         assert!(err.contains("exceeds"), "{err}");
     }
