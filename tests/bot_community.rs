@@ -122,6 +122,30 @@ async fn follow_up_in_the_channel_asks_what_came_next() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_asked_while_the_answer_is_still_being_sent_finds_it() {
+    with_bot(quick(), |fake, _bot, _dir| async move {
+        // Discord has the first answer but has not acknowledged it when the follow-up comes
+        fake.hold_callbacks();
+        let (first_id, first_token) = fake.send_ask("1001", NAME_QUESTION);
+        fake.wait_until("the answer in flight", |fake| fake.held_callbacks() >= 1)
+            .await;
+        let (next_id, next_token) = fake.send_ask("1002", "后来呢？");
+        fake.wait_until("the follow-up in flight", |fake| fake.held_callbacks() >= 2)
+            .await;
+        fake.release_callbacks();
+        let first = fake.wait_reply(&first_id, &first_token).await;
+        let next = fake.wait_reply(&next_id, &next_token).await;
+        let (_, end) = line_range(field(&first, "出处"));
+        let (next_start, _) = line_range(field(&next, "出处"));
+        assert!(
+            next_start > end && next_start <= end + 40,
+            "{next_start} follows {end}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thread_button_opens_a_thread_named_after_the_question_citing_the_passage() {
     with_bot(quick(), |fake, _bot, _dir| async move {
         let answer = fake.ask("1001", NAME_QUESTION).await;

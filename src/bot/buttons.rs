@@ -136,9 +136,7 @@ async fn share(
     .await?;
     let mut message = view.to_update();
     message = message.ephemeral(false);
-    click
-        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
-        .await?;
+    // remembered before the post is sent, so a follow-up right after it finds the context
     data.conversations.remember(
         click.channel_id.get(),
         ContextTurn {
@@ -149,6 +147,9 @@ async fn share(
             shown: Some(views::shown(&passage)),
         },
     );
+    click
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
     tracing::info!(user = %click.user.id, "shared");
     Ok(())
 }

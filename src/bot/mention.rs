@@ -62,13 +62,14 @@ pub async fn handle_message(
         views::ask_view_in(engine, &replies, &question, context, reach)
     })
     .await?;
+    // remembered before the reply is sent, so a follow-up right after it finds the context
+    if let Some(turn) = view.turn.clone() {
+        data.conversations.remember(channel, turn);
+    }
     message
         .channel_id
         .send_message(framework.serenity_context, view.to_message(message))
         .await?;
-    if let Some(turn) = view.turn.clone() {
-        data.conversations.remember(channel, turn);
-    }
     note_unanswered(data, &view).await;
     log_command(message.author.id, "mention", started, view.answered);
     Ok(())

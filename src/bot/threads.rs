@@ -58,13 +58,7 @@ pub async fn open_discussion(
             return respond_privately(ctx, click, failure_text(&error)).await;
         }
     };
-    let cited = citation::of(data.engine.transcripts(), passage);
-    let intro = serenity::CreateMessage::new()
-        .content(render::thread_intro(&answer.question, &cited, passage))
-        .allowed_mentions(no_mentions());
-    if let Err(error) = thread.id.send_message(ctx, intro).await {
-        tracing::warn!("posting the first message of a thread failed: {error}");
-    }
+    // the thread's context is there before anything is posted in it
     data.conversations.open_thread(
         thread.id.get(),
         ContextTurn {
@@ -75,6 +69,13 @@ pub async fn open_discussion(
             shown: Some(views::shown(passage)),
         },
     );
+    let cited = citation::of(data.engine.transcripts(), passage);
+    let intro = serenity::CreateMessage::new()
+        .content(render::thread_intro(&answer.question, &cited, passage))
+        .allowed_mentions(no_mentions());
+    if let Err(error) = thread.id.send_message(ctx, intro).await {
+        tracing::warn!("posting the first message of a thread failed: {error}");
+    }
     tracing::info!(user = %click.user.id, thread = %thread.id, "thread opened");
     respond_privately(ctx, click, &format!("讨论串已开好：<#{}>", thread.id)).await
 }

@@ -57,13 +57,17 @@ pub async fn ask(
     } else {
         Reach::Public
     };
+    // the channel's context holds the answer before the reply is sent, so a follow-up that
+    // comes right after the reply finds it
+    let remembered = conversations.clone();
     let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
-        views::ask_view_in(engine, replies, &question, context, reach)
+        let view = views::ask_view_in(engine, replies, &question, context, reach);
+        if let Some(turn) = view.turn.clone().filter(|_| !ephemeral) {
+            remembered.remember(channel, turn);
+        }
+        view
     })
     .await?;
-    if let Some(turn) = view.turn.clone().filter(|_| !ephemeral) {
-        conversations.remember(channel, turn);
-    }
     note_unanswered(ctx.data(), &view).await;
     log_command(ctx.author().id, "ask", started, view.answered);
     Ok(())

@@ -99,15 +99,16 @@ pub async fn cite(
     } else {
         Reach::Public
     };
+    // remembered before the reply is sent, so a follow-up right after it finds the context
+    let (conversations, channel) = (ctx.data().conversations.clone(), ctx.channel_id().get());
     let view = compute_and_send(ctx, false, move |engine, replies| {
-        views::cite_view(engine, replies, &citation, reach)
+        let view = views::cite_view(engine, replies, &citation, reach);
+        if let Some(turn) = view.turn.clone() {
+            conversations.remember(channel, turn);
+        }
+        view
     })
     .await?;
-    if let Some(turn) = view.turn.clone() {
-        ctx.data()
-            .conversations
-            .remember(ctx.channel_id().get(), turn);
-    }
     log_command(ctx.author().id, "cite", started, view.answered);
     Ok(())
 }
