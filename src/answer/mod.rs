@@ -459,6 +459,7 @@ impl Engine {
             .into_iter()
             .map(|(mut candidate, rank)| {
                 candidate.end = candidate.end.min(candidate.start + longest - 1);
+                candidate.anchor = candidate.anchor.min(candidate.end);
                 let scores = dense[candidate.transcript]
                     .as_ref()
                     .map(|d| (d, best_window));
