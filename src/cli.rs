@@ -297,7 +297,7 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             let (rankings, summary) = interview_bot::eval::fit_rankings(&engine, &questions);
             let path = config
                 .data_dir
-                .join(interview_bot::answer::fuse::RANKING_FILE);
+                .join(interview_bot::answer::state::rankings::RANKING_FILE);
             rankings.save(&path)?;
             for line in &summary.lines {
                 println!("{line}");

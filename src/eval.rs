@@ -8,10 +8,13 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::answer::fit::{self, DecisionOutcome, RankingExample};
+use crate::answer::decide::decision_inputs;
 use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
-use crate::answer::fuse::{self, Ranking, Rankings};
-use crate::answer::{decision_inputs, Answer, AskOptions, Engine, Examined};
+use crate::answer::fuse;
+use crate::answer::fuse::fit::{self, DecisionOutcome, RankingExample};
+use crate::answer::fuse::Examined;
+use crate::answer::state::rankings::{self, Ranking, Rankings};
+use crate::answer::{narrow, retrieve, understand, Answer, AskOptions, Engine};
 use crate::error::{Error, Result};
 
 /// Longest top result that still counts as a hit.
@@ -285,14 +288,20 @@ fn fit_mode(
     summary: &mut FitSummary,
 ) -> Ranking {
     let mode = if lexical_only { "lexical" } else { "semantic" };
+    let state = engine.state();
     let understood: Vec<_> = questions
         .iter()
-        .map(|q| engine.understand(&q.q.replace('\n', " "), lexical_only))
+        .map(|q| understand::understand_text(state, &q.q.replace('\n', " "), lexical_only))
         .collect();
     let unfitted = Ranking::lexical_only();
     let examined: Vec<Examined> = understood
         .iter()
-        .map(|u| engine.examine_with(u, None, &unfitted))
+        .map(|u| {
+            // the engine's own stages, scored under the unfitted ranking
+            let retrieved = retrieve::retrieve(state, u, None);
+            let narrowed = narrow::narrow(state, u, &retrieved);
+            fuse::rank(fuse::features(state, u, &retrieved, narrowed), u, &unfitted)
+        })
         .collect();
     let examples: Vec<Option<RankingExample>> = questions
         .iter()
@@ -300,10 +309,11 @@ fn fit_mode(
         .map(|(q, e)| q.answerable.then(|| ranking_example(q, e)))
         .collect();
     let decision_row = |i: usize, ranking: &Ranking| {
-        let e = engine.rescored(&understood[i], &examined[i], ranking);
+        let e = fuse::rank(examined[i].all.clone(), &understood[i], ranking);
         DecisionRow {
             kind: questions[i].kind.clone(),
-            inputs: decision_inputs(&e).unwrap_or_else(|| vec![0.0; fuse::decision_names().len()]),
+            inputs: decision_inputs(&e)
+                .unwrap_or_else(|| vec![0.0; rankings::decision_names().len()]),
             answerable: questions[i].answerable,
             top_answers: e
                 .ranked
@@ -388,7 +398,7 @@ fn fit_ranker(
         .filter(|(i, _)| include(*i))
         .filter_map(|(_, e)| e.clone())
         .collect();
-    fit::fit_quadratic_ranking(&chosen, fuse::PASSAGE_FEATURES.len())
+    fit::fit_quadratic_ranking(&chosen, rankings::PASSAGE_FEATURES.len())
 }
 
 /// `base` with the ranker's parameters.
@@ -409,7 +419,7 @@ fn fit_decision_rows(rows: &[DecisionRow], include: impl Fn(usize) -> bool) -> f
         .filter(|(i, _)| include(*i))
         .map(|(_, r)| (r.inputs.clone(), r.answerable))
         .collect();
-    fit::fit_decision(&chosen, fuse::decision_names().len())
+    fit::fit_decision(&chosen, rankings::decision_names().len())
 }
 
 /// Puts a fitted decision into `ranking`.

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::corpus::Transcript;
+use crate::embed::standardized;
 use crate::embed::store::Vectors;
 use crate::text::{is_cjk, normalize, Analyzer};
 
@@ -176,10 +177,6 @@ fn semantic_cohesion(vectors: &Vectors) -> Vec<f32> {
             dot / (norm(&left) * norm(&right))
         })
         .collect()
-}
-
-fn standardized(values: &[f32]) -> Vec<f32> {
-    crate::answer::dense::standardized(values)
 }
 
 /// Pk's sibling WindowDiff: the share of windows of `k` lines (k = half the reference's mean

@@ -1,13 +1,11 @@
-//! Fusion: the features of a candidate passage from both retrievers, the one fitted scoring
-//! function over them, and the fitted decision to answer or abstain.
+//! The fitted rankings, part of the loaded state: the features' names, the quadratic score over
+//! a passage's features (read by fusion) and the logistic decision to answer or abstain (read by
+//! the decision), for each mode, loaded from `data/ranking.json`.
 
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::dense::DenseScores;
-use super::lexical::Candidate;
-use super::query::Cues;
 use crate::error::{Error, Result};
 
 /// Names of the passage features, in the order of `Features::values`.
@@ -130,6 +128,15 @@ impl Rankings {
     pub fn save(&self, path: &Path) -> Result<()> {
         let text = serde_json::to_string_pretty(self).map_err(|e| Error::Index(e.to_string()))?;
         std::fs::write(path, text + "\n").map_err(|e| Error::io(path, e))
+    }
+
+    /// The ranking of a mode: hybrid when the question has a vector, words alone otherwise.
+    pub fn for_mode(&self, semantic: bool) -> &Ranking {
+        if semantic {
+            &self.semantic
+        } else {
+            &self.lexical
+        }
     }
 
     /// Unfitted parameters for both modes.
@@ -255,87 +262,6 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
     inputs
 }
 
-/// The features of a candidate: its lexical facts (`lexical_rank` is its place among the
-/// lexical candidates, `None` for a passage found by meaning only), the best lexical score among
-/// the candidates, what kind of answer the question asks for, and the dense scores of its
-/// transcript with the best window z-score over the corpus, and the lines of the topic that
-/// holds the candidate.
-pub fn passage_features(
-    candidate: &Candidate,
-    lexical_rank: Option<usize>,
-    best_lexical_score: f32,
-    cues: Cues,
-    dense: Option<(&DenseScores, f32)>,
-    topic: (usize, usize),
-) -> Features {
-    let (start, end) = (candidate.start, candidate.end);
-    let flag = |b: bool| if b { 1.0 } else { 0.0 };
-    let lexical_score = if best_lexical_score > 0.0 {
-        (candidate.score / best_lexical_score).max(0.0)
-    } else {
-        0.0
-    };
-    let (window, window_rank, line, mean_line, gap, cosine, topic_score) = match dense {
-        Some((scores, best_window)) => {
-            let (first, last) = (
-                start.saturating_sub(1).max(1),
-                end.saturating_sub(1).max(start),
-            );
-            let (window, rank) = scores.best_window_in(first, last);
-            let line = scores.best_line_in(start, end);
-            let mean_line = scores.mean_line_in(start, end);
-            let cosine = scores.best_cosine_in(first, last);
-            let topic_score = scores.top_windows_mean_in(topic.0, topic.1, TOPIC_WINDOWS);
-            (
-                window,
-                Some(rank),
-                line,
-                mean_line,
-                window - best_window,
-                cosine,
-                topic_score,
-            )
-        }
-        None => (0.0, None, 0.0, 0.0, 0.0, 0.0, 0.0),
-    };
-    let held = |asked: bool, holds: bool| match (asked, holds) {
-        (true, true) => 1.0,
-        (true, false) => -1.0,
-        _ => 0.0,
-    };
-    Features {
-        values: [
-            lexical_score,
-            candidate.coverage,
-            (1.0 + candidate.evidence.max(0.0)).ln(),
-            lexical_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
-            candidate.retrieval,
-            finite(window),
-            finite(line),
-            finite(mean_line),
-            window_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
-            finite(gap),
-            finite(cosine),
-            finite(topic_score),
-            flag(candidate.speaker_named),
-            held(cues.number, candidate.holds_number),
-            held(cues.time, candidate.holds_time),
-            (end + 1 - start) as f32 / 12.0,
-        ],
-    }
-}
-
-/// How many of a topic's best windows say how much the topic is about the question.
-const TOPIC_WINDOWS: usize = 3;
-
-fn finite(v: f32) -> f32 {
-    if v.is_finite() {
-        v
-    } else {
-        0.0
-    }
-}
-
 /// The sum of the products of two rows of weights or features.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
@@ -400,82 +326,6 @@ mod tests {
         assert!((at("margin") - 0.5).abs() < 1e-6);
         assert_eq!(at("focus_missing"), 1.0);
         assert_eq!(at("entity_missing"), 0.0);
-    }
-
-    fn candidate(start: usize, end: usize, score: f32) -> Candidate {
-        let mut c = Candidate::plain(0, start, end, start);
-        c.score = score;
-        c
-    }
-
-    #[test]
-    fn lexical_features_are_relative_to_the_best_candidate() {
-        let f = passage_features(
-            &candidate(1, 3, 2.0),
-            Some(1),
-            4.0,
-            Cues::default(),
-            None,
-            (1, 3),
-        );
-        assert_eq!(f.values[0], 0.5);
-        assert_eq!(f.values[3], 0.5, "second lexical candidate");
-        assert_eq!(f.values[5], 0.0, "no dense scores, no dense features");
-    }
-
-    #[test]
-    fn dense_features_read_the_span_and_the_gap_to_the_best_window() {
-        let scores = DenseScores {
-            lines: vec![0.0, 1.0, 2.0, -1.0],
-            windows: vec![0.5, 1.5, 0.2, 0.0],
-            window_rank: vec![1, 0, 2, 3],
-            window_cosines: vec![0.8, 0.9, 0.7, 0.6],
-        };
-        let f = passage_features(
-            &candidate(2, 4, 0.0),
-            None,
-            0.0,
-            Cues::default(),
-            Some((&scores, 1.5)),
-            (1, 4),
-        );
-        assert_eq!(
-            f.values[5], 1.5,
-            "best window starting in the span or the line before"
-        );
-        assert_eq!(f.values[6], 2.0, "best line");
-        assert!((f.values[7] - 2.0 / 3.0).abs() < 1e-6, "mean line");
-        assert_eq!(f.values[8], 1.0, "rank 0");
-        assert_eq!(f.values[9], 0.0, "the best window itself");
-        assert_eq!(f.values[10], 0.9, "its raw cosine");
-        let topic = (1.5 + 0.5 + 0.2) / 3.0;
-        assert!(
-            (f.values[11] - topic).abs() < 1e-6,
-            "mean of the topic's three best windows"
-        );
-    }
-
-    #[test]
-    fn a_number_question_marks_spans_without_a_number() {
-        let cues = Cues {
-            number: true,
-            ..Cues::default()
-        };
-        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, cues, None, (1, 3));
-        assert_eq!(f.values[13], -1.0);
-        assert_eq!(f.values[14], 0.0, "no time asked for");
-    }
-
-    #[test]
-    fn a_time_question_marks_spans_with_a_time() {
-        let cues = Cues {
-            time: true,
-            ..Cues::default()
-        };
-        let mut held = candidate(1, 3, 1.0);
-        held.holds_time = true;
-        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3));
-        assert_eq!(f.values[14], 1.0);
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 
-use super::dense::{all_windows, embedded_window_texts, TranscriptVectors};
+use super::vectors::{all_windows, embedded_window_texts, TranscriptVectors};
 use crate::config::SemanticConfig;
 use crate::corpus::{Corpus, Transcript};
 use crate::embed::store::{self, Vectors};

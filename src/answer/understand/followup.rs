@@ -1,29 +1,13 @@
-//! Follow-up questions: a question asked after earlier ones ("那Nick呢", "后来呢", "why?") is
-//! understood in their context — terms carried over from the earlier question when the new one
-//! is elliptical, the speaker switched when it names another person, and passages near and after
-//! the one already shown preferred when it asks what comes next.
+//! Follow-up questions read in their context: a question asked after earlier ones ("那Nick呢",
+//! "后来呢", "why?") has terms carried over from the earlier question when it is elliptical, the
+//! speaker switched when it names another person, and the passage shown before as its anchor.
 
-use crate::answer::{Answer, AskOptions, Engine, Passage};
+use crate::answer::Answer;
 use crate::corpus::Speaker;
 use crate::text::{is_cjk, normalize};
 
 /// Most earlier turns a context keeps (the oldest are dropped first).
 pub const MAX_TURNS: usize = 3;
-/// Lines shown when a follow-up asks what comes next and no ranked passage follows.
-pub const NEXT_LINES: usize = 6;
-/// Lines a ranked passage may skip after the shown one and still be "what comes next"; beyond,
-/// the lines right after the shown passage go first.
-pub const NEXT_GAP: usize = 2;
-/// A ranked passage starting at most this many lines after the shown one counts as following it.
-pub const NEXT_WITHIN: usize = 40;
-/// Share of the best score a passage following the shown one needs to be preferred, for a
-/// question that does not lean on the earlier one.
-pub const FOLLOWING_SCORE_SHARE: f32 = 0.5;
-/// A passage ending at most this many lines before the shown one counts as near it.
-pub const NEAR_LINES: usize = 25;
-/// Candidates asked from the engine, so re-ordering has passages near the shown one to choose from.
-const CANDIDATES: usize = 25;
-
 /// Words that only say "tell me more / what next": nothing to search for.
 const NEXT_CUES: &[&str] = &[
     "后来呢",
@@ -283,184 +267,6 @@ pub fn understand(question: &str, context: &AskContext, speakers: &[Speaker]) ->
     }
 }
 
-/// Where a ranked passage lies relative to the passage shown before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Placement {
-    /// Starting after the shown passage (or running on past it), this many lines after its end.
-    After(usize),
-    /// Ending before the shown passage, within [`NEAR_LINES`].
-    Before,
-    /// Anywhere else.
-    Far,
-    /// Mostly the shown passage itself: already seen.
-    Shown,
-}
-
-fn placement(p: &Passage, anchor: Option<&ShownPassage>) -> Placement {
-    let Some(anchor) = anchor.filter(|a| a.transcript == p.transcript) else {
-        return Placement::Far;
-    };
-    let lines = p.line_end + 1 - p.line_start;
-    let shared =
-        (p.line_end.min(anchor.line_end) + 1).saturating_sub(p.line_start.max(anchor.line_start));
-    if shared * 2 > lines {
-        Placement::Shown
-    } else if p.line_end > anchor.line_end && p.line_start <= anchor.line_end + NEXT_WITHIN {
-        Placement::After(p.line_start.saturating_sub(anchor.line_end + 1))
-    } else if p.line_end < anchor.line_start && anchor.line_start - p.line_end <= NEAR_LINES {
-        Placement::Before
-    } else {
-        Placement::Far
-    }
-}
-
-/// Re-orders ranked passages for a follow-up. In an interview the answer to a follow-up mostly
-/// comes right after what was asked before, so: passages of the speaker it switches to first;
-/// then passages following the shown one (closest first when it asks what comes next, else in the
-/// engine's order), then those just before it, then the rest, and the shown passage itself last.
-/// `next` (the lines right after the shown passage) goes first when it asks what comes next and no
-/// ranked passage follows.
-pub fn reorder(
-    mut passages: Vec<Passage>,
-    follow: &FollowUp,
-    next: Option<Passage>,
-) -> Vec<Passage> {
-    if !follow.elliptical {
-        return passages;
-    }
-    let anchor = follow.anchor.as_ref();
-    let key = |p: &Passage| -> (u8, u8, usize) {
-        let speaker_rank = match &follow.speaker {
-            Some(s) if p.speaker.as_deref() == Some(s.as_str()) => 0,
-            Some(_) => 1,
-            None => 0,
-        };
-        match placement(p, anchor) {
-            Placement::After(distance) if follow.wants_next => (speaker_rank, 0, distance),
-            Placement::After(_) => (speaker_rank, 0, 0),
-            Placement::Before => (speaker_rank, 1, 0),
-            Placement::Far => (speaker_rank, 2, 0),
-            Placement::Shown => (speaker_rank, 3, 0),
-        }
-    };
-    // a stable sort keeps the engine's order within each group
-    passages.sort_by_key(key);
-    if follow.wants_next {
-        let follows = passages
-            .first()
-            .is_some_and(|p| matches!(placement(p, anchor), Placement::After(d) if d <= NEXT_GAP));
-        if let Some(next) = next.filter(|_| !follows) {
-            passages.retain(|p| !(p.line_start <= next.line_end && next.line_start <= p.line_end));
-            passages.insert(0, next);
-        }
-    }
-    passages
-}
-
-/// Moves the best passage following the shown one to the front, when it scores at least
-/// [`FOLLOWING_SCORE_SHARE`] of the best passage — unless the best is the shown passage itself:
-/// then the question is about what was shown (asked again, or in other words).
-pub fn prefer_following(passages: &mut Vec<Passage>, anchor: Option<&ShownPassage>) {
-    let Some(best) = passages.first() else {
-        return;
-    };
-    if placement(best, anchor) == Placement::Shown {
-        return;
-    }
-    let best = best.score;
-    let found = passages.iter().position(|p| {
-        matches!(placement(p, anchor), Placement::After(_))
-            && p.score >= FOLLOWING_SCORE_SHARE * best
-    });
-    if let Some(at) = found.filter(|&at| at > 0) {
-        let following = passages.remove(at);
-        passages.insert(0, following);
-    }
-}
-
-/// Answers `question` in `context` on `engine`: the question completed, the pipeline run with room
-/// to choose, the passages re-ordered and cut to the number wanted. The answer's `question` is
-/// the question as understood.
-pub fn answer_in_context(
-    engine: &Engine,
-    question: &str,
-    context: &AskContext,
-    options: &AskOptions,
-    top_n: usize,
-) -> Answer {
-    let speakers: Vec<Speaker> = engine
-        .transcripts()
-        .iter()
-        .flat_map(|t| t.speakers.iter().cloned())
-        .collect();
-    let follow = understand(question, context, &speakers);
-    if !follow.elliptical {
-        // a question with words of its own is searched alone; a passage right after the one
-        // shown is still preferred when it answers nearly as well
-        let alone = AskOptions {
-            context: None,
-            top_n: Some(CANDIDATES),
-            ..options.clone()
-        };
-        let mut answer = engine.answer(question, &alone);
-        if answer.answered || follow.completed.is_none() {
-            prefer_following(&mut answer.results, follow.anchor.as_ref());
-            answer.results.truncate(top_n);
-            return answer;
-        }
-    }
-    // leaning on the earlier question, or not answered alone: ask it completed
-    let follow = match follow.completed.clone() {
-        Some(completed) if !follow.elliptical => FollowUp {
-            question: completed,
-            elliptical: true,
-            ..follow
-        },
-        _ => follow,
-    };
-    let inner = AskOptions {
-        top_n: Some(CANDIDATES),
-        transcript: options.transcript.clone(),
-        context: None,
-        lexical_only: options.lexical_only,
-    };
-    let mut answer = engine.answer(&follow.question, &inner);
-    // a follow-up about the same thing ("为啥啊", "后来呢") that the search cannot place is answered
-    // with what comes next; one that names something of its own is not guessed
-    let guess = follow.wants_next || (!answer.answered && !follow.own_content);
-    let next = follow
-        .anchor
-        .as_ref()
-        .filter(|_| guess)
-        .and_then(|a| next_passage(engine, a));
-    if !answer.answered {
-        if let Some(next) = next {
-            answer.answered = true;
-            answer.suggestions.clear();
-            answer.results = vec![next];
-        }
-    } else {
-        answer.results = reorder(std::mem::take(&mut answer.results), &follow, next);
-        answer.results.truncate(top_n);
-    }
-    answer
-}
-
-/// The lines right after a shown passage, when there are any.
-fn next_passage(engine: &Engine, shown: &ShownPassage) -> Option<Passage> {
-    let transcript = engine
-        .transcripts()
-        .iter()
-        .find(|t| t.id == shown.transcript)?;
-    let start = shown.line_end.saturating_add(1);
-    if start > transcript.line_count() {
-        return None;
-    }
-    engine
-        .passage_at(&shown.transcript, start, start + NEXT_LINES - 1)
-        .ok()
-}
-
 /// Canonical names of the speakers `normalized` names, in order of first mention.
 fn speakers_named(normalized: &str, speakers: &[Speaker]) -> Vec<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
@@ -593,19 +399,6 @@ mod tests {
         }
     }
 
-    fn passage(start: usize, end: usize, speaker: &str, score: f32) -> Passage {
-        Passage {
-            transcript: "t".into(),
-            line_start: start,
-            line_end: end,
-            text: String::new(),
-            topic: String::new(),
-            speaker: Some(speaker.into()),
-            score,
-            matched_terms: Vec::new(),
-        }
-    }
-
     #[test]
     fn a_question_without_context_is_unchanged() {
         let follow = understand("那Nick呢", &AskContext::default(), &speakers());
@@ -721,100 +514,6 @@ mod tests {
             speakers_named("mark 和 nick", &speakers()),
             ["Mark Chen", "Nick Turley"]
         );
-    }
-
-    #[test]
-    fn the_switched_speaker_goes_first() {
-        let ctx = context("Mark怎么看待谄媚问题", 300, 305);
-        let follow = understand("那Nick呢", &ctx, &speakers());
-        let ranked = vec![
-            passage(300, 305, "Mark Chen", 10.0),
-            passage(500, 505, "Nick Turley", 8.0),
-        ];
-        let out = reorder(ranked, &follow, None);
-        assert_eq!(out[0].line_start, 500);
-    }
-
-    #[test]
-    fn what_comes_next_prefers_the_closest_passage_after() {
-        let ctx = context("ChatGPT最初叫什么", 15, 19);
-        let follow = understand("后来呢", &ctx, &speakers());
-        let ranked = vec![
-            passage(15, 19, "Nick Turley", 10.0),
-            passage(200, 205, "Nick Turley", 9.0),
-            passage(30, 35, "Nick Turley", 5.0),
-            passage(22, 27, "Nick Turley", 4.0),
-        ];
-        let out = reorder(ranked, &follow, Some(passage(20, 25, "Nick Turley", 0.0)));
-        let starts: Vec<usize> = out.iter().map(|p| p.line_start).collect();
-        assert_eq!(starts, [22, 30, 200, 15]);
-    }
-
-    #[test]
-    fn what_comes_next_falls_back_to_the_following_lines() {
-        let ctx = context("ChatGPT最初叫什么", 15, 19);
-        let follow = understand("后来呢", &ctx, &speakers());
-        let ranked = vec![
-            passage(15, 19, "Nick Turley", 10.0),
-            passage(400, 405, "x", 3.0),
-        ];
-        let out = reorder(ranked, &follow, Some(passage(20, 25, "Nick Turley", 0.0)));
-        assert_eq!(out[0].line_start, 20);
-        assert_eq!(out.len(), 3);
-    }
-
-    #[test]
-    fn passages_after_the_shown_one_come_first() {
-        let ctx = context("ChatGPT最初叫什么", 15, 19);
-        let follow = understand("为什么", &ctx, &speakers());
-        let ranked = vec![
-            passage(400, 405, "x", 10.0),
-            passage(5, 10, "x", 9.0),
-            passage(15, 19, "x", 8.0),
-            passage(26, 30, "x", 2.0),
-            passage(20, 25, "x", 7.0),
-        ];
-        let starts: Vec<usize> = reorder(ranked, &follow, None)
-            .iter()
-            .map(|p| p.line_start)
-            .collect();
-        assert_eq!(starts, [26, 20, 5, 400, 15]);
-    }
-
-    #[test]
-    fn passages_of_a_standalone_question_keep_their_order() {
-        let ctx = context("ChatGPT最初叫什么", 15, 19);
-        let follow = understand("GPT这三个字母的全称到底是什么", &ctx, &speakers());
-        let ranked = vec![passage(80, 86, "x", 10.0), passage(15, 19, "x", 9.0)];
-        let out = reorder(ranked, &follow, None);
-        assert_eq!(out[0].line_start, 80);
-    }
-
-    #[test]
-    fn a_following_passage_is_preferred_when_it_scores_close() {
-        let anchor = ShownPassage {
-            transcript: "t".into(),
-            line_start: 15,
-            line_end: 19,
-        };
-        let mut close = vec![passage(400, 405, "x", 10.0), passage(20, 25, "x", 6.0)];
-        prefer_following(&mut close, Some(&anchor));
-        assert_eq!(close[0].line_start, 20);
-        let mut weak = vec![passage(400, 405, "x", 10.0), passage(20, 25, "x", 3.0)];
-        prefer_following(&mut weak, Some(&anchor));
-        assert_eq!(weak[0].line_start, 400);
-    }
-
-    #[test]
-    fn asking_about_the_shown_passage_again_keeps_it() {
-        let anchor = ShownPassage {
-            transcript: "t".into(),
-            line_start: 15,
-            line_end: 17,
-        };
-        let mut again = vec![passage(15, 17, "x", 10.0), passage(27, 29, "x", 9.0)];
-        prefer_following(&mut again, Some(&anchor));
-        assert_eq!(again[0].line_start, 15);
     }
 
     #[test]

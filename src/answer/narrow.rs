@@ -1,15 +1,16 @@
-//! Lexical retrieval: full-text search of windows, then narrowing each retrieved region to the
-//! span of lines that covers most of the question's concepts, with answer-type and speaker cues.
+//! Narrowing: each retrieved region cut to the span of lines that covers most of the question's
+//! concepts (with answer-type and speaker cues), and each window found by meaning taken as it
+//! is — every candidate kept within the configured longest passage.
 
-use super::query::{QueryPlan, GRAM_MATCH_WEIGHT};
-use crate::corpus::Corpus;
+use super::retrieve::lexical::Region;
+use super::retrieve::Retrieved;
+use super::state::State;
+use super::understand::query::{QueryPlan, GRAM_MATCH_WEIGHT};
+use super::understand::Understood;
 use crate::search::lines::{within, LineIndex, LineRef};
-use crate::search::{SearchIndex, TermField};
+use crate::search::TermField;
 use crate::text::char_grams;
-use crate::topics::Topic;
 
-/// Windows fetched from the full-text index before narrowing.
-const RETRIEVED_WINDOWS: usize = 24;
 /// Lines looked at around a retrieved window.
 const MARGIN_LINES: usize = 3;
 /// Shortest passage returned (unless the configured longest is shorter): in a retelling what is
@@ -79,17 +80,6 @@ impl Candidate {
     }
 }
 
-/// Whether the thing the question asks for (the word after 什么/几/多少…) never occurs in the
-/// corpus: then nothing can answer it.
-pub fn focus_missing(plan: &QueryPlan) -> bool {
-    plan.concepts.iter().any(|c| c.focus && !c.present)
-}
-
-/// Whether the question names a thing (a noun, a product name) that never occurs in the corpus.
-pub fn entity_missing(plan: &QueryPlan) -> bool {
-    plan.concepts.iter().any(|c| c.entity && !c.present)
-}
-
 /// The postings of every variant and n-gram of the question, looked up once per question.
 struct QueryPostings<'a> {
     /// Per concept: (variant index, weight, lines holding it).
@@ -135,77 +125,67 @@ impl<'a> QueryPostings<'a> {
     }
 }
 
-/// What lexical retrieval reads: the corpus, its full-text index, line postings and outlines.
-pub struct LexicalSources<'a> {
-    /// The transcripts.
-    pub corpus: &'a Corpus,
-    /// Full-text index of windows.
-    pub index: &'a SearchIndex,
-    /// Postings per line.
-    pub lines: &'a LineIndex,
-    /// Topics of each transcript.
-    pub outlines: &'a [Vec<Topic>],
-    /// Longest passage, in lines.
-    pub max_lines: usize,
+/// A candidate span and its place among the candidates found by words (`None` for a window
+/// found by meaning only).
+#[derive(Debug, Clone)]
+pub struct Narrowed {
+    /// The span and its lexical facts.
+    pub candidate: Candidate,
+    /// Its rank among the lexical candidates.
+    pub lexical_rank: Option<usize>,
 }
 
-/// A region of a transcript to narrow, with its full-text score relative to the best (0..=1).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Region {
-    /// Position of the transcript in the corpus.
-    pub transcript: usize,
-    /// First line.
-    pub start: usize,
-    /// Last line.
-    pub end: usize,
-    /// Full-text score relative to the best region.
-    pub retrieval: f32,
-}
-
-/// The windows the full-text index finds for a plan, best first; `only` restricts to one
-/// transcript.
-pub fn retrieve(sources: &LexicalSources, plan: &QueryPlan, only: Option<usize>) -> Vec<Region> {
-    let terms = plan.search_terms();
-    let hits = match sources.index.search(&terms, RETRIEVED_WINDOWS, only) {
-        Ok(hits) => hits,
-        Err(e) => {
-            tracing::warn!(error = %e, "search failed");
-            return Vec::new();
-        }
-    };
-    // a damaged index may name lines the corpus does not have: such hits are dropped
-    let hits: Vec<_> = hits
+/// The candidates of a question: every region found by words or meaning narrowed to its best
+/// span (best first), then the windows found by meaning as they are; each cut to the configured
+/// longest passage, which windows found by meaning have their own length to keep to.
+pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> Vec<Narrowed> {
+    let plan = &understood.plan;
+    let mut regions = retrieved.regions.clone();
+    regions.extend(retrieved.dense_hits.iter().map(|h| Region {
+        transcript: h.transcript,
+        start: h.start,
+        end: h.end,
+        retrieval: 0.0,
+    }));
+    let lexical = narrow_regions(state, plan, &regions);
+    let mut candidates: Vec<Narrowed> = lexical
         .into_iter()
-        .filter(|hit| {
-            sources
-                .corpus
-                .transcripts
-                .get(hit.transcript)
-                .is_some_and(|t| t.holds(hit.start, hit.end))
+        .enumerate()
+        .map(|(rank, candidate)| Narrowed {
+            candidate,
+            lexical_rank: Some(rank),
         })
         .collect();
-    let best = hits.iter().map(|h| h.score).fold(0.0f32, f32::max);
-    hits.iter()
-        .map(|hit| Region {
-            transcript: hit.transcript,
-            start: hit.start,
-            end: hit.end,
-            retrieval: if best > 0.0 { hit.score / best } else { 0.0 },
-        })
-        .collect()
+    for hit in &retrieved.dense_hits {
+        let transcript = &state.corpus.transcripts[hit.transcript];
+        let mut candidate = Candidate::plain(hit.transcript, hit.start, hit.end, hit.start + 1);
+        candidate.holds_number = (hit.start..=hit.end).any(|n| holds_number(transcript.line(n)));
+        candidate.holds_time =
+            plan.cues.time && (hit.start..=hit.end).any(|n| holds_time(transcript.line(n)));
+        candidates.push(Narrowed {
+            candidate,
+            lexical_rank: None,
+        });
+    }
+    let longest = state.config.max_passage_lines.max(1);
+    for Narrowed { candidate, .. } in &mut candidates {
+        candidate.end = candidate.end.min(candidate.start + longest - 1);
+        candidate.anchor = candidate.anchor.min(candidate.end);
+    }
+    candidates
 }
 
 /// Narrows each region to its best span and scores it; regions without any of the question's
 /// words give nothing. Best first, overlapping spans included.
-pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) -> Vec<Candidate> {
-    let postings = QueryPostings::new(sources.lines, plan);
+fn narrow_regions(state: &State, plan: &QueryPlan, regions: &[Region]) -> Vec<Candidate> {
+    let postings = QueryPostings::new(&state.lines, plan);
     let total_importance: f32 = plan.concepts.iter().map(|c| c.importance).sum();
-    let max_lines = sources.max_lines.max(1);
+    let max_lines = state.config.max_passage_lines.max(1);
     let min_lines = MIN_LINES.min(max_lines);
     let mut topic_cache: Vec<(usize, usize, f32)> = Vec::new();
     let mut scored: Vec<Candidate> = Vec::with_capacity(regions.len());
     for region in regions {
-        let transcript = &sources.corpus.transcripts[region.transcript];
+        let transcript = &state.corpus.transcripts[region.transcript];
         let first = region.start.saturating_sub(MARGIN_LINES).max(1);
         let last = (region.end + MARGIN_LINES).min(transcript.line_count());
         if first > last {
@@ -220,7 +200,7 @@ pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) ->
         candidate.retrieval = region.retrieval;
         candidate.score += VICINITY_WEIGHT * vicinity_support(plan, &matrix, first, &candidate);
         if let Some(topic) =
-            crate::topics::topic_at(&sources.outlines[region.transcript], candidate.anchor)
+            crate::topics::topic_at(&state.outlines[region.transcript], candidate.anchor)
         {
             let cached = topic_cache
                 .iter()
@@ -266,41 +246,6 @@ pub fn narrow(sources: &LexicalSources, plan: &QueryPlan, regions: &[Region]) ->
     }
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.start.cmp(&b.start)));
     scored
-}
-
-/// Whether a span holds a number (for a passage found otherwise than by its words).
-pub fn span_holds_number(corpus: &Corpus, transcript: usize, start: usize, end: usize) -> bool {
-    let transcript = &corpus.transcripts[transcript];
-    (start..=end).any(|n| holds_number(transcript.line(n)))
-}
-
-/// Whether lines `start..=end` of a transcript state a date or a time.
-pub fn span_holds_time(corpus: &Corpus, transcript: usize, start: usize, end: usize) -> bool {
-    let transcript = &corpus.transcripts[transcript];
-    (start..=end).any(|n| holds_time(transcript.line(n)))
-}
-
-/// Spans best first, dropping any that overlaps a better one, at most `top_n`.
-pub fn without_overlaps<T>(
-    ranked: Vec<T>,
-    top_n: usize,
-    span: impl Fn(&T) -> (usize, usize, usize),
-) -> Vec<T> {
-    let mut chosen: Vec<T> = Vec::new();
-    for item in ranked {
-        let (t, start, end) = span(&item);
-        let overlaps = chosen.iter().any(|c| {
-            let (ct, cs, ce) = span(c);
-            ct == t && cs <= end && start <= ce
-        });
-        if !overlaps {
-            chosen.push(item);
-            if chosen.len() == top_n {
-                break;
-            }
-        }
-    }
-    chosen
 }
 
 /// Importance of the concepts found in the looked-at lines around a span beyond what the span
@@ -661,18 +606,5 @@ mod tests {
         assert!(!holds_time("我们天天聊天"));
         assert!(!holds_time("年轻的团队"));
         assert!(!holds_time("about 20000 users"));
-    }
-
-    #[test]
-    fn overlapping_spans_give_way_to_better_ones() {
-        let ranked = vec![(0, 10, 14), (0, 12, 16), (1, 12, 16), (0, 20, 22)];
-        let kept = without_overlaps(ranked, 5, |&(t, s, e)| (t, s, e));
-        assert_eq!(kept, vec![(0, 10, 14), (1, 12, 16), (0, 20, 22)]);
-    }
-
-    #[test]
-    fn at_most_top_n_spans_are_kept() {
-        let ranked = vec![(0, 1, 2), (0, 5, 6), (0, 9, 9)];
-        assert_eq!(without_overlaps(ranked, 2, |&(t, s, e)| (t, s, e)).len(), 2);
     }
 }

@@ -2,7 +2,9 @@
 //! in the features) over the candidates of each question, a logistic decision (quadratic in its
 //! inputs) over the top passage, and the threshold.
 
-use super::fuse::{dot, quadratic_terms, quadratic_width, sigmoid, softmax};
+use crate::answer::state::rankings::{
+    dot, quadratic_score, quadratic_terms, quadratic_width, sigmoid, softmax,
+};
 
 /// The candidates of one training question, with which of them answer it.
 #[derive(Debug, Clone)]
@@ -42,7 +44,7 @@ pub struct QuadraticRanker {
 impl QuadraticRanker {
     /// The score of one candidate's raw features.
     pub fn score(&self, x: &[f32]) -> f32 {
-        super::fuse::quadratic_score(&self.weights, &self.mean, &self.deviation, x)
+        quadratic_score(&self.weights, &self.mean, &self.deviation, x)
     }
 }
 
@@ -60,7 +62,7 @@ pub fn fit_quadratic_ranking(examples: &[RankingExample], width: usize) -> Quadr
             candidates: e
                 .candidates
                 .iter()
-                .map(|x| super::fuse::quadratic_terms(&scaling.apply(x)))
+                .map(|x| quadratic_terms(&scaling.apply(x)))
                 .collect(),
             answers: e.answers.clone(),
         })
@@ -75,7 +77,7 @@ pub fn fit_quadratic_ranking(examples: &[RankingExample], width: usize) -> Quadr
 
 /// The listwise fit itself, on features already on comparable scales.
 fn fit_standardized(examples: &[RankingExample], features: usize) -> Vec<f32> {
-    let width = super::fuse::quadratic_width(features);
+    let width = quadratic_width(features);
     let usable: Vec<&RankingExample> = examples
         .iter()
         .filter(|e| e.answers.iter().any(|&a| a) && e.candidates.len() > 1)

@@ -1,0 +1,238 @@
+//! Browsing the interview without a question: outlines and topics, the lines where a keyword
+//! occurs, a passage by its lines (citations), a random quote, and the byte ranges to highlight.
+
+use serde::Serialize;
+
+use super::decide::Pick;
+use super::present::{self, Passage};
+use super::state::line_vectors;
+use super::Engine;
+use crate::corpus::Transcript;
+use crate::error::{Error, Result};
+use crate::text::{normalize, normalize_mapped};
+use crate::topics::{self, Topic};
+
+/// A line where a keyword occurs.
+#[derive(Debug, Clone, Serialize)]
+pub struct Occurrence {
+    /// Transcript id.
+    pub transcript: String,
+    /// Line number.
+    pub line: usize,
+    /// The line.
+    pub text: String,
+}
+
+/// A transcript's outline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outline {
+    /// Transcript id.
+    pub transcript: String,
+    /// Transcript title.
+    pub title: String,
+    /// Topics in order.
+    pub topics: Vec<Topic>,
+}
+
+/// A topic found by name.
+#[derive(Debug, Clone)]
+pub struct TopicMatch {
+    /// Transcript id.
+    pub transcript: String,
+    /// The topic.
+    pub topic: Topic,
+}
+
+impl Engine {
+    /// Outlines of all transcripts, or of one.
+    pub fn outlines(&self, transcript: Option<&str>) -> Result<Vec<Outline>> {
+        self.select(transcript, |t, i| Outline {
+            transcript: t.id.clone(),
+            title: t.title.clone(),
+            topics: self.state.outlines[i].clone(),
+        })
+    }
+
+    /// Automatic outlines (ignoring curated chapters), for starting a chapter list.
+    pub fn auto_outlines(&self, transcript: Option<&str>) -> Result<Vec<Outline>> {
+        self.select(transcript, |t, i| Outline {
+            transcript: t.id.clone(),
+            title: t.title.clone(),
+            topics: topics::auto_outline(
+                t,
+                &self.state.analyzer,
+                line_vectors(&self.state.semantic, i),
+            ),
+        })
+    }
+
+    fn select<T>(
+        &self,
+        transcript: Option<&str>,
+        make: impl Fn(&Transcript, usize) -> T,
+    ) -> Result<Vec<T>> {
+        match transcript {
+            Some(id) => {
+                let i = self
+                    .state
+                    .corpus
+                    .transcripts
+                    .iter()
+                    .position(|t| t.id == id)
+                    .ok_or_else(|| Error::UnknownTranscript(id.to_string()))?;
+                Ok(vec![make(&self.state.corpus.transcripts[i], i)])
+            }
+            None => Ok(self
+                .state
+                .corpus
+                .transcripts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| make(t, i))
+                .collect()),
+        }
+    }
+
+    /// Topics whose title contains `query` (Simplified or Traditional, any case), at most `limit`.
+    pub fn find_topics(&self, query: &str, limit: usize) -> Vec<TopicMatch> {
+        let needle = normalize(query);
+        let mut found = Vec::new();
+        for (t, outline) in self.state.outlines.iter().enumerate() {
+            for topic in outline {
+                if needle.is_empty() || normalize(&topic.title).contains(&needle) {
+                    found.push(TopicMatch {
+                        transcript: self.state.corpus.transcripts[t].id.clone(),
+                        topic: topic.clone(),
+                    });
+                }
+            }
+        }
+        found.truncate(limit);
+        found
+    }
+
+    /// Lines where a keyword occurs (as written, after normalisation; else lines holding all its
+    /// words), in order, at most `limit`.
+    pub fn find_occurrences(&self, keyword: &str, limit: usize) -> Vec<Occurrence> {
+        let needle: String = normalize(keyword).chars().take(100).collect();
+        if needle.trim().is_empty() {
+            return Vec::new();
+        }
+        let words: Vec<String> = self
+            .state
+            .analyzer
+            .query_words(&needle)
+            .into_iter()
+            .filter(|w| w.chars().any(char::is_alphanumeric))
+            .collect();
+        let mut exact = Vec::new();
+        let mut all_words = Vec::new();
+        for (transcript, normalized_lines) in self
+            .state
+            .corpus
+            .transcripts
+            .iter()
+            .zip(&self.state.normalized_lines)
+        {
+            for (i, (line, normalized)) in transcript.lines.iter().zip(normalized_lines).enumerate()
+            {
+                if exact.len() >= limit {
+                    break;
+                }
+                let occurrence = || Occurrence {
+                    transcript: transcript.id.clone(),
+                    line: i + 1,
+                    text: line.clone(),
+                };
+                if normalized.contains(needle.as_str()) {
+                    exact.push(occurrence());
+                } else if !words.is_empty() && words.iter().all(|w| normalized.contains(w.as_str()))
+                {
+                    all_words.push(occurrence());
+                }
+            }
+        }
+        if exact.is_empty() {
+            exact = all_words;
+        }
+        exact.truncate(limit);
+        exact
+    }
+
+    /// A passage of given lines with its topic and speaker (for showing more context).
+    pub fn passage_at(&self, transcript: &str, start: usize, end: usize) -> Result<Passage> {
+        let t = self
+            .state
+            .corpus
+            .transcripts
+            .iter()
+            .position(|x| x.id == transcript)
+            .ok_or_else(|| Error::UnknownTranscript(transcript.to_string()))?;
+        let tr = &self.state.corpus.transcripts[t];
+        let start = start.clamp(1, tr.line_count());
+        let end = end.clamp(start, tr.line_count());
+        let pick = Pick::new(
+            &self.state,
+            t,
+            (start, end, (start + end) / 2),
+            0.0,
+            Vec::new(),
+        );
+        Ok(present::passage(&self.state, &pick))
+    }
+
+    /// A passage of about `lines` lines starting at a random sentence start, chosen by `pick`
+    /// (a number in `0..n` for `n` choices).
+    pub fn quote(&self, lines: usize, pick: impl FnOnce(usize) -> usize) -> Passage {
+        let starts: Vec<(usize, usize)> = self
+            .state
+            .corpus
+            .transcripts
+            .iter()
+            .enumerate()
+            .flat_map(|(t, tr)| {
+                (1..=tr
+                    .line_count()
+                    .saturating_sub(lines.saturating_sub(1))
+                    .max(1))
+                    .filter(move |&n| n == 1 || ends_sentence(tr.line(n - 1)))
+                    .map(move |n| (t, n))
+            })
+            .collect();
+        let (t, start) = starts[pick(starts.len()).min(starts.len() - 1)];
+        let tr = &self.state.corpus.transcripts[t];
+        let end = (start + lines.max(1) - 1).min(tr.line_count());
+        let shown = Pick::new(&self.state, t, (start, end, start), 0.0, Vec::new());
+        present::passage(&self.state, &shown)
+    }
+
+    /// Byte ranges of `text` where any of `terms` (normalised) occur, merged and in order.
+    pub fn highlight(&self, text: &str, terms: &[String]) -> Vec<std::ops::Range<usize>> {
+        let (normalized, origin) = normalize_mapped(text);
+        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
+        for term in terms.iter().filter(|t| !t.is_empty()) {
+            for (at, _) in normalized.match_indices(term.as_str()) {
+                let end = at + term.len() - 1;
+                if let (Some(a), Some(b)) = (origin.get(at), origin.get(end)) {
+                    ranges.push(a.start..b.end);
+                }
+            }
+        }
+        ranges.sort_by_key(|r| (r.start, r.end));
+        let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+        for r in ranges {
+            match merged.last_mut() {
+                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+                _ => merged.push(r),
+            }
+        }
+        merged
+    }
+}
+
+fn ends_sentence(line: &str) -> bool {
+    let line = line.trim_end();
+    line.is_empty()
+        || line.ends_with(['。', '？', '！', '?', '!', '.', '”', '"', '，', ','])
+        || line.chars().count() < 30
+}

@@ -1,0 +1,59 @@
+//! Diagnostics: how a question is understood and scored, stage by stage, for tuning.
+
+use super::state::rankings;
+use super::understand::{self, Understood};
+use super::{decide, examine, Engine};
+
+impl Engine {
+    /// How a question is understood and scored, for tuning: its concepts (importance, presence,
+    /// variants) and the top candidates with coverage and evidence.
+    pub fn explain(&self, question: &str) -> String {
+        let plan = self.plan(question);
+        let mut out = format!("normalized: {}\ncues: {:?}\n", plan.normalized, plan.cues);
+        for c in &plan.concepts {
+            let variants: Vec<String> = c
+                .variants
+                .iter()
+                .map(|v| format!("{}:{:.2}", v.text, v.weight))
+                .collect();
+            out.push_str(&format!(
+                "  {} imp={:.2} present={} focus={} entity={} grams={} [{}]\n",
+                c.label,
+                c.importance,
+                c.present,
+                c.focus,
+                c.entity,
+                c.grams.len(),
+                variants.join(" ")
+            ));
+        }
+        let understood = Understood {
+            plan,
+            vector: understand::understand_text(&self.state, question, false).vector,
+        };
+        let examined = examine(&self.state, &understood, None);
+        out.push_str(&format!(
+            "mode: {}\nanswerable: {:.3} (threshold {:.3})\n",
+            self.mode(),
+            decide::answerable(decide::ranking_of(&self.state, &examined), &examined),
+            decide::ranking_of(&self.state, &examined).threshold
+        ));
+        for s in examined.ranked.iter().take(5) {
+            let c = &s.candidate;
+            let features: Vec<String> = rankings::PASSAGE_FEATURES
+                .iter()
+                .zip(&s.features.values)
+                .map(|(name, v)| format!("{name}={v:.2}"))
+                .collect();
+            out.push_str(&format!(
+                "  -> {}-{} fused={:.3} matched={:?}\n     {}\n",
+                c.start,
+                c.end,
+                s.score,
+                c.matched,
+                features.join(" ")
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,352 @@
+//! Fusion: each candidate's features from both retrievers, scored by the one fitted ranking of
+//! the question's mode, ordered best first without overlaps, with what the question itself shows
+//! for the decision.
+
+pub mod fit;
+
+use super::narrow::{Candidate, Narrowed};
+use super::retrieve::dense::DenseScores;
+use super::retrieve::Retrieved;
+use super::state::rankings::{Features, QuestionSignals, Ranking};
+use super::state::State;
+use super::understand::query::{Cues, QueryPlan};
+use super::understand::Understood;
+use crate::topics;
+
+/// Candidates kept after fusion (for the answer's results and the decision's margin).
+const KEPT_CANDIDATES: usize = 8;
+
+/// A candidate passage with its features and fused score.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    /// The span and its lexical facts.
+    pub candidate: Candidate,
+    /// Its features.
+    pub features: Features,
+    /// Its fused score.
+    pub score: f32,
+}
+
+/// What fusion found for a question: candidates best first and the question's own signals.
+pub struct Examined {
+    /// Candidates, best first, not overlapping.
+    pub ranked: Vec<Scored>,
+    /// Every candidate in the order scored (for fitting), overlapping ones included.
+    pub all: Vec<Scored>,
+    /// What the question itself shows.
+    pub signals: QuestionSignals,
+}
+
+/// The fitted ranking of the question's mode: hybrid when it has a vector, words alone otherwise.
+pub fn ranking_for<'a>(state: &'a State, understood: &Understood) -> &'a Ranking {
+    state.rankings.for_mode(understood.vector.is_some())
+}
+
+/// The features of every candidate (not yet scored): its lexical facts, its dense scores and
+/// those of its topic.
+pub fn features(
+    state: &State,
+    understood: &Understood,
+    retrieved: &Retrieved,
+    narrowed: Vec<Narrowed>,
+) -> Vec<Scored> {
+    let best_lexical = narrowed
+        .iter()
+        .find(|n| n.lexical_rank == Some(0))
+        .map_or(0.0, |n| n.candidate.score);
+    let best_window = retrieved
+        .dense
+        .iter()
+        .map(|d| {
+            d.as_ref().map_or(0.0, |d| {
+                d.windows.iter().copied().fold(f32::NEG_INFINITY, f32::max)
+            })
+        })
+        .fold(f32::NEG_INFINITY, f32::max);
+    narrowed
+        .into_iter()
+        .map(
+            |Narrowed {
+                 candidate,
+                 lexical_rank,
+             }| {
+                let scores = retrieved.dense[candidate.transcript]
+                    .as_ref()
+                    .map(|d| (d, best_window));
+                let topic =
+                    topics::topic_at(&state.outlines[candidate.transcript], candidate.start)
+                        .map_or((candidate.start, candidate.end), |t| (t.start, t.end));
+                let features = passage_features(
+                    &candidate,
+                    lexical_rank,
+                    best_lexical,
+                    understood.plan.cues,
+                    scores,
+                    topic,
+                );
+                Scored {
+                    candidate,
+                    features,
+                    score: 0.0,
+                }
+            },
+        )
+        .collect()
+}
+
+/// Scores candidates under `ranking`, orders them best first, keeps the best ones that do not
+/// overlap, and reads the question's signals (one of which looks at the top passage).
+pub fn rank(mut all: Vec<Scored>, understood: &Understood, ranking: &Ranking) -> Examined {
+    let plan = &understood.plan;
+    for scored in &mut all {
+        scored.score = ranking.score(&scored.features);
+    }
+    all.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then(a.candidate.start.cmp(&b.candidate.start))
+    });
+    let ranked = without_overlaps(all.clone(), KEPT_CANDIDATES, |s| {
+        (s.candidate.transcript, s.candidate.start, s.candidate.end)
+    });
+    let signals = QuestionSignals {
+        focus_missing: focus_missing(plan),
+        entity_missing: entity_missing(plan),
+        number_missing: plan.cues.number
+            && !ranked.first().is_some_and(|s| s.candidate.holds_number),
+        time_missing: plan.cues.time && !ranked.first().is_some_and(|s| s.candidate.holds_time),
+        importance: plan.concepts.iter().map(|c| c.importance).sum(),
+        absent_share: absent_share(plan),
+        semantic: understood.vector.is_some(),
+    };
+    Examined {
+        ranked,
+        all,
+        signals,
+    }
+}
+
+/// Share of the question's importance carried by concepts the corpus never mentions.
+fn absent_share(plan: &QueryPlan) -> f32 {
+    let total: f32 = plan.concepts.iter().map(|c| c.importance).sum();
+    let absent: f32 = plan
+        .concepts
+        .iter()
+        .filter(|c| !c.present)
+        .map(|c| c.importance)
+        .sum();
+    if total > 0.0 {
+        absent / total
+    } else {
+        0.0
+    }
+}
+
+/// Whether the thing the question asks for (the word after 什么/几/多少…) never occurs in the
+/// corpus: then nothing can answer it.
+pub fn focus_missing(plan: &QueryPlan) -> bool {
+    plan.concepts.iter().any(|c| c.focus && !c.present)
+}
+
+/// Whether the question names a thing (a noun, a product name) that never occurs in the corpus.
+pub fn entity_missing(plan: &QueryPlan) -> bool {
+    plan.concepts.iter().any(|c| c.entity && !c.present)
+}
+
+/// Spans best first, dropping any that overlaps a better one, at most `top_n`.
+pub fn without_overlaps<T>(
+    ranked: Vec<T>,
+    top_n: usize,
+    span: impl Fn(&T) -> (usize, usize, usize),
+) -> Vec<T> {
+    let mut chosen: Vec<T> = Vec::new();
+    for item in ranked {
+        let (t, start, end) = span(&item);
+        let overlaps = chosen.iter().any(|c| {
+            let (ct, cs, ce) = span(c);
+            ct == t && cs <= end && start <= ce
+        });
+        if !overlaps {
+            chosen.push(item);
+            if chosen.len() == top_n {
+                break;
+            }
+        }
+    }
+    chosen
+}
+
+/// The features of a candidate: its lexical facts (`lexical_rank` is its place among the
+/// lexical candidates, `None` for a passage found by meaning only), the best lexical score among
+/// the candidates, what kind of answer the question asks for, and the dense scores of its
+/// transcript with the best window z-score over the corpus, and the lines of the topic that
+/// holds the candidate.
+pub fn passage_features(
+    candidate: &Candidate,
+    lexical_rank: Option<usize>,
+    best_lexical_score: f32,
+    cues: Cues,
+    dense: Option<(&DenseScores, f32)>,
+    topic: (usize, usize),
+) -> Features {
+    let (start, end) = (candidate.start, candidate.end);
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let lexical_score = if best_lexical_score > 0.0 {
+        (candidate.score / best_lexical_score).max(0.0)
+    } else {
+        0.0
+    };
+    let (window, window_rank, line, mean_line, gap, cosine, topic_score) = match dense {
+        Some((scores, best_window)) => {
+            let (first, last) = (
+                start.saturating_sub(1).max(1),
+                end.saturating_sub(1).max(start),
+            );
+            let (window, rank) = scores.best_window_in(first, last);
+            let line = scores.best_line_in(start, end);
+            let mean_line = scores.mean_line_in(start, end);
+            let cosine = scores.best_cosine_in(first, last);
+            let topic_score = scores.top_windows_mean_in(topic.0, topic.1, TOPIC_WINDOWS);
+            (
+                window,
+                Some(rank),
+                line,
+                mean_line,
+                window - best_window,
+                cosine,
+                topic_score,
+            )
+        }
+        None => (0.0, None, 0.0, 0.0, 0.0, 0.0, 0.0),
+    };
+    let held = |asked: bool, holds: bool| match (asked, holds) {
+        (true, true) => 1.0,
+        (true, false) => -1.0,
+        _ => 0.0,
+    };
+    Features {
+        values: [
+            lexical_score,
+            candidate.coverage,
+            (1.0 + candidate.evidence.max(0.0)).ln(),
+            lexical_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
+            candidate.retrieval,
+            finite(window),
+            finite(line),
+            finite(mean_line),
+            window_rank.map_or(0.0, |r| 1.0 / (1.0 + r as f32)),
+            finite(gap),
+            finite(cosine),
+            finite(topic_score),
+            flag(candidate.speaker_named),
+            held(cues.number, candidate.holds_number),
+            held(cues.time, candidate.holds_time),
+            (end + 1 - start) as f32 / 12.0,
+        ],
+    }
+}
+
+/// How many of a topic's best windows say how much the topic is about the question.
+const TOPIC_WINDOWS: usize = 3;
+
+fn finite(v: f32) -> f32 {
+    if v.is_finite() {
+        v
+    } else {
+        0.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn candidate(start: usize, end: usize, score: f32) -> Candidate {
+        let mut c = Candidate::plain(0, start, end, start);
+        c.score = score;
+        c
+    }
+
+    #[test]
+    fn lexical_features_are_relative_to_the_best_candidate() {
+        let f = passage_features(
+            &candidate(1, 3, 2.0),
+            Some(1),
+            4.0,
+            Cues::default(),
+            None,
+            (1, 3),
+        );
+        assert_eq!(f.values[0], 0.5);
+        assert_eq!(f.values[3], 0.5, "second lexical candidate");
+        assert_eq!(f.values[5], 0.0, "no dense scores, no dense features");
+    }
+
+    #[test]
+    fn dense_features_read_the_span_and_the_gap_to_the_best_window() {
+        let scores = DenseScores {
+            lines: vec![0.0, 1.0, 2.0, -1.0],
+            windows: vec![0.5, 1.5, 0.2, 0.0],
+            window_rank: vec![1, 0, 2, 3],
+            window_cosines: vec![0.8, 0.9, 0.7, 0.6],
+        };
+        let f = passage_features(
+            &candidate(2, 4, 0.0),
+            None,
+            0.0,
+            Cues::default(),
+            Some((&scores, 1.5)),
+            (1, 4),
+        );
+        assert_eq!(
+            f.values[5], 1.5,
+            "best window starting in the span or the line before"
+        );
+        assert_eq!(f.values[6], 2.0, "best line");
+        assert!((f.values[7] - 2.0 / 3.0).abs() < 1e-6, "mean line");
+        assert_eq!(f.values[8], 1.0, "rank 0");
+        assert_eq!(f.values[9], 0.0, "the best window itself");
+        assert_eq!(f.values[10], 0.9, "its raw cosine");
+        let topic = (1.5 + 0.5 + 0.2) / 3.0;
+        assert!(
+            (f.values[11] - topic).abs() < 1e-6,
+            "mean of the topic's three best windows"
+        );
+    }
+
+    #[test]
+    fn a_number_question_marks_spans_without_a_number() {
+        let cues = Cues {
+            number: true,
+            ..Cues::default()
+        };
+        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, cues, None, (1, 3));
+        assert_eq!(f.values[13], -1.0);
+        assert_eq!(f.values[14], 0.0, "no time asked for");
+    }
+
+    #[test]
+    fn a_time_question_marks_spans_with_a_time() {
+        let cues = Cues {
+            time: true,
+            ..Cues::default()
+        };
+        let mut held = candidate(1, 3, 1.0);
+        held.holds_time = true;
+        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3));
+        assert_eq!(f.values[14], 1.0);
+    }
+
+    #[test]
+    fn overlapping_spans_give_way_to_better_ones() {
+        let ranked = vec![(0, 10, 14), (0, 12, 16), (1, 12, 16), (0, 20, 22)];
+        let kept = without_overlaps(ranked, 5, |&(t, s, e)| (t, s, e));
+        assert_eq!(kept, vec![(0, 10, 14), (1, 12, 16), (0, 20, 22)]);
+    }
+
+    #[test]
+    fn at_most_top_n_spans_are_kept() {
+        let ranked = vec![(0, 1, 2), (0, 5, 6), (0, 9, 9)];
+        assert_eq!(without_overlaps(ranked, 2, |&(t, s, e)| (t, s, e)).len(), 2);
+    }
+}

@@ -1,0 +1,366 @@
+//! The engine's loaded state: the corpus, the text analyzer, the full-text and line indexes, the
+//! passage vectors, the outlines and glossary, and the fitted rankings — opened from `index_dir`
+//! when fresh, built otherwise. Every stage of the question pipeline reads it; none changes it.
+
+mod derived;
+pub mod rankings;
+pub mod semantic;
+pub mod vectors;
+
+use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use jieba_rs::Jieba;
+use sha2::{Digest, Sha256};
+
+use crate::config::{AnswerConfig, SemanticConfig};
+use crate::corpus::Corpus;
+use crate::error::{Error, Result};
+use crate::lexicon::{Glossary, Lexicon};
+use crate::search::lines::{LineIndex, LineRef};
+use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
+use crate::text::{char_grams, is_cjk, normalize, Analyzer};
+use crate::topics::{self, Topic};
+use rankings::Rankings;
+use semantic::{Progress, SemanticState};
+
+/// Lines per indexed window.
+pub const WINDOW_LINES: usize = 6;
+/// Lines between the starts of two windows.
+pub const WINDOW_STRIDE: usize = 2;
+
+/// Where the engine finds its data and how it answers.
+#[derive(Debug, Clone)]
+pub struct EngineOptions {
+    /// Directory holding `transcripts/` and `dict/`.
+    pub data_dir: PathBuf,
+    /// Directory for the persisted index; in memory when `None`.
+    pub index_dir: Option<PathBuf>,
+    /// Rebuild the index even when it is fresh.
+    pub force_rebuild: bool,
+    /// Answer settings.
+    pub answer: AnswerConfig,
+    /// Semantic settings.
+    pub semantic: SemanticConfig,
+    /// Where progress of a long build is reported.
+    pub progress: Progress,
+}
+
+/// What the engine has loaded: read by every stage, changed by none.
+pub struct State {
+    /// The transcripts.
+    pub corpus: Corpus,
+    /// Word segmentation and stop words.
+    pub analyzer: Analyzer,
+    /// Full-text index of windows.
+    pub index: SearchIndex,
+    /// Whether the index was opened or built.
+    pub index_origin: IndexOrigin,
+    /// Postings per line.
+    pub lines: LineIndex,
+    /// Each thesaurus word and the corpus words its group-mates are written with.
+    pub synonyms: HashMap<String, Vec<String>>,
+    /// CC-CEDICT restricted to the corpus vocabulary.
+    pub glossary: Glossary,
+    /// Speaker aliases (normalised) and the speaker each names, longest first.
+    pub aliases: Vec<(String, String)>,
+    /// The topics of each transcript.
+    pub outlines: Vec<Vec<Topic>>,
+    /// Every line normalised, per transcript (for keyword look-up).
+    pub normalized_lines: Vec<Vec<String>>,
+    /// The encoder and passage vectors, when the semantic signal is on.
+    pub semantic: SemanticState,
+    /// The fitted rankings of both modes.
+    pub rankings: Rankings,
+    /// Answer settings.
+    pub config: AnswerConfig,
+}
+
+impl State {
+    /// Loads transcripts and dictionaries and opens (or builds) the index.
+    pub fn open(options: &EngineOptions) -> Result<State> {
+        let corpus = Corpus::load(&options.data_dir.join("transcripts"))?;
+        for problem in &corpus.problems {
+            tracing::warn!("skipped: {problem}");
+        }
+        let lexicon = Lexicon::load(&options.data_dir.join("dict"))?;
+        let aliases = speaker_aliases(&corpus);
+        let jieba = Arc::new(build_jieba(&lexicon, &aliases)?);
+        let analyzer = Analyzer::new(jieba, lexicon.stopwords.clone());
+
+        let mut lines = LineIndex::new();
+        let mut line_terms: Vec<Vec<(String, String)>> = Vec::new();
+        let mut normalized_lines: Vec<Vec<String>> = Vec::new();
+        for (t, transcript) in corpus.transcripts.iter().enumerate() {
+            let mut terms = Vec::with_capacity(transcript.line_count());
+            let mut normalized_text = Vec::with_capacity(transcript.line_count());
+            for (i, line) in transcript.lines.iter().enumerate() {
+                let normalized = normalize(line);
+                let words = analyzer.index_words(&normalized);
+                let grams = char_grams(&normalized);
+                let at = LineRef {
+                    transcript: t as u32,
+                    line: i as u32 + 1,
+                };
+                lines.add_line(at, &words, &grams);
+                terms.push((words.join(" "), grams.join(" ")));
+                normalized_text.push(normalized);
+            }
+            line_terms.push(terms);
+            normalized_lines.push(normalized_text);
+        }
+
+        let vocabulary = lines
+            .words()
+            .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
+            .map(str::to_string)
+            .collect();
+        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
+        let semantic = semantic::open(
+            &options.semantic,
+            &corpus,
+            options.index_dir.as_deref(),
+            options.force_rebuild,
+            &options.progress,
+        );
+        let fingerprint = fingerprint(&corpus, &lexicon)?;
+        // automatic outlines depend on whether lines have vectors
+        let derived_key = match semantic.get() {
+            Some(_) => format!("{fingerprint}-{}", &crate::embed::fetch::SHA256[..12]),
+            None => fingerprint.clone(),
+        };
+        let line_counts: Vec<usize> = corpus.transcripts.iter().map(|t| t.line_count()).collect();
+        let derived::Derived { glossary, outlines } = derived::load_or_build(
+            options.index_dir.as_deref(),
+            &derived_key,
+            &line_counts,
+            options.force_rebuild,
+            || {
+                Ok(derived::Derived {
+                    glossary: Glossary::build(&lexicon.cedict_entries()?, &vocabulary),
+                    outlines: corpus
+                        .transcripts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| topics::outline(t, &analyzer, line_vectors(&semantic, i)))
+                        .collect(),
+                })
+            },
+        )?;
+        let ranking_path = options.data_dir.join(rankings::RANKING_FILE);
+        let rankings = match Rankings::load(&ranking_path) {
+            Ok(rankings) => rankings,
+            Err(e) => {
+                tracing::warn!("{e}; ranking unfitted");
+                Rankings::unfitted()
+            }
+        };
+        let build_docs = || window_docs(&line_terms);
+        let (index, index_origin) = match &options.index_dir {
+            Some(dir) => {
+                SearchIndex::open_or_build(dir, &fingerprint, options.force_rebuild, build_docs)?
+            }
+            None => (SearchIndex::build_in_ram(build_docs())?, IndexOrigin::Built),
+        };
+        Ok(State {
+            corpus,
+            analyzer,
+            index,
+            index_origin,
+            lines,
+            synonyms,
+            glossary,
+            aliases,
+            outlines,
+            normalized_lines,
+            semantic,
+            rankings,
+            config: options.answer.clone(),
+        })
+    }
+}
+
+/// The line vectors of a transcript, when the semantic signal is on.
+pub fn line_vectors(
+    semantic: &SemanticState,
+    transcript: usize,
+) -> Option<&crate::embed::store::Vectors> {
+    semantic.get().map(|s| &s.vectors[transcript].lines)
+}
+
+fn speaker_aliases(corpus: &Corpus) -> Vec<(String, String)> {
+    let mut aliases: Vec<(String, String)> = Vec::new();
+    for transcript in &corpus.transcripts {
+        for speaker in &transcript.speakers {
+            for alias in speaker.aliases.iter().chain(std::iter::once(&speaker.name)) {
+                let alias = normalize(alias);
+                if !alias.is_empty() && !aliases.iter().any(|(a, _)| *a == alias) {
+                    aliases.push((alias, speaker.name.clone()));
+                }
+            }
+        }
+    }
+    aliases.sort_by_key(|(a, _)| std::cmp::Reverse(a.chars().count()));
+    aliases
+}
+
+fn build_jieba(lexicon: &Lexicon, aliases: &[(String, String)]) -> Result<Jieba> {
+    let mut jieba = Jieba::new();
+    let mut dict = lexicon.user_dict.as_bytes();
+    jieba
+        .load_dict(&mut dict)
+        .map_err(|e| Error::data(crate::lexicon::USER_DICT, 0, e.to_string()))?;
+    let extra = aliases
+        .iter()
+        .map(|(a, _)| a.as_str())
+        .chain(lexicon.synonym_groups.iter().flatten().map(String::as_str));
+    for word in extra {
+        let word = normalize(word);
+        if word.chars().count() >= 2 && word.chars().all(is_cjk) {
+            let freq = jieba.suggest_freq(&word).max(3000);
+            jieba.add_word(&word, Some(freq), None);
+        }
+    }
+    // user dictionary words are stored as written; add their normalised forms too
+    for line in lexicon.user_dict.lines() {
+        if let Some(word) = line.split_whitespace().next() {
+            let folded = normalize(word);
+            if folded != word && !folded.contains(' ') {
+                jieba.add_word(&folded, Some(3000), None);
+            }
+        }
+    }
+    Ok(jieba)
+}
+
+/// The thesaurus as used by queries: each group member (and the stem of English members) maps to
+/// the corpus words its group-mates are written with, stop words left out.
+fn synonym_map(
+    groups: &[Vec<String>],
+    corpus: &Corpus,
+    analyzer: &Analyzer,
+    lines: &LineIndex,
+) -> HashMap<String, Vec<String>> {
+    let speaker_groups = corpus.transcripts.iter().flat_map(|t| {
+        t.speakers.iter().map(|s| {
+            s.aliases
+                .iter()
+                .chain(std::iter::once(&s.name))
+                .map(|a| normalize(a))
+                .collect::<Vec<_>>()
+        })
+    });
+    let mut map: HashMap<String, Vec<String>> = HashMap::new();
+    for group in groups.iter().cloned().chain(speaker_groups) {
+        let tokens: Vec<Vec<String>> = group
+            .iter()
+            .map(|member| {
+                analyzer
+                    .index_words(member)
+                    .into_iter()
+                    .filter(|t| {
+                        !analyzer.is_stopword(t)
+                            && !crate::lexicon::is_english_stopword(t)
+                            && lines.frequency(crate::search::TermField::Word, t) > 0
+                    })
+                    .collect()
+            })
+            .collect();
+        for (i, word) in group.iter().enumerate() {
+            // English members are also found by their stem (hiring ↔ hires)
+            let stemmed =
+                (word.is_ascii() && !word.contains(' ')).then(|| crate::lexicon::stem(word));
+            for key in std::iter::once(word.clone()).chain(stemmed) {
+                let entry = map.entry(key).or_default();
+                for (j, other) in tokens.iter().enumerate() {
+                    if group[j] == group[i] {
+                        continue;
+                    }
+                    for token in other {
+                        if !entry.contains(token) {
+                            entry.push(token.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    map
+}
+
+/// Passage windows of every transcript, built lazily from each line's space-joined terms.
+fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = WindowDoc> + '_ {
+    line_terms.iter().enumerate().flat_map(|(t, lines)| {
+        let n = lines.len();
+        let starts = (1..=n.max(1))
+            .step_by(WINDOW_STRIDE)
+            .take_while(move |&start| start == 1 || start + WINDOW_LINES - 1 - WINDOW_STRIDE < n);
+        starts.map(move |start| {
+            let end = (start + WINDOW_LINES - 1).min(n);
+            let join = |pick: fn(&(String, String)) -> &String| {
+                let mut joined = String::new();
+                for terms in &lines[start - 1..end] {
+                    if !joined.is_empty() {
+                        joined.push(' ');
+                    }
+                    joined.push_str(pick(terms));
+                }
+                joined
+            };
+            WindowDoc {
+                transcript: t,
+                start,
+                end,
+                words: join(|terms| &terms.0),
+                grams: join(|terms| &terms.1),
+            }
+        })
+    })
+}
+
+/// Files above this size are fingerprinted by size and modification time instead of content.
+const LARGE_FILE_BYTES: u64 = 1 << 20;
+
+/// Hash of everything the index is built from: schema, windowing, transcripts, dictionaries.
+fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
+    let mut hasher = Sha256::new();
+    hasher.update(format!(
+        "schema {SCHEMA_VERSION} window {WINDOW_LINES}/{WINDOW_STRIDE}\n"
+    ));
+    let mut files: Vec<PathBuf> = Vec::new();
+    for t in &corpus.transcripts {
+        hasher.update(t.id.as_bytes());
+        files.push(t.path.clone());
+        files.push(t.path.with_extension("toml"));
+    }
+    files.extend(lexicon.files.iter().cloned());
+    for path in files {
+        hasher.update(path.to_string_lossy().as_bytes());
+        // a large dictionary that is never edited by hand is identified by size and time, which
+        // keeps hashing megabytes out of every start
+        if let Ok(meta) = std::fs::metadata(&path) {
+            if meta.len() > LARGE_FILE_BYTES {
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                hasher.update(format!("{} {modified}", meta.len()));
+                continue;
+            }
+        }
+        match std::fs::File::open(&path) {
+            Ok(mut file) => {
+                let mut bytes = Vec::new();
+                file.read_to_end(&mut bytes)
+                    .map_err(|e| Error::io(&path, e))?;
+                hasher.update(&bytes);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => hasher.update(b"-"),
+            Err(e) => return Err(Error::io(&path, e)),
+        }
+    }
+    Ok(format!("{:x}", hasher.finalize()))
+}
