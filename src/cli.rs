@@ -104,6 +104,20 @@ pub enum Command {
     },
     /// Run the Discord bot (token from DISCORD_TOKEN).
     Serve,
+    /// Find training questions that copy a development question (reworded, trimmed or
+    /// translated); fails when any pair is flagged.
+    Leaks {
+        /// Training questions, one JSON object per line.
+        train: PathBuf,
+        /// Development questions, one JSON object per line.
+        dev: PathBuf,
+        /// Print one JSON object per pair.
+        #[arg(long)]
+        json: bool,
+        /// Also print this many of the closest pairs that are not flagged, to read them.
+        #[arg(long, default_value_t = 0)]
+        closest: usize,
+    },
 }
 
 /// What `model` does.
@@ -338,7 +352,75 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(config.clone()),
+        Command::Leaks {
+            train,
+            dev,
+            json,
+            closest,
+        } => leaks(config, train, dev, *json, *closest),
     }
+}
+
+/// `leaks`: scores every training question against every development question, prints the
+/// flagged pairs and the `closest` unflagged ones, and fails when any pair is flagged.
+fn leaks(
+    config: &Config,
+    train: &std::path::Path,
+    dev: &std::path::Path,
+    json: bool,
+    closest: usize,
+) -> anyhow::Result<()> {
+    use interview_bot::leaks::{self, PairScore};
+    let train_questions = interview_bot::eval::load_questions(train)?;
+    let dev_questions = interview_bot::eval::load_questions(dev)?;
+    let semantic = &config.semantic;
+    let model =
+        interview_bot::embed::fetch::ensure(&semantic.model_dir, &semantic.python, |note| {
+            eprintln!("{note}")
+        })?;
+    let encoder = interview_bot::embed::Encoder::open(&model)?;
+    let pairs =
+        leaks::score_pairs_with(&encoder, semantic.threads, &train_questions, &dev_questions);
+    let flagged: Vec<&PairScore> = pairs.iter().filter(|p| p.leak).collect();
+    let nearest = pairs.iter().filter(|p| !p.leak).take(closest);
+    for pair in flagged.iter().copied().chain(nearest) {
+        if json {
+            println!("{}", serde_json::to_string(pair)?);
+            continue;
+        }
+        let c = &pair.closeness;
+        println!(
+            "{} {} ~ {}: chars {:.2}, meaning {:.3}{}, gold lines {}\n    train: {}\n    dev:   {}",
+            if pair.leak { "LEAK" } else { "near" },
+            pair.train_id,
+            pair.dev_id,
+            c.char_similarity,
+            c.embedding_similarity,
+            if c.cross_language {
+                " (across languages)"
+            } else {
+                ""
+            },
+            if c.gold_overlap { "overlap" } else { "apart" },
+            pair.train_question,
+            pair.dev_question
+        );
+    }
+    if !flagged.is_empty() {
+        let copies: std::collections::BTreeSet<&str> =
+            flagged.iter().map(|p| p.train_id.as_str()).collect();
+        bail!(
+            "{} training questions copy a development question ({} pairs)",
+            copies.len(),
+            flagged.len()
+        );
+    }
+    eprintln!(
+        "no leaks among {} training × {} development questions",
+        train_questions.len(),
+        dev_questions.len()
+    );
+    Ok(())
 }
 
 /// The exact JSON contract of `ask --json`.

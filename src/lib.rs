@@ -8,6 +8,7 @@ pub mod corpus;
 pub mod embed;
 pub mod error;
 pub mod eval;
+pub mod leaks;
 pub mod lexicon;
 pub mod search;
 pub mod text;
