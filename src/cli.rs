@@ -257,6 +257,17 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                 started.elapsed().as_millis(),
                 engine.mode()
             );
+            for transcript in engine.transcripts() {
+                for rendering in &transcript.renderings {
+                    println!(
+                        "rendering: {} in {} ({} lines, {})",
+                        transcript.id,
+                        rendering.language,
+                        rendering.lines.len(),
+                        rendering.path.display()
+                    );
+                }
+            }
             Ok(())
         }
         Command::Show { citation, json } => {

@@ -1,6 +1,8 @@
-//! Transcripts on disk: their lines (the citation unit), metadata (title, speakers, chapters) and
-//! who is speaking at each line.
+//! Transcripts on disk: their lines (the citation unit), metadata (title, speakers, chapters,
+//! their names in other languages), who is speaking at each line, and renderings of the lines in
+//! other languages (`<id>.<lang>.txt`, line N rendering line N).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -8,8 +10,11 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::text::normalize;
 
+/// The language of a transcript whose metadata names none.
+pub const DEFAULT_LANGUAGE: &str = "zh";
+
 /// A speaker as described in a transcript's metadata.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Speaker {
     /// Canonical name, e.g. "Mark Chen".
@@ -20,6 +25,12 @@ pub struct Speaker {
     /// Every spelling of the name in the text.
     #[serde(default)]
     pub aliases: Vec<String>,
+    /// The name as shown in other languages, by language code (the canonical name otherwise).
+    #[serde(default)]
+    pub name_in: BTreeMap<String, String>,
+    /// The role in other languages, by language code.
+    #[serde(default)]
+    pub role_in: BTreeMap<String, String>,
 }
 
 impl Speaker {
@@ -37,6 +48,8 @@ pub struct Chapter {
     pub start_line: usize,
     /// Chapter title, used as the topic label.
     pub title: String,
+    /// The title in other languages, by language code.
+    pub title_in: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -45,8 +58,13 @@ struct MetadataFile {
     id: Option<String>,
     slug: Option<String>,
     title: Option<String>,
+    language: Option<String>,
+    #[serde(default)]
+    title_in: BTreeMap<String, String>,
     #[serde(default)]
     source: String,
+    #[serde(default)]
+    source_in: BTreeMap<String, String>,
     #[serde(default)]
     speakers: Vec<Speaker>,
     #[serde(default)]
@@ -58,6 +76,19 @@ struct MetadataFile {
 struct ChapterEntry {
     start_line: toml::Spanned<usize>,
     title: String,
+    #[serde(default)]
+    title_in: BTreeMap<String, String>,
+}
+
+/// A rendering of a transcript in another language: line N renders line N of the original.
+#[derive(Debug, Clone)]
+pub struct Rendering {
+    /// Its language code, e.g. `en`.
+    pub language: String,
+    /// The `.<lang>.txt` file it was read from.
+    pub path: PathBuf,
+    /// The lines; line `n` (1-based) is `lines[n - 1]`.
+    pub lines: Vec<String>,
 }
 
 /// One interview transcript with its metadata.
@@ -70,8 +101,16 @@ pub struct Transcript {
     pub slug: String,
     /// Human title.
     pub title: String,
+    /// The title in other languages, by language code.
+    pub title_in: BTreeMap<String, String>,
     /// Where the transcript comes from.
     pub source: String,
+    /// Where it comes from, in other languages.
+    pub source_in: BTreeMap<String, String>,
+    /// Language code of the lines (metadata `language`, else [`DEFAULT_LANGUAGE`]).
+    pub language: String,
+    /// Renderings of the lines in other languages that fit them, by language code.
+    pub renderings: Vec<Rendering>,
     /// The `.txt` file it was read from.
     pub path: PathBuf,
     /// The lines as written; line `n` (1-based) is `lines[n - 1]`.
@@ -94,8 +133,10 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Loads every `*.txt` (and its `*.toml`) in `dir`. A broken file is reported in `problems`
-    /// and skipped; no loadable transcript at all is an error.
+    /// Loads every `*.txt` (and its `*.toml`) in `dir`, and every `<stem>.<lang>.txt` beside a
+    /// `<stem>.txt` as a rendering of it. A broken file, or a rendering that does not fit its
+    /// transcript, is reported in `problems` and left out; no loadable transcript at all is an
+    /// error.
     pub fn load(dir: &Path) -> Result<Corpus> {
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         let mut paths: Vec<PathBuf> = entries
@@ -103,6 +144,9 @@ impl Corpus {
             .filter(|p| p.extension().is_some_and(|x| x == "txt"))
             .collect();
         paths.sort();
+        let (renderings, paths): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| {
+            rendering_of(p).is_some_and(|(base, _)| base.with_extension("txt").is_file())
+        });
         let mut transcripts: Vec<Transcript> = Vec::new();
         let mut problems = Vec::new();
         for path in paths {
@@ -119,6 +163,27 @@ impl Corpus {
                 Err(e) => problems.push(e),
             }
         }
+        for path in renderings {
+            let Some((base, language)) = rendering_of(&path) else {
+                continue;
+            };
+            let original = base.with_extension("txt");
+            let Some(transcript) = transcripts.iter_mut().find(|t| t.path == original) else {
+                problems.push(Error::data(
+                    &path,
+                    0,
+                    format!(
+                        "a rendering of {}, which was not loaded: left out",
+                        original.display()
+                    ),
+                ));
+                continue;
+            };
+            match Rendering::load(&path, &language, transcript) {
+                Ok(rendering) => transcript.renderings.push(rendering),
+                Err(e) => problems.push(e),
+            }
+        }
         if transcripts.is_empty() {
             return match problems.into_iter().next() {
                 Some(first) => Err(first),
@@ -130,6 +195,115 @@ impl Corpus {
             transcripts,
             problems,
         })
+    }
+}
+
+/// The transcript a `<stem>.<lang>.txt` file would render (`<stem>`, without extension) and its
+/// language, when its name has that shape; whether `<stem>.txt` exists is for the caller to see.
+fn rendering_of(path: &Path) -> Option<(PathBuf, String)> {
+    let stem = path.file_stem()?.to_str()?;
+    let (base, language) = stem.rsplit_once('.')?;
+    (!base.is_empty() && is_language_code(language))
+        .then(|| (path.with_file_name(base), language.to_string()))
+}
+
+/// Whether `code` is a language code as used in file names and metadata: two or three
+/// lower-case letters, then optional subtags of letters and digits (`en`, `zh`, `zh-Hant`).
+pub fn is_language_code(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let primary = parts.next().unwrap_or_default();
+    (2..=3).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_lowercase())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+/// The lines of a text file as the citation unit: a byte-order mark, `\r` line ends and one
+/// final empty line dropped.
+fn split_lines(text: &str) -> Vec<String> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines: Vec<String> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
+        .collect();
+    if lines.last().is_some_and(|l| l.is_empty()) {
+        lines.pop();
+    }
+    lines
+}
+
+/// A file's text, or an error naming the first line that is not valid UTF-8.
+fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        Error::data(path, line, "not valid UTF-8")
+    })
+}
+
+impl Rendering {
+    /// Reads the rendering of `original` in `language` at `path`, refusing one that does not fit
+    /// it line for line: another number of lines, or an empty line where the original has text.
+    pub fn load(path: &Path, language: &str, original: &Transcript) -> Result<Rendering> {
+        let lines = split_lines(&read_text(path)?);
+        Rendering::fitted(path, language, lines, original)
+    }
+
+    fn fitted(
+        path: &Path,
+        language: &str,
+        lines: Vec<String>,
+        original: &Transcript,
+    ) -> Result<Rendering> {
+        let name = original
+            .path
+            .file_name()
+            .map_or_else(|| original.id.clone(), |n| n.to_string_lossy().into_owned());
+        if language == original.language {
+            return Err(Error::data(
+                path,
+                0,
+                format!("renders {name} into its own language ({language}): left out"),
+            ));
+        }
+        if lines.len() != original.line_count() {
+            return Err(Error::data(
+                path,
+                0,
+                format!(
+                    "{} lines, but {name} has {}: line N of a rendering renders line N of the \
+                     original; left out",
+                    lines.len(),
+                    original.line_count()
+                ),
+            ));
+        }
+        let empty = lines
+            .iter()
+            .zip(&original.lines)
+            .position(|(rendered, line)| rendered.trim().is_empty() && !line.trim().is_empty());
+        if let Some(at) = empty {
+            return Err(Error::data(
+                path,
+                at + 1,
+                format!("empty, but line {} of {name} has text: left out", at + 1),
+            ));
+        }
+        Ok(Rendering {
+            language: language.to_string(),
+            path: path.to_path_buf(),
+            lines,
+        })
+    }
+
+    /// Lines `start..=end` (1-based, clamped) joined with newlines.
+    pub fn text(&self, start: usize, end: usize) -> String {
+        let start = start.max(1);
+        let end = end.min(self.lines.len());
+        if start > end {
+            return String::new();
+        }
+        self.lines[start - 1..end].join("\n")
     }
 }
 
@@ -171,12 +345,7 @@ pub fn lines_within(start: usize, end: usize, line_count: usize) -> bool {
 impl Transcript {
     /// Reads a transcript `.txt` and, when present, the `.toml` beside it.
     pub fn load(path: &Path) -> Result<Transcript> {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
-            let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
-            Error::data(path, line, "not valid UTF-8")
-        })?;
+        let text = read_text(path)?;
         let meta_path = path.with_extension("toml");
         let meta = match std::fs::read_to_string(&meta_path) {
             Ok(meta_text) => Some((parse_metadata(&meta_text, &meta_path)?, meta_text)),
@@ -198,14 +367,7 @@ impl Transcript {
         meta: Option<(MetadataFile, String)>,
         meta_path: &Path,
     ) -> Result<Transcript> {
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let mut lines: Vec<String> = text
-            .split('\n')
-            .map(|l| l.strip_suffix('\r').unwrap_or(l).to_string())
-            .collect();
-        if lines.last().is_some_and(|l| l.is_empty()) {
-            lines.pop();
-        }
+        let lines = split_lines(text);
         if lines.iter().all(|l| l.trim().is_empty()) {
             return Err(Error::data(path, 0, "transcript is empty"));
         }
@@ -216,7 +378,10 @@ impl Transcript {
                     id: None,
                     slug: None,
                     title: None,
+                    language: None,
+                    title_in: BTreeMap::new(),
                     source: String::new(),
+                    source_in: BTreeMap::new(),
                     speakers: Vec::new(),
                     chapters: Vec::new(),
                 },
@@ -224,6 +389,11 @@ impl Transcript {
             ),
         };
         let chapters = check_chapters(&meta.chapters, lines.len(), &meta_text, meta_path)?;
+        let language = meta
+            .language
+            .clone()
+            .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string());
+        check_languages(&meta, &language, meta_path)?;
         let id = meta.id.unwrap_or_else(|| stem.to_string());
         if id.trim().is_empty() {
             return Err(Error::data(meta_path, 0, "id is empty"));
@@ -239,8 +409,12 @@ impl Transcript {
         let mut transcript = Transcript {
             slug,
             title: meta.title.unwrap_or_else(|| id.clone()),
+            title_in: meta.title_in,
             id,
             source: meta.source,
+            source_in: meta.source_in,
+            language,
+            renderings: Vec::new(),
             path: path.to_path_buf(),
             lines,
             speakers: meta.speakers,
@@ -249,6 +423,11 @@ impl Transcript {
         };
         transcript.line_speakers = attribute_speakers(&transcript.lines, &transcript.speakers);
         Ok(transcript)
+    }
+
+    /// The rendering of the lines in `language`, when one fits them.
+    pub fn rendering(&self, language: &str) -> Option<&Rendering> {
+        self.renderings.iter().find(|r| r.language == language)
     }
 
     /// Number of lines.
@@ -350,6 +529,11 @@ fn check_chapters(
         chapters.push(Chapter {
             start_line: start,
             title: entry.title.trim().to_string(),
+            title_in: entry
+                .title_in
+                .iter()
+                .map(|(language, title)| (language.clone(), title.trim().to_string()))
+                .collect(),
         });
     }
     if let Some(first) = chapters.first_mut() {
@@ -357,6 +541,50 @@ fn check_chapters(
         first.start_line = 1;
     }
     Ok(chapters)
+}
+
+/// Checks the languages the metadata names: its own, and every key of a `*_in` table, each a
+/// language code with a text that is not empty.
+fn check_languages(meta: &MetadataFile, language: &str, meta_path: &Path) -> Result<()> {
+    if !is_language_code(language) {
+        return Err(Error::data(
+            meta_path,
+            0,
+            format!("language '{language}' is not a language code such as zh, en or zh-Hant"),
+        ));
+    }
+    let tables = std::iter::once(("title_in", &meta.title_in))
+        .chain(std::iter::once(("source_in", &meta.source_in)))
+        .chain(
+            meta.chapters
+                .iter()
+                .map(|c| ("chapter title_in", &c.title_in)),
+        )
+        .chain(
+            meta.speakers
+                .iter()
+                .map(|s| ("speaker name_in", &s.name_in)),
+        )
+        .chain(
+            meta.speakers
+                .iter()
+                .map(|s| ("speaker role_in", &s.role_in)),
+        );
+    for (what, table) in tables {
+        for (code, text) in table {
+            if !is_language_code(code) {
+                return Err(Error::data(
+                    meta_path,
+                    0,
+                    format!("{what}: '{code}' is not a language code such as zh, en or zh-Hant"),
+                ));
+            }
+            if text.trim().is_empty() {
+                return Err(Error::data(meta_path, 0, format!("{what}.{code} is empty")));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Verbs that follow a speaker's name when the text reports what they said or thought.
@@ -528,5 +756,155 @@ aliases = ["大飞"]
         assert_eq!(corpus.transcripts.len(), 1);
         let problem = corpus.problems[0].to_string();
         assert!(problem.contains("bad.txt:3"), "{problem}");
+    }
+
+    fn original(lines: &str) -> Transcript {
+        transcript(lines, "").expect("a valid transcript")
+    }
+
+    fn rendered(lines: &[&str], original: &Transcript) -> Result<Rendering> {
+        let lines = lines.iter().map(|l| l.to_string()).collect();
+        Rendering::fitted(Path::new("t.en.txt"), "en", lines, original)
+    }
+
+    #[test]
+    fn a_rendering_line_for_line_is_taken() {
+        let t = original("你好\n再见\n");
+        let r = rendered(&["Hello", "Goodbye"], &t).expect("fits");
+        assert_eq!(r.text(2, 2), "Goodbye");
+    }
+
+    #[test]
+    fn a_rendering_of_another_length_is_refused_naming_both_counts() {
+        let t = original("一\n二\n三\n");
+        let error = rendered(&["one", "two"], &t).expect_err("too short");
+        let message = error.to_string();
+        assert!(message.contains("2 lines, but t.txt has 3"), "{message}");
+    }
+
+    #[test]
+    fn a_rendering_with_an_empty_line_is_refused_naming_it() {
+        let t = original("一\n二\n三\n");
+        let error = rendered(&["one", " ", "three"], &t).expect_err("line 2 is empty");
+        let message = error.to_string();
+        assert!(message.contains("line 2 of t.txt has text"), "{message}");
+    }
+
+    #[test]
+    fn a_rendering_into_the_originals_own_language_is_refused() {
+        let t = transcript("one\n", "language = \"en\"\n").expect("an English transcript");
+        let error = rendered(&["one"], &t).expect_err("same language");
+        assert!(error.to_string().contains("its own language"), "{error}");
+    }
+
+    #[test]
+    fn language_codes_are_two_or_three_letters_with_subtags() {
+        for code in ["en", "zh", "yue", "zh-Hant", "en-US"] {
+            assert!(is_language_code(code), "{code}");
+        }
+        for code in ["", "e", "english", "EN", "ep2", "zh-", "v1"] {
+            assert!(!is_language_code(code), "{code}");
+        }
+    }
+
+    #[test]
+    fn only_a_language_suffix_makes_a_file_a_rendering() {
+        let (base, language) = rendering_of(Path::new("d/ep.en.txt")).expect("a rendering");
+        assert_eq!((base, language.as_str()), (PathBuf::from("d/ep"), "en"));
+        assert!(rendering_of(Path::new("d/ep.txt")).is_none());
+        assert!(rendering_of(Path::new("d/podcast.ep2.txt")).is_none());
+    }
+
+    #[test]
+    fn names_in_other_languages_come_from_the_metadata() {
+        let meta = r#"
+title = "访谈"
+title_in = { en = "Interview" }
+[[speakers]]
+name = "大飞"
+role = "解说"
+name_in = { en = "Da Fei" }
+role_in = { en = "Narrator" }
+[[chapters]]
+start_line = 1
+title = "开场"
+title_in = { en = "Opening" }
+"#;
+        let t = transcript("大飞说\n", meta).expect("valid metadata");
+        assert_eq!(t.language, DEFAULT_LANGUAGE);
+        assert_eq!(t.title_in["en"], "Interview");
+        assert_eq!(t.speakers[0].name_in["en"], "Da Fei");
+        assert_eq!(t.speakers[0].role_in["en"], "Narrator");
+        assert_eq!(t.chapters[0].title_in["en"], "Opening");
+    }
+
+    #[test]
+    fn a_language_that_is_not_a_code_is_refused() {
+        let error = transcript("a\n", "title_in = { english = \"A\" }\n").expect_err("bad key");
+        assert!(error.to_string().contains("'english'"), "{error}");
+        let error = transcript("a\n", "language = \"Chinese\"\n").expect_err("bad language");
+        assert!(error.to_string().contains("'Chinese'"), "{error}");
+    }
+
+    /// A directory holding the given files.
+    fn directory(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("written");
+        }
+        dir
+    }
+
+    #[test]
+    fn a_transcript_without_renderings_loads_as_before() {
+        let dir = directory(&[("ep.txt", "一\n二\n")]);
+        let corpus = Corpus::load(dir.path()).expect("loads");
+        assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
+        assert_eq!(corpus.transcripts.len(), 1);
+        assert_eq!(corpus.transcripts[0].language, "zh");
+        assert!(corpus.transcripts[0].renderings.is_empty());
+    }
+
+    #[test]
+    fn a_rendering_belongs_to_its_transcript_not_beside_it() {
+        let dir = directory(&[("ep.txt", "一\n二\n"), ("ep.en.txt", "one\ntwo\n")]);
+        let corpus = Corpus::load(dir.path()).expect("loads");
+        assert_eq!(
+            corpus.transcripts.len(),
+            1,
+            "the rendering is no transcript"
+        );
+        let rendering = corpus.transcripts[0].rendering("en").expect("rendered");
+        assert_eq!(rendering.lines, ["one", "two"]);
+    }
+
+    #[test]
+    fn a_rendering_that_does_not_fit_is_reported_and_left_out() {
+        let dir = directory(&[("ep.txt", "一\n二\n"), ("ep.en.txt", "one\n")]);
+        let corpus = Corpus::load(dir.path()).expect("the transcript still loads");
+        assert!(corpus.transcripts[0].renderings.is_empty());
+        let problem = corpus.problems[0].to_string();
+        assert!(
+            problem.contains("ep.en.txt") && problem.contains("1 lines, but ep.txt has 2"),
+            "{problem}"
+        );
+    }
+
+    #[test]
+    fn a_rendering_of_a_transcript_that_failed_to_load_is_reported() {
+        let dir = directory(&[
+            ("ep.txt", "一\n"),
+            ("ep.toml", "slug = \"Bad Slug\"\n"),
+            ("ep.en.txt", "one\n"),
+            ("other.txt", "二\n"),
+        ]);
+        let corpus = Corpus::load(dir.path()).expect("other.txt loads");
+        let problems: Vec<String> = corpus.problems.iter().map(|p| p.to_string()).collect();
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("ep.en.txt") && p.contains("not loaded")),
+            "{problems:?}"
+        );
     }
 }

@@ -85,6 +85,15 @@ impl State {
         for problem in &corpus.problems {
             tracing::warn!("skipped: {problem}");
         }
+        for transcript in &corpus.transcripts {
+            for rendering in &transcript.renderings {
+                tracing::info!(
+                    transcript = %transcript.id,
+                    language = %rendering.language,
+                    "rendering loaded"
+                );
+            }
+        }
         let lexicon = Lexicon::load(&options.data_dir.join("dict"))?;
         let aliases = speaker_aliases(&corpus);
         let jieba = Arc::new(build_jieba(&lexicon, &aliases)?);

@@ -374,6 +374,7 @@ mod tests {
             name: name.into(),
             role: role.into(),
             aliases: aliases.iter().map(|a| a.to_string()).collect(),
+            ..Speaker::default()
         };
         vec![
             speaker("Mark Chen", &["马克·陈", "Mark Chen", "Mark"], "首席研究官"),

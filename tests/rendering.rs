@@ -1,0 +1,149 @@
+//! The English rendering of the shipped interview: it fits the transcript line for line, names
+//! what its lines name, gives every chapter an English title; and `index` lists a rendering, or
+//! reports one that does not fit while the transcript still answers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use interview_bot::corpus::Corpus;
+
+fn shipped() -> Corpus {
+    Corpus::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/transcripts"))
+        .expect("the shipped transcripts load")
+}
+
+#[test]
+fn the_english_rendering_fits_the_interview_line_for_line() {
+    let corpus = shipped();
+    assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
+    let transcript = &corpus.transcripts[0];
+    let english = transcript.rendering("en").expect("an English rendering");
+    assert_eq!(english.lines.len(), transcript.line_count());
+    assert!(english.lines.iter().all(|l| !l.trim().is_empty()));
+}
+
+#[test]
+fn anchor_lines_say_what_the_interview_says_there() {
+    let corpus = shipped();
+    let english = corpus.transcripts[0].rendering("en").expect("rendered");
+    assert!(
+        english.lines[15].contains("Chat with GPT-3.5"),
+        "{}",
+        english.lines[15]
+    );
+    assert!(
+        english.lines[0].contains("Best Partners"),
+        "{}",
+        english.lines[0]
+    );
+}
+
+#[test]
+fn every_line_naming_a_thing_names_it_in_english_too() {
+    let corpus = shipped();
+    let transcript = &corpus.transcripts[0];
+    let english = transcript.rendering("en").expect("rendered");
+    let names = [
+        "ChatGPT",
+        "GPT-3.5",
+        "GPT-4",
+        "Fail Whale",
+        "ImageGen",
+        "Codex",
+        "RLHF",
+        "Grok",
+        "Sora",
+        "Mark Chen",
+        "Nick Turley",
+        "Andrew Mayne",
+        "OpenAI",
+    ];
+    for (n, (line, rendered)) in transcript.lines.iter().zip(&english.lines).enumerate() {
+        for name in names.iter().filter(|name| line.contains(*name)) {
+            assert!(
+                rendered.contains(name),
+                "line {}: {line} / {rendered} lacks {name}",
+                n + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn every_chapter_has_an_english_title() {
+    let corpus = shipped();
+    let transcript = &corpus.transcripts[0];
+    assert!(transcript.title_in.contains_key("en"));
+    for chapter in &transcript.chapters {
+        let title = chapter.title_in.get("en");
+        assert!(title.is_some_and(|t| t.is_ascii()), "{}", chapter.title);
+    }
+}
+
+/// A data directory holding one transcript of four lines and `rendering` as its English one.
+fn data_with_rendering(rendering: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let transcripts = dir.path().join("data/transcripts");
+    std::fs::create_dir_all(&transcripts).expect("created");
+    std::fs::create_dir_all(dir.path().join("data/dict")).expect("created");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/dict");
+    for entry in std::fs::read_dir(&root).expect("the dictionaries") {
+        let path = entry.expect("an entry").path();
+        if path.is_file() {
+            let to = dir
+                .path()
+                .join("data/dict")
+                .join(path.file_name().expect("named"));
+            std::fs::copy(&path, to).expect("copied");
+        }
+    }
+    std::fs::write(
+        transcripts.join("talk.txt"),
+        "大飞说模型发布了\n谄媚问题很严重\n团队修复了奖励模型\n记忆功能上线\n",
+    )
+    .expect("written");
+    std::fs::write(transcripts.join("talk.en.txt"), rendering).expect("written");
+    dir
+}
+
+fn index(dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_interview-bot"))
+        .arg("--no-semantic")
+        .arg("--config")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml"))
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .arg("--index-dir")
+        .arg(dir.join("index"))
+        .arg("index")
+        .output()
+        .expect("runs")
+}
+
+#[test]
+fn index_lists_the_renderings_it_found() {
+    let dir = data_with_rendering("Da Fei said\nsycophancy\nfixed\nmemory\n");
+    let out = index(dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("rendering: talk in en (4 lines"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn index_reports_a_rendering_that_does_not_fit_and_indexes_the_transcript() {
+    let dir = data_with_rendering("Da Fei said\nsycophancy\n");
+    let out = index(dir.path());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("2 lines, but talk.txt has 4"), "{stderr}");
+    assert!(stdout.contains("1 transcripts"), "{stdout}");
+    assert!(!stdout.contains("rendering:"), "{stdout}");
+}
