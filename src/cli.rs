@@ -8,8 +8,9 @@ use anyhow::{bail, Context};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
+use interview_bot::answer::browse::translation_note;
 use interview_bot::answer::followup::{AskContext, ContextTurn, ShownPassage};
-use interview_bot::answer::{citation, Answer, Outline, Passage};
+use interview_bot::answer::{citation, Answer, Outline, Passage, Translation};
 use interview_bot::{AskOptions, Config, Engine, EngineOptions};
 
 use crate::progress;
@@ -80,6 +81,9 @@ pub enum Command {
         /// Print it as JSON.
         #[arg(long)]
         json: bool,
+        /// Show it in this language (a rendering's code, e.g. `en`); the original by default.
+        #[arg(long)]
+        lang: Option<String>,
     },
     /// Run a question file in the evaluation format and print the metrics; with --fit, fit the
     /// ranking on it instead and write the parameters to the data directory.
@@ -270,13 +274,36 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Show { citation, json } => {
+        Command::Show {
+            citation,
+            json,
+            lang,
+        } => {
             let engine = open_engine(config, false)?;
             let passage = citation::resolve(&engine, citation)?;
+            let translation = match lang.as_deref() {
+                Some(language) if !is_original_language(&engine, &passage, language) => {
+                    let Some(translation) = engine.translate(&passage, language) else {
+                        bail!(
+                            "'{}' has no rendering in '{language}' (a file {}.{language}.txt beside it)",
+                            passage.transcript,
+                            passage.transcript
+                        );
+                    };
+                    Some((language, translation))
+                }
+                _ => None,
+            };
             if *json {
-                println!("{}", serde_json::to_string(&json_result(&passage))?);
+                let value = JsonCited {
+                    result: json_result(&passage),
+                    translations: translation
+                        .as_ref()
+                        .map(|(language, t)| std::iter::once((*language, t)).collect()),
+                };
+                println!("{}", serde_json::to_string(&value)?);
             } else {
-                println!("{}", render_cited(&engine, &passage));
+                println!("{}", render_cited(&engine, &passage, translation.as_ref()));
             }
             Ok(())
         }
@@ -471,6 +498,15 @@ fn json_result(r: &Passage) -> JsonResult<'_> {
         speaker: r.speaker.as_deref(),
         score: r.score,
     }
+}
+
+/// `show --json`: the cited passage and, with `--lang`, its rendering.
+#[derive(serde::Serialize)]
+struct JsonCited<'a> {
+    #[serde(flatten)]
+    result: JsonResult<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    translations: Option<std::collections::BTreeMap<&'a str, &'a Translation>>,
 }
 
 /// `answer` as one JSON line; `asked` is the question as typed, when the answer's question is the
@@ -686,14 +722,39 @@ fn repl(engine: &Engine, json: bool, options: &AskOptions) -> anyhow::Result<()>
 }
 
 /// A cited passage: its citation, topic, speaker and numbered lines.
-fn render_cited(engine: &Engine, passage: &Passage) -> String {
-    let mut out = format!(
-        "{}\n话题：{}\n发言：{}\n\n",
-        citation::of(engine.transcripts(), passage),
-        passage.topic,
-        passage.speaker.as_deref().unwrap_or("未知")
-    );
-    for (i, line) in passage.text.split('\n').enumerate() {
+fn render_cited(
+    engine: &Engine,
+    passage: &Passage,
+    translation: Option<&(&str, Translation)>,
+) -> String {
+    let cited = citation::of(engine.transcripts(), passage);
+    let (mut out, text) = match translation {
+        None => (
+            format!(
+                "{cited}\n话题：{}\n发言：{}\n\n",
+                passage.topic,
+                passage.speaker.as_deref().unwrap_or("未知")
+            ),
+            &passage.text,
+        ),
+        Some((language, translation)) => {
+            let original = engine
+                .transcripts()
+                .iter()
+                .find(|t| t.id == passage.transcript)
+                .map_or("", |t| t.language.as_str());
+            (
+                format!(
+                    "{cited}\nTopic: {}\nSpeaker: {}\n({})\n\n",
+                    translation.topic,
+                    translation.speaker.as_deref().unwrap_or("unknown"),
+                    translation_note(original, language)
+                ),
+                &translation.text,
+            )
+        }
+    };
+    for (i, line) in text.split('\n').enumerate() {
         out.push_str(&format!("{:>5} │ {line}\n", passage.line_start + i));
     }
     out.trim_end().to_string()
@@ -787,4 +848,13 @@ fn print_outlines(outlines: &[Outline], json: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether `language` is the language `passage`'s transcript is written in.
+fn is_original_language(engine: &Engine, passage: &Passage, language: &str) -> bool {
+    engine
+        .transcripts()
+        .iter()
+        .find(|t| t.id == passage.transcript)
+        .is_some_and(|t| t.language == language)
 }

@@ -147,3 +147,75 @@ fn index_reports_a_rendering_that_does_not_fit_and_indexes_the_transcript() {
     assert!(stdout.contains("1 transcripts"), "{stdout}");
     assert!(!stdout.contains("rendering:"), "{stdout}");
 }
+
+/// `show` over the shipped data by words alone, with its own index directory.
+fn show(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    let index = tempfile::tempdir().expect("a temporary directory");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = Command::new(env!("CARGO_BIN_EXE_interview-bot"))
+        .arg("--no-semantic")
+        .arg("--config")
+        .arg(root.join("config/bot.toml"))
+        .arg("--data-dir")
+        .arg(root.join("data"))
+        .arg("--index-dir")
+        .arg(index.path())
+        .arg("show")
+        .args(args)
+        .output()
+        .expect("runs");
+    (out, index)
+}
+
+#[test]
+fn show_in_english_prints_the_rendered_lines_and_says_what_they_are() {
+    let (out, _index) = show(&["openai-podcast-ep2#L15-19", "--lang", "en"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("   16 │ that ChatGPT's original name was actually \"Chat with GPT-3.5\""),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Topic: How ChatGPT Got Its Name"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not the speakers' own words"), "{stdout}");
+}
+
+#[test]
+fn show_json_in_english_keeps_the_original_and_adds_the_translation() {
+    let (out, _index) = show(&["openai-podcast-ep2#L16-16", "--lang", "en", "--json"]);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert!(
+        value["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("最开始的名字")),
+        "{value}"
+    );
+    let english = &value["translations"]["en"];
+    assert!(
+        english["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("original name")),
+        "{value}"
+    );
+    assert!(
+        english["topic"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("How ChatGPT")),
+        "{value}"
+    );
+}
+
+#[test]
+fn show_in_a_language_without_a_rendering_says_so() {
+    let (out, _index) = show(&["openai-podcast-ep2#L16-16", "--lang", "fr"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("no rendering in 'fr'"), "{stderr}");
+}

@@ -1,5 +1,6 @@
 //! Browsing the interview without a question: outlines and topics, the lines where a keyword
-//! occurs, a passage by its lines (citations), a random quote, and the byte ranges to highlight.
+//! occurs, a passage by its lines (citations) and in another language, a random quote, and the
+//! byte ranges to highlight.
 
 use serde::Serialize;
 
@@ -43,7 +44,73 @@ pub struct TopicMatch {
     pub topic: Topic,
 }
 
+/// A passage in another language: its lines from the transcript's rendering, its topic and
+/// speaker as named in that language (as in the original where the metadata gives no name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Translation {
+    /// The rendered lines, joined with newlines.
+    pub text: String,
+    /// The topic label in that language.
+    pub topic: String,
+    /// The speaker's name in that language.
+    pub speaker: Option<String>,
+}
+
+/// Says what a rendering is, wherever one is shown: a translation of the transcript, not the
+/// speakers' own words.
+pub fn translation_note(original: &str, language: &str) -> String {
+    format!(
+        "Our {} translation of the {} text, not the speakers' own words.",
+        language_name(language),
+        language_name(original)
+    )
+}
+
+/// The English name of a language code (the code itself for one not listed).
+pub fn language_name(code: &str) -> &str {
+    match code.split('-').next().unwrap_or(code) {
+        "zh" => "Chinese",
+        "en" => "English",
+        "ja" => "Japanese",
+        "ko" => "Korean",
+        "fr" => "French",
+        "de" => "German",
+        "es" => "Spanish",
+        _ => code,
+    }
+}
+
 impl Engine {
+    /// `passage` in `language`: `None` when its transcript has no rendering in that language.
+    pub fn translate(&self, passage: &Passage, language: &str) -> Option<Translation> {
+        let transcript = self
+            .transcripts()
+            .iter()
+            .find(|t| t.id == passage.transcript)?;
+        let rendering = transcript.rendering(language)?;
+        let topic = transcript
+            .chapters
+            .iter()
+            .find(|c| c.title == passage.topic)
+            .and_then(|c| c.title_in.get(language))
+            .unwrap_or(&passage.topic)
+            .clone();
+        let speaker = passage.speaker.as_ref().map(|name| {
+            transcript
+                .speakers
+                .iter()
+                .find(|s| s.name == *name)
+                .and_then(|s| s.name_in.get(language))
+                .unwrap_or(name)
+                .clone()
+        });
+        Some(Translation {
+            text: rendering.text(passage.line_start, passage.line_end),
+            topic,
+            speaker,
+        })
+    }
+
     /// Outlines of all transcripts, or of one.
     pub fn outlines(&self, transcript: Option<&str>) -> Result<Vec<Outline>> {
         self.select(transcript, |t, i| Outline {

@@ -25,7 +25,7 @@ pub mod retrieve;
 pub mod state;
 pub mod understand;
 
-pub use browse::{Occurrence, Outline, TopicMatch};
+pub use browse::{Occurrence, Outline, TopicMatch, Translation};
 pub use present::{Answer, Passage};
 pub use state::semantic::{Progress, ProgressEvent};
 pub use state::{EngineOptions, State};
