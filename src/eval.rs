@@ -276,6 +276,8 @@ const FOLDS: usize = 5;
 #[derive(Debug, Clone)]
 struct DecisionRow {
     kind: String,
+    /// The question's passage group (see [`passage_groups`]): the unit of the folds.
+    group: usize,
     inputs: Vec<f32>,
     answerable: bool,
     top_answers: bool,
@@ -289,6 +291,7 @@ fn fit_mode(
 ) -> Ranking {
     let mode = if lexical_only { "lexical" } else { "semantic" };
     let state = engine.state();
+    let groups = passage_groups(questions);
     let understood: Vec<_> = questions
         .iter()
         .map(|q| understand::understand_text(state, &q.q.replace('\n', " "), lexical_only))
@@ -312,6 +315,7 @@ fn fit_mode(
         let e = fuse::rank(examined[i].all.clone(), &understood[i], ranking);
         DecisionRow {
             kind: questions[i].kind.clone(),
+            group: groups[i],
             inputs: decision_inputs(&e)
                 .unwrap_or_else(|| vec![0.0; rankings::decision_names().len()]),
             answerable: questions[i].answerable,
@@ -326,9 +330,9 @@ fn fit_mode(
     let held_out_rows = |assignment: FoldAssignment| -> Vec<DecisionRow> {
         let mut rows: Vec<Option<DecisionRow>> = vec![None; questions.len()];
         for fold in 0..FOLDS {
-            let ranker = fit_ranker(&examples, |i| assignment.fold_of(i) != fold);
+            let ranker = fit_ranker(&examples, |i| assignment.fold_of(groups[i]) != fold);
             let ranking = with_ranker(&unfitted, ranker);
-            for i in (0..questions.len()).filter(|&i| assignment.fold_of(i) == fold) {
+            for i in (0..questions.len()).filter(|&i| assignment.fold_of(groups[i]) == fold) {
                 rows[i] = Some(decision_row(i, &ranking));
             }
         }
@@ -445,19 +449,59 @@ fn threshold_for(ranking: &Ranking, rows: &[DecisionRow], include: impl Fn(usize
     fit::choose_threshold(&outcomes, MAX_FALSE_ABSTAIN)
 }
 
-/// How the training questions are split into folds: assignment 0 puts question `i` in fold
-/// `i mod FOLDS`, the others by a hash of the position and the assignment's number.
+/// How the training questions are split into folds, by passage group (a group's questions stay
+/// in one fold, so that a held-out question's passage was not learnt from another question about
+/// it): assignment 0 puts group `g` in fold `g mod FOLDS`, the others by a hash of the group and
+/// the assignment's number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct FoldAssignment(u64);
 
 impl FoldAssignment {
-    fn fold_of(self, i: usize) -> usize {
+    fn fold_of(self, group: usize) -> usize {
         if self.0 == 0 {
-            return i % FOLDS;
+            return group % FOLDS;
         }
-        let mixed = ((i as u64) ^ (self.0 << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let mixed = ((group as u64) ^ (self.0 << 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
         ((mixed >> 33) % FOLDS as u64) as usize
     }
+}
+
+/// Each question's passage group, numbered in order of first appearance: questions whose gold
+/// lines overlap, directly or through other questions, share a group; a question without gold
+/// lines (a negative) is a group of its own.
+fn passage_groups(questions: &[EvalQuestion]) -> Vec<usize> {
+    let mut parent: Vec<usize> = (0..questions.len()).collect();
+    fn root(parent: &mut [usize], mut i: usize) -> usize {
+        while parent[i] != i {
+            parent[i] = parent[parent[i]];
+            i = parent[i];
+        }
+        i
+    }
+    let overlap = |a: &EvalQuestion, b: &EvalQuestion| {
+        a.gold
+            .iter()
+            .any(|&(s, e)| b.gold.iter().any(|&(t, f)| s <= f && t <= e))
+    };
+    for i in 0..questions.len() {
+        for j in i + 1..questions.len() {
+            if overlap(&questions[i], &questions[j]) {
+                let (a, b) = (root(&mut parent, i), root(&mut parent, j));
+                parent[a.max(b)] = a.min(b);
+            }
+        }
+    }
+    let mut numbers: Vec<Option<usize>> = vec![None; questions.len()];
+    let mut next = 0;
+    (0..questions.len())
+        .map(|i| {
+            let r = root(&mut parent, i);
+            *numbers[r].get_or_insert_with(|| {
+                next += 1;
+                next - 1
+            })
+        })
+        .collect()
 }
 
 /// Fold assignments the estimate for unseen questions is taken over: one assignment's figure
@@ -513,14 +557,14 @@ fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate 
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for fold in 0..FOLDS {
-        let others = |i: usize| assignment.fold_of(i) != fold;
+        let others = |i: usize| assignment.fold_of(rows[i].group) != fold;
         let mut ranking = Ranking::lexical_only();
         set_decision(&mut ranking, fit_decision_rows(rows, others));
         ranking.threshold = threshold_for(&ranking, rows, others);
         let in_fold = rows
             .iter()
             .enumerate()
-            .filter(|&(i, _)| assignment.fold_of(i) == fold);
+            .filter(|&(_, row)| assignment.fold_of(row.group) == fold);
         for (_, row) in in_fold {
             let answers = ranking.answerable(&row.inputs) >= ranking.threshold;
             let right = if row.answerable {
@@ -563,6 +607,32 @@ fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn question(gold: &[(usize, usize)]) -> EvalQuestion {
+        EvalQuestion {
+            id: String::new(),
+            q: String::new(),
+            gold: gold.to_vec(),
+            topic_any: Vec::new(),
+            kind: "fact".into(),
+            answerable: !gold.is_empty(),
+            context: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn questions_about_overlapping_lines_share_a_passage_group() {
+        let questions = [
+            question(&[(10, 12)]),
+            question(&[(40, 41)]),
+            question(&[(12, 15)]),
+            question(&[]),
+            question(&[(14, 20)]),
+            question(&[]),
+            question(&[(5, 6), (41, 41)]),
+        ];
+        assert_eq!(passage_groups(&questions), [0, 1, 0, 2, 0, 3, 1]);
+    }
 
     #[test]
     fn the_first_fold_assignment_is_by_position() {
