@@ -55,6 +55,10 @@ pub enum Command {
         /// Print how the question is understood and scored (to stderr).
         #[arg(long)]
         explain: bool,
+        /// Language to show answers in: auto (the question's), zh, en, or both side by side
+        /// (default: `answer.language` of the config).
+        #[arg(long)]
+        lang: Option<String>,
     },
     /// Print the outline (topics with line ranges).
     Topics {
@@ -198,10 +202,12 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             top,
             transcript,
             explain,
+            lang,
         } => {
             if top.is_some_and(|n| n == 0 || n > 25) {
                 bail!("--top must be between 1 and 25");
             }
+            let display = Display::parse(lang.as_deref().unwrap_or(&config.answer.language))?;
             if question.as_deref().is_some_and(|q| q.trim().is_empty()) {
                 bail!("问题是空的：请在 ask 后写下要问的话，例如 ask \"ChatGPT最初叫什么名字？\"");
             }
@@ -214,6 +220,7 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             let options = AskOptions {
                 top_n: *top,
                 transcript: transcript.clone(),
+                language: display.language(),
                 ..AskOptions::default()
             };
             if *explain {
@@ -221,7 +228,11 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                     eprint!("{}", engine.explain(question));
                 }
             }
-            ask(&engine, question.as_deref(), *json, &options)
+            let output = Output {
+                json: *json,
+                display,
+            };
+            ask(&engine, question.as_deref(), output, &options)
         }
         Command::Topics {
             transcript,
@@ -295,13 +306,7 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                 _ => None,
             };
             if *json {
-                let value = JsonCited {
-                    result: json_result(&passage),
-                    translations: translation
-                        .as_ref()
-                        .map(|(language, t)| std::iter::once((*language, t)).collect()),
-                };
-                println!("{}", serde_json::to_string(&value)?);
+                println!("{}", serde_json::to_string(&json_result(&passage))?);
             } else {
                 println!("{}", render_cited(&engine, &passage, translation.as_ref()));
             }
@@ -469,6 +474,8 @@ struct JsonAnswer<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     understood_as: Option<&'a str>,
     answered: bool,
+    /// The language chosen to show the answer in.
+    lang: &'a str,
     results: Vec<JsonResult<'a>>,
     suggestions: &'a [String],
     /// Why a line of `ask --json -` was not asked (it is then not answered), so that every input
@@ -486,6 +493,9 @@ struct JsonResult<'a> {
     topic: &'a str,
     speaker: Option<&'a str>,
     score: f32,
+    /// The passage in each language its transcript is rendered in.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    translations: &'a std::collections::BTreeMap<String, Translation>,
 }
 
 fn json_result(r: &Passage) -> JsonResult<'_> {
@@ -497,16 +507,49 @@ fn json_result(r: &Passage) -> JsonResult<'_> {
         topic: &r.topic,
         speaker: r.speaker.as_deref(),
         score: r.score,
+        translations: &r.translations,
     }
 }
 
-/// `show --json`: the cited passage and, with `--lang`, its rendering.
-#[derive(serde::Serialize)]
-struct JsonCited<'a> {
-    #[serde(flatten)]
-    result: JsonResult<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    translations: Option<std::collections::BTreeMap<&'a str, &'a Translation>>,
+/// How `ask` prints answers: as JSON or for reading, and in which language.
+#[derive(Debug, Clone, PartialEq)]
+struct Output {
+    json: bool,
+    display: Display,
+}
+
+/// The language answers are read in.
+#[derive(Debug, Clone, PartialEq)]
+enum Display {
+    /// The question's language (the transcript's own when unclear).
+    Auto,
+    /// The original and its rendering, line by line.
+    Both,
+    /// This language (a rendering's code, or the transcript's own).
+    Language(String),
+}
+
+impl Display {
+    fn parse(text: &str) -> anyhow::Result<Display> {
+        match text {
+            "auto" => Ok(Display::Auto),
+            "both" => Ok(Display::Both),
+            code if interview_bot::corpus::is_language_code(code) => {
+                Ok(Display::Language(code.to_string()))
+            }
+            other => bail!(
+                "--lang must be auto, both or a language code such as zh or en, got '{other}'"
+            ),
+        }
+    }
+
+    /// The language asked of the engine (`None`: the question's).
+    fn language(&self) -> Option<String> {
+        match self {
+            Display::Language(code) => Some(code.clone()),
+            Display::Auto | Display::Both => None,
+        }
+    }
 }
 
 /// `answer` as one JSON line; `asked` is the question as typed, when the answer's question is the
@@ -517,6 +560,7 @@ fn to_json(answer: &Answer, asked: Option<&str>) -> String {
         question,
         understood_as: (answer.question != question).then_some(answer.question.as_str()),
         answered: answer.answered,
+        lang: &answer.lang,
         results: answer.results.iter().map(json_result).collect(),
         suggestions: &answer.suggestions,
         error: None,
@@ -530,6 +574,7 @@ fn refused_json(line: &str, error: &str) -> String {
         question: line,
         understood_as: None,
         answered: false,
+        lang: "",
         results: Vec::new(),
         suggestions: &[],
         error: Some(error),
@@ -630,9 +675,10 @@ fn answer_line(
 fn ask(
     engine: &Engine,
     question: Option<&str>,
-    json: bool,
+    output: Output,
     options: &AskOptions,
 ) -> anyhow::Result<()> {
+    let json = output.json;
     let stdout = std::io::stdout();
     match question {
         Some("-") => {
@@ -654,7 +700,7 @@ fn ask(
                 if json {
                     writeln!(out, "{}", to_json(&answer, Some(&asked)))?;
                 } else {
-                    writeln!(out, "{}", render(engine, &answer, false))?;
+                    writeln!(out, "{}", render(engine, &answer, &output.display, false))?;
                 }
                 out.flush()?;
             }
@@ -665,16 +711,18 @@ fn ask(
             if json {
                 println!("{}", to_json(&answer, None));
             } else {
-                println!("{}", render(engine, &answer, stdout.is_terminal()));
+                let color = stdout.is_terminal();
+                println!("{}", render(engine, &answer, &output.display, color));
             }
             Ok(())
         }
-        None => repl(engine, json, options),
+        None => repl(engine, &output, options),
     }
 }
 
 /// The prompt: each question is a follow-up of the answers before it; `:new` starts afresh.
-fn repl(engine: &Engine, json: bool, options: &AskOptions) -> anyhow::Result<()> {
+fn repl(engine: &Engine, output: &Output, options: &AskOptions) -> anyhow::Result<()> {
+    let json = output.json;
     let interactive = std::io::stdin().is_terminal();
     let color = std::io::stdout().is_terminal();
     if interactive {
@@ -716,7 +764,7 @@ fn repl(engine: &Engine, json: bool, options: &AskOptions) -> anyhow::Result<()>
             if interactive && answer.question != question {
                 eprintln!("（理解为：{}）", answer.question);
             }
-            println!("{}", render(engine, &answer, color));
+            println!("{}", render(engine, &answer, &output.display, color));
         }
     }
 }
@@ -761,35 +809,80 @@ fn render_cited(
 }
 
 /// Human-readable answer: topic, speaker, line range, the passage with matched words marked, and
-/// the next results.
-fn render(engine: &Engine, answer: &Answer, color: bool) -> String {
+/// the next results — in the answer's language when its transcript is rendered in it (with a
+/// line saying it is a translation and how to see the original), the original and its rendering
+/// line by line under `both`.
+fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> String {
     let (open, close) = if color {
         ("\x1b[1;33m", "\x1b[0m")
     } else {
         ("【", "】")
     };
+    let language = answer.lang.as_str();
+    let english = language == "en";
     let mut out = String::new();
     let Some(best) = answer.results.first() else {
-        out.push_str("访谈里没有找到相关内容。");
+        out.push_str(if english {
+            "The interview doesn't cover this."
+        } else {
+            "访谈里没有找到相关内容。"
+        });
         if !answer.suggestions.is_empty() {
-            out.push_str("\n可以看看这些话题：");
+            out.push_str(if english {
+                "\nTopics it does cover nearby:"
+            } else {
+                "\n可以看看这些话题："
+            });
             for s in &answer.suggestions {
-                out.push_str(&format!("\n  · {s}"));
+                out.push_str(&format!("\n  · {}", engine.topic_title_in(s, language)));
             }
         }
         return out;
     };
-    let speaker = best.speaker.as_deref().unwrap_or("未知");
-    out.push_str(&format!(
-        "话题：{}\n发言：{}\n出处：{} 第 {}–{} 行（引用 {}）\n\n",
-        best.topic,
-        speaker,
-        best.transcript,
-        best.line_start,
-        best.line_end,
-        citation::of(engine.transcripts(), best)
-    ));
-    for (i, line) in best.text.split('\n').enumerate() {
+    let both = *display == Display::Both;
+    // the original and, under `both` or in another language, the rendering shown with it
+    let rendering = best
+        .translations
+        .iter()
+        .find(|(code, _)| both || **code == language)
+        .map(|(code, t)| (code.as_str(), t));
+    let shown = rendering.filter(|_| !both).map(|(_, t)| t);
+    let cited = citation::of(engine.transcripts(), best);
+    let speaker = shown.map_or(best.speaker.as_deref(), |t| t.speaker.as_deref());
+    if english || shown.is_some() {
+        out.push_str(&format!(
+            "Topic: {}\nSpeaker: {}\nSource: {} lines {}–{} (cite {cited})\n",
+            shown.map_or(best.topic.as_str(), |t| t.topic.as_str()),
+            speaker.unwrap_or("unknown"),
+            best.transcript,
+            best.line_start,
+            best.line_end,
+        ));
+    } else {
+        out.push_str(&format!(
+            "话题：{}\n发言：{}\n出处：{} 第 {}–{} 行（引用 {cited}）\n",
+            best.topic,
+            speaker.unwrap_or("未知"),
+            best.transcript,
+            best.line_start,
+            best.line_end,
+        ));
+    }
+    if let Some((code, _)) = rendering {
+        let original = engine
+            .transcripts()
+            .iter()
+            .find(|t| t.id == best.transcript)
+            .map_or("", |t| t.language.as_str());
+        out.push_str(&format!("({})\n", translation_note(original, code)));
+        if !both {
+            out.push_str(&format!(
+                "(the original: interview-bot show {cited} --lang {original})\n"
+            ));
+        }
+    }
+    out.push('\n');
+    let mark = |line: &str| {
         let mut marked = String::new();
         let mut at = 0;
         for range in engine.highlight(line, &best.matched_terms) {
@@ -800,19 +893,52 @@ fn render(engine: &Engine, answer: &Answer, color: bool) -> String {
             at = range.end;
         }
         marked.push_str(&line[at..]);
-        out.push_str(&format!("{:>5} │ {marked}\n", best.line_start + i));
+        marked
+    };
+    let original_lines: Vec<&str> = best.text.split('\n').collect();
+    let rendered_lines: Vec<&str> =
+        rendering.map_or_else(Vec::new, |(_, t)| t.text.split('\n').collect());
+    for (i, line) in original_lines.iter().enumerate() {
+        let n = best.line_start + i;
+        match (shown, rendered_lines.get(i)) {
+            (Some(_), Some(rendered)) => out.push_str(&format!("{n:>5} │ {}\n", mark(rendered))),
+            (None, Some(rendered)) => {
+                out.push_str(&format!(
+                    "{n:>5} │ {}\n      │ {}\n",
+                    mark(line),
+                    mark(rendered)
+                ));
+            }
+            _ => out.push_str(&format!("{n:>5} │ {}\n", mark(line))),
+        }
     }
     if answer.results.len() > 1 {
-        out.push_str("\n其他结果：\n");
+        out.push_str(if english {
+            "\nMore results:\n"
+        } else {
+            "\n其他结果：\n"
+        });
         for (i, r) in answer.results.iter().enumerate().skip(1) {
-            out.push_str(&format!(
-                "  {}. 第 {}–{} 行 · {} · {}\n",
-                i + 1,
-                r.line_start,
-                r.line_end,
-                r.topic,
-                r.speaker.as_deref().unwrap_or("未知")
-            ));
+            let translated = r.translations.get(language).filter(|_| !both);
+            let topic = translated.map_or(r.topic.as_str(), |t| t.topic.as_str());
+            let speaker = translated.map_or(r.speaker.as_deref(), |t| t.speaker.as_deref());
+            if english {
+                out.push_str(&format!(
+                    "  {}. lines {}–{} · {topic} · {}\n",
+                    i + 1,
+                    r.line_start,
+                    r.line_end,
+                    speaker.unwrap_or("unknown")
+                ));
+            } else {
+                out.push_str(&format!(
+                    "  {}. 第 {}–{} 行 · {topic} · {}\n",
+                    i + 1,
+                    r.line_start,
+                    r.line_end,
+                    speaker.unwrap_or("未知")
+                ));
+            }
         }
     }
     out.trim_end().to_string()

@@ -30,6 +30,9 @@ pub struct AnswerConfig {
     pub top_n: usize,
     /// Longest passage returned, in lines (at most 12).
     pub max_passage_lines: usize,
+    /// The language answers are shown in: `auto` (the question's), `both` (the original and a
+    /// rendering side by side, on the command line), or a language code such as `en` or `zh`.
+    pub language: String,
 }
 
 /// Semantic retrieval settings.
@@ -105,6 +108,7 @@ impl Default for AnswerConfig {
         AnswerConfig {
             top_n: 3,
             max_passage_lines: 8,
+            language: "auto".into(),
         }
     }
 }
@@ -174,6 +178,14 @@ impl Config {
             return fail(format!(
                 "answer.max_passage_lines must be 1..=12, got {}",
                 a.max_passage_lines
+            ));
+        }
+        if !matches!(a.language.as_str(), "auto" | "both")
+            && !crate::corpus::is_language_code(&a.language)
+        {
+            return fail(format!(
+                "answer.language must be auto, both or a language code such as zh or en, got '{}'",
+                a.language
             ));
         }
         if !(1..=16).contains(&self.semantic.threads) {
@@ -265,6 +277,20 @@ mod tests {
         let text = err.to_string();
         assert!(text.contains("line 2"), "{text}");
         assert!(text.contains("answer.top_n"), "{text}");
+    }
+
+    #[test]
+    fn an_answer_language_must_be_auto_both_or_a_code() {
+        let err =
+            Config::parse("[answer]\nlanguage = \"English\"\n", Path::new("bot.toml")).unwrap_err();
+        assert!(err.to_string().contains("answer.language"), "{err}");
+        for good in ["auto", "both", "en", "zh-Hant"] {
+            let text = format!("[answer]\nlanguage = \"{good}\"\n");
+            assert!(
+                Config::parse(&text, Path::new("bot.toml")).is_ok(),
+                "{good}"
+            );
+        }
     }
 
     #[test]

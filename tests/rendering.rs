@@ -1,6 +1,7 @@
 //! The English rendering of the shipped interview: it fits the transcript line for line, names
-//! what its lines name, gives every chapter an English title; and `index` lists a rendering, or
-//! reports one that does not fit while the transcript still answers.
+//! what its lines name, gives every chapter an English title; `index` lists a rendering, or
+//! reports one that does not fit while the transcript still answers; `show` and `ask` show
+//! passages in the asker's language, and JSON carries every rendering.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -150,6 +151,16 @@ fn index_reports_a_rendering_that_does_not_fit_and_indexes_the_transcript() {
 
 /// `show` over the shipped data by words alone, with its own index directory.
 fn show(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    run("show", args)
+}
+
+/// `ask` over the shipped data by words alone, with its own index directory.
+fn ask(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
+    run("ask", args)
+}
+
+/// A command over the shipped data by words alone, with its own index directory.
+fn run(command: &str, args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     let index = tempfile::tempdir().expect("a temporary directory");
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = Command::new(env!("CARGO_BIN_EXE_interview-bot"))
@@ -160,7 +171,7 @@ fn show(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
         .arg(root.join("data"))
         .arg("--index-dir")
         .arg(index.path())
-        .arg("show")
+        .arg(command)
         .args(args)
         .output()
         .expect("runs");
@@ -218,4 +229,84 @@ fn show_in_a_language_without_a_rendering_says_so() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("no rendering in 'fr'"), "{stderr}");
+}
+
+#[test]
+fn an_english_question_is_answered_in_english() {
+    let (out, _index) = ask(&["What was ChatGPT called before it launched?"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.starts_with("Topic: How ChatGPT Got Its Name"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not the speakers' own words"), "{stdout}");
+    assert!(
+        stdout.contains("--lang zh"),
+        "the original is one step away: {stdout}"
+    );
+}
+
+#[test]
+fn a_chinese_question_is_answered_in_chinese() {
+    let (out, _index) = ask(&["ChatGPT一开始的名字是什么"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.starts_with("话题：ChatGPT名字由来"), "{stdout}");
+    assert!(!stdout.contains("translation"), "{stdout}");
+}
+
+#[test]
+fn both_shows_each_line_with_its_rendering_under_it() {
+    let (out, _index) = ask(&["ChatGPT一开始的名字是什么", "--lang", "both"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("   16 │ ") && l.contains("其实是“Chat with GPT-3.5”"))
+        .expect("line 16 in Chinese");
+    let under = lines.get(at + 1).copied().unwrap_or_default();
+    assert!(
+        under.starts_with("      │ ") && under.contains("original name was actually"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn json_keeps_the_original_and_adds_translations_and_the_language_shown() {
+    let (out, _index) = ask(&["--json", "--lang", "en", "ChatGPT一开始的名字是什么"]);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(value["lang"], "en", "{value}");
+    let first = &value["results"][0];
+    assert!(
+        first["text"].as_str().is_some_and(|t| t.contains("名字")),
+        "{value}"
+    );
+    let english = &first["translations"]["en"];
+    assert!(
+        english["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("Chat with GPT-3.5")),
+        "{value}"
+    );
+    assert!(
+        english["topic"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("How ChatGPT")),
+        "{value}"
+    );
+}
+
+#[test]
+fn a_language_that_is_no_code_is_refused_clearly() {
+    let (out, _index) = ask(&["--lang", "english", "hello"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--lang must be auto, both or a language code"),
+        "{stderr}"
+    );
 }

@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::decide::Pick;
-use super::present::{self, Passage};
+use super::present::{self, Passage, Translation};
 use super::state::line_vectors;
 use super::Engine;
 use crate::corpus::Transcript;
@@ -44,18 +44,6 @@ pub struct TopicMatch {
     pub topic: Topic,
 }
 
-/// A passage in another language: its lines from the transcript's rendering, its topic and
-/// speaker as named in that language (as in the original where the metadata gives no name).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Translation {
-    /// The rendered lines, joined with newlines.
-    pub text: String,
-    /// The topic label in that language.
-    pub topic: String,
-    /// The speaker's name in that language.
-    pub speaker: Option<String>,
-}
-
 /// Says what a rendering is, wherever one is shown: a translation of the transcript, not the
 /// speakers' own words.
 pub fn translation_note(original: &str, language: &str) -> String {
@@ -83,32 +71,23 @@ pub fn language_name(code: &str) -> &str {
 impl Engine {
     /// `passage` in `language`: `None` when its transcript has no rendering in that language.
     pub fn translate(&self, passage: &Passage, language: &str) -> Option<Translation> {
-        let transcript = self
+        let t = self
             .transcripts()
             .iter()
-            .find(|t| t.id == passage.transcript)?;
-        let rendering = transcript.rendering(language)?;
-        let topic = transcript
-            .chapters
+            .position(|t| t.id == passage.transcript)?;
+        let span = (passage.line_start, passage.line_end);
+        let speaker = passage.speaker.as_deref();
+        present::translations(&self.state, t, span, &passage.topic, speaker).remove(language)
+    }
+
+    /// A topic title in `language`: the title a curated chapter gives it there, else as it is.
+    pub fn topic_title_in(&self, title: &str, language: &str) -> String {
+        self.transcripts()
             .iter()
-            .find(|c| c.title == passage.topic)
+            .flat_map(|t| &t.chapters)
+            .find(|c| c.title == title)
             .and_then(|c| c.title_in.get(language))
-            .unwrap_or(&passage.topic)
-            .clone();
-        let speaker = passage.speaker.as_ref().map(|name| {
-            transcript
-                .speakers
-                .iter()
-                .find(|s| s.name == *name)
-                .and_then(|s| s.name_in.get(language))
-                .unwrap_or(name)
-                .clone()
-        });
-        Some(Translation {
-            text: rendering.text(passage.line_start, passage.line_end),
-            topic,
-            speaker,
-        })
+            .map_or_else(|| title.to_string(), String::clone)
     }
 
     /// Outlines of all transcripts, or of one.

@@ -25,8 +25,8 @@ pub mod retrieve;
 pub mod state;
 pub mod understand;
 
-pub use browse::{Occurrence, Outline, TopicMatch, Translation};
-pub use present::{Answer, Passage};
+pub use browse::{Occurrence, Outline, TopicMatch};
+pub use present::{Answer, Passage, Translation};
 pub use state::semantic::{Progress, ProgressEvent};
 pub use state::{EngineOptions, State};
 pub use understand::followup;
@@ -49,6 +49,8 @@ pub struct AskOptions {
     pub lexical_only: bool,
     /// Earlier questions and the passages shown: the question is then a follow-up.
     pub context: Option<followup::AskContext>,
+    /// The language to show the answer in (a language code); the question's when `None`.
+    pub language: Option<String>,
 }
 
 /// The answering engine. Synchronous, shareable across threads.
@@ -76,7 +78,7 @@ impl Engine {
             .map(|reading| examine(state, &reading.understood, only))
             .collect();
         let decision = decide::decide(state, &question, &examined, top_n);
-        present::present(state, &question, decision)
+        present::present(state, &question, decision, options.language.as_deref())
     }
 
     /// The loaded state every stage reads (for fitting and diagnostics).

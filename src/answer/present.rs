@@ -1,6 +1,9 @@
 //! Presenting: the decision turned into the answer a member sees — each passage with its line
-//! range, text, speaker and topic label, or, when the interview does not answer, the topics
-//! nearest to the question.
+//! range, text, speaker and topic label, and the same in every language its transcript is
+//! rendered in — or, when the interview does not answer, the topics nearest to the question; and
+//! the language to show it in.
+
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
@@ -20,6 +23,8 @@ pub struct Answer {
     pub results: Vec<Passage>,
     /// Nearest topics, when not answered.
     pub suggestions: Vec<String>,
+    /// The language chosen to show it in (a language code).
+    pub lang: String,
 }
 
 /// A passage of a transcript.
@@ -42,17 +47,48 @@ pub struct Passage {
     /// Normalised terms of the question found in the passage, for highlighting.
     #[serde(skip)]
     pub matched_terms: Vec<String>,
+    /// The passage in each language its transcript is rendered in, by language code.
+    pub translations: BTreeMap<String, Translation>,
 }
 
-/// The answer to `question` as decided.
-pub fn present(state: &State, question: &Question, decision: Decision) -> Answer {
+/// A passage in another language: its lines from the transcript's rendering, its topic and
+/// speaker as named in that language (as in the original where the metadata gives no name).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Translation {
+    /// The rendered lines, joined with newlines.
+    pub text: String,
+    /// The topic label in that language.
+    pub topic: String,
+    /// The speaker's name in that language.
+    pub speaker: Option<String>,
+}
+
+/// The answer to `question` as decided, to be shown in `requested` (a language code), else in
+/// the question's language, else in the language of the transcript answering it.
+pub fn present(
+    state: &State,
+    question: &Question,
+    decision: Decision,
+    requested: Option<&str>,
+) -> Answer {
     let text = question.readings[decision.reading].text.clone();
+    let original = decision
+        .picks
+        .first()
+        .map_or(crate::corpus::DEFAULT_LANGUAGE, |p| {
+            state.corpus.transcripts[p.transcript].language.as_str()
+        });
+    let lang = requested
+        .or(question.language)
+        .unwrap_or(original)
+        .to_string();
     if decision.answered {
         Answer {
             question: text,
             answered: true,
             results: decision.picks.iter().map(|p| passage(state, p)).collect(),
             suggestions: Vec::new(),
+            lang,
         }
     } else {
         Answer {
@@ -60,8 +96,49 @@ pub fn present(state: &State, question: &Question, decision: Decision) -> Answer
             answered: false,
             results: Vec::new(),
             suggestions: suggestions(state, &decision.picks),
+            lang,
         }
     }
+}
+
+/// The renderings of lines `start..=end` of transcript `t`, with `topic` and `speaker` (as named
+/// in the original) in each rendering's language.
+pub fn translations(
+    state: &State,
+    t: usize,
+    (start, end): (usize, usize),
+    topic: &str,
+    speaker: Option<&str>,
+) -> BTreeMap<String, Translation> {
+    let transcript = &state.corpus.transcripts[t];
+    transcript
+        .renderings
+        .iter()
+        .map(|rendering| {
+            let language = rendering.language.as_str();
+            let topic = transcript
+                .chapters
+                .iter()
+                .find(|c| c.title == topic)
+                .and_then(|c| c.title_in.get(language))
+                .map_or(topic, String::as_str);
+            let speaker = speaker.map(|name| {
+                transcript
+                    .speakers
+                    .iter()
+                    .find(|s| s.name == name)
+                    .and_then(|s| s.name_in.get(language))
+                    .map_or(name, String::as_str)
+                    .to_string()
+            });
+            let translation = Translation {
+                text: rendering.text(start, end),
+                topic: topic.to_string(),
+                speaker,
+            };
+            (language.to_string(), translation)
+        })
+        .collect()
 }
 
 /// A chosen passage as shown: its lines, topic label and speaker.
@@ -70,6 +147,13 @@ pub fn passage(state: &State, pick: &Pick) -> Passage {
     let topic = topics::topic_at(&state.outlines[pick.transcript], pick.anchor)
         .map_or_else(String::new, |t| t.title.clone());
     Passage {
+        translations: translations(
+            state,
+            pick.transcript,
+            (pick.start, pick.end),
+            &topic,
+            pick.speaker.as_deref(),
+        ),
         transcript: transcript.id.clone(),
         line_start: pick.start,
         line_end: pick.end,

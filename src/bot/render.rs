@@ -628,6 +628,7 @@ mod tests {
             speaker: Some("Nick Turley".into()),
             score: 1.0,
             matched_terms: Vec::new(),
+            translations: Default::default(),
         }
     }
 

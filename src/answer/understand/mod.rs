@@ -9,6 +9,8 @@ pub mod query;
 use super::state::State;
 use super::AskOptions;
 use crate::corpus::Speaker;
+use crate::lexicon::is_english_stopword;
+use crate::text::is_cjk;
 use followup::FollowUp;
 use query::{QueryBuilder, QueryPlan};
 
@@ -29,6 +31,26 @@ pub struct Reading {
     pub understood: Understood,
 }
 
+/// The language a question is written in, read from most of its words: `zh` when it has more
+/// CJK characters than Latin words, `en` when it has more Latin words and at least one of them is
+/// an English function word ("what", "the"); `None` when that is unclear — a bare keyword or
+/// name ("Codex"), as many of each, or no letters at all.
+pub fn language_of(question: &str) -> Option<&'static str> {
+    let cjk = question.chars().filter(|&c| is_cjk(c)).count();
+    let words: Vec<String> = question
+        .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+        .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if cjk > words.len() {
+        Some("zh")
+    } else if words.len() > cjk && words.iter().any(|w| is_english_stopword(w)) {
+        Some("en")
+    } else {
+        None
+    }
+}
+
 /// A question with its readings: one for a question asked alone; for a follow-up that leans on
 /// the earlier question its completed form; for one with words of its own, the question alone
 /// first and its completed form second.
@@ -37,6 +59,8 @@ pub struct Question {
     pub readings: Vec<Reading>,
     /// How it follows on from its context, when it has one.
     pub follow: Option<FollowUp>,
+    /// The language it is written in, when clear (see [`language_of`]).
+    pub language: Option<&'static str>,
 }
 
 /// Understands `question` with the options it is asked with (its context among them).
@@ -46,6 +70,7 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
         return Question {
             readings: vec![read(state, question, options.lexical_only)],
             follow: None,
+            language: language_of(question),
         };
     };
     let speakers: Vec<Speaker> = state
@@ -68,6 +93,7 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
             .map(|text| read(state, &text, options.lexical_only))
             .collect(),
         follow: Some(follow),
+        language: language_of(question),
     }
 }
 
@@ -107,4 +133,27 @@ pub fn plan(state: &State, text: &str) -> QueryPlan {
         aliases: &state.aliases,
     }
     .plan(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_question_is_in_the_language_of_most_of_its_words() {
+        let cases = [
+            ("ChatGPT最初叫什么？", Some("zh")),
+            ("Nick预测consumer端会出现async workflow", Some("zh")),
+            ("What is the Fail Whale?", Some("en")),
+            ("why did they drop chat with gpt-3.5", Some("en")),
+            ("what did Mark say about 谄媚", Some("en")),
+            ("為什麼後來不叫Chat with GPT-3.5了？", Some("zh")),
+            ("Codex", None),
+            ("Fail Whale", None),
+            ("？？", None),
+        ];
+        for (question, language) in cases {
+            assert_eq!(language_of(question), language, "{question}");
+        }
+    }
 }
