@@ -663,7 +663,7 @@ fn attribute_speakers(lines: &[String], speakers: &[Speaker]) -> Vec<Option<usiz
 fn subject_speaker(text: &str, aliases: &[(usize, String)]) -> Option<usize> {
     let mut best: Option<(usize, usize)> = None; // (char position, speaker)
     for (speaker, alias) in aliases {
-        let Some(byte_pos) = text.find(alias.as_str()) else {
+        let Some(byte_pos) = crate::text::find_name(text, alias) else {
             continue;
         };
         let pos = text[..byte_pos].chars().count();
@@ -725,6 +725,12 @@ aliases = ["大飞"]
         .unwrap();
         assert_eq!(t.speaker_of(1, 2).unwrap().name, "大飞");
         assert_eq!(t.speaker_of(3, 5).unwrap().name, "Nick Turley");
+    }
+
+    #[test]
+    fn a_name_inside_a_longer_word_names_no_speaker() {
+        let t = transcript("大家好，我是大飞\nnickname说明了什么\n", SPEAKERS).unwrap();
+        assert_eq!(t.speaker_of(2, 2).unwrap().name, "大飞");
     }
 
     #[test]

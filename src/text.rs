@@ -264,6 +264,34 @@ pub fn char_grams(normalized: &str) -> Vec<String> {
     grams
 }
 
+/// Byte offset of the first occurrence of `name` (a speaker alias, a word) in `text` that stands
+/// as a name of its own: a Latin name as a whole word ("Nick" in "Nick说", not in "nickname";
+/// "Mark" not in "benchmark" or "Marked"), a Chinese one not joined by a name dot to a longer
+/// transliterated name ("马克" not in "马克·扎克伯格").
+pub fn find_name(text: &str, name: &str) -> Option<usize> {
+    if name.is_empty() {
+        return None;
+    }
+    let latin = name.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
+    let mut from = 0;
+    while let Some(found) = text[from..].find(name) {
+        let at = from + found;
+        let end = at + name.len();
+        let before = text[..at].chars().next_back();
+        let after = text[end..].chars().next();
+        let joined = |c: Option<char>| match c {
+            Some(c) if latin => c.is_ascii_alphanumeric(),
+            Some(c) => matches!(c, '·' | '•' | '・'),
+            None => false,
+        };
+        if !joined(before) && !joined(after) {
+            return Some(at);
+        }
+        from = at + name.chars().next().map_or(1, char::len_utf8);
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -344,5 +372,23 @@ mod tests {
             }
         }
         assert!(!analyzer.query_words("日本語のテスト").is_empty());
+    }
+
+    #[test]
+    fn a_name_is_found_only_standing_on_its_own() {
+        let cases = [
+            ("nick说了什么", "nick", Some(0)),
+            ("what did nick say", "nick", Some(9)),
+            ("my nickname", "nick", None),
+            ("the benchmark results", "mark", None),
+            ("marked as done", "mark", None),
+            ("mark chen的观点", "mark chen", Some(0)),
+            ("马克·陈认为", "马克·陈", Some(0)),
+            ("马克·扎克伯格说", "马克", None),
+            ("马克说", "马克", Some(0)),
+        ];
+        for (text, name, at) in cases {
+            assert_eq!(find_name(text, name), at, "{name} in {text}");
+        }
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::answer::Answer;
 use crate::corpus::Speaker;
-use crate::text::{is_cjk, normalize};
+use crate::text::{find_name, is_cjk, normalize};
 
 /// Most earlier turns a context keeps (the oldest are dropped first).
 pub const MAX_TURNS: usize = 3;
@@ -272,7 +272,7 @@ fn speakers_named(normalized: &str, speakers: &[Speaker]) -> Vec<String> {
     let mut found: Vec<(usize, String)> = Vec::new();
     for speaker in speakers.iter().filter(|s| !s.is_narrator()) {
         let at = aliases_of(speaker)
-            .filter_map(|alias| find_word(normalized, &alias))
+            .filter_map(|alias| find_name(normalized, &alias))
             .min();
         if let Some(at) = at {
             if !found.iter().any(|(_, n)| *n == speaker.name) {
@@ -312,33 +312,12 @@ fn remove_words<S: AsRef<str>>(text: &str, words: &[S]) -> (String, usize) {
     let mut out = text.to_string();
     let mut removed = 0;
     for word in sorted {
-        while let Some(at) = find_word(&out, word) {
+        while let Some(at) = find_name(&out, word) {
             out.replace_range(at..at + word.len(), " ");
             removed += 1;
         }
     }
     (out, removed)
-}
-
-/// Byte offset of `word` in `text`; a Latin word must not sit inside a longer Latin word.
-fn find_word(text: &str, word: &str) -> Option<usize> {
-    if word.is_empty() {
-        return None;
-    }
-    let latin = word.chars().all(|c| c.is_ascii_alphanumeric() || c == ' ');
-    let mut from = 0;
-    while let Some(found) = text[from..].find(word) {
-        let at = from + found;
-        let end = at + word.len();
-        let before = text[..at].chars().next_back();
-        let after = text[end..].chars().next();
-        let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
-        if !latin || (!joined(before) && !joined(after)) {
-            return Some(at);
-        }
-        from = at + word.chars().next().map_or(1, char::len_utf8);
-    }
-    None
 }
 
 fn short(content: &str, cjk_limit: usize) -> bool {

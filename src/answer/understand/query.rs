@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use crate::lexicon::{english_words, is_english_stopword, stem, Glossary};
 use crate::search::lines::LineIndex;
 use crate::search::{TermField, WeightedTerm};
-use crate::text::{char_grams, is_cjk, normalize, Analyzer};
+use crate::text::{char_grams, find_name, is_cjk, normalize, Analyzer};
 
 /// Questions longer than this (in characters, after normalisation) are cut.
 pub const MAX_QUESTION_CHARS: usize = 300;
@@ -201,8 +201,10 @@ impl QueryBuilder<'_> {
         let mut concepts: Vec<Concept> = Vec::new();
         let mut rest = normalized.clone();
         for (alias, name) in self.aliases {
-            if alias.chars().count() >= 2 && rest.contains(alias.as_str()) {
-                rest = rest.replace(alias.as_str(), " ");
+            if alias.chars().count() >= 2 && find_name(&rest, alias).is_some() {
+                while let Some(at) = find_name(&rest, alias) {
+                    rest.replace_range(at..at + alias.len(), " ");
+                }
                 if !concepts.iter().any(|c| c.speaker.as_deref() == Some(name)) {
                     concepts.push(self.speaker_concept(name));
                 }
@@ -559,6 +561,41 @@ mod tests {
             aliases: &[],
         };
         builder.plan(question)
+    }
+
+    /// The plan of a question over the fixture with the speakers Nick Turley and Mark Chen.
+    fn plan_with_speakers(question: &str) -> QueryPlan {
+        let (analyzer, lines) = fixture();
+        let glossary = Glossary::default();
+        let aliases = [
+            ("nick".to_string(), "Nick Turley".to_string()),
+            ("mark".to_string(), "Mark Chen".to_string()),
+            ("马克".to_string(), "Mark Chen".to_string()),
+        ];
+        let builder = QueryBuilder {
+            analyzer: &analyzer,
+            lines: &lines,
+            synonyms: &HashMap::new(),
+            glossary: &glossary,
+            aliases: &aliases,
+        };
+        builder.plan(question)
+    }
+
+    #[test]
+    fn a_speaker_is_named_by_a_whole_word_only() {
+        let cases = [
+            ("what did nick say about names", vec!["Nick Turley"]),
+            ("what's chatgpt's nickname", vec![]),
+            ("which benchmark did they use", vec![]),
+            ("was it marked as a research preview", vec![]),
+            ("马克怎么看", vec!["Mark Chen"]),
+            ("马克·扎克伯格怎么看", vec![]),
+        ];
+        for (question, speakers) in cases {
+            let plan = plan_with_speakers(question);
+            assert_eq!(plan.speakers().collect::<Vec<_>>(), speakers, "{question}");
+        }
     }
 
     #[test]
