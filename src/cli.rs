@@ -650,6 +650,28 @@ impl JsonTurn {
     }
 }
 
+/// Longest line of `ask -` that is asked, in characters.
+const MAX_LINE_CHARS: usize = 2_000;
+
+/// An input line of `ask -` as text without its line end, and whether it can be asked: a line
+/// that is not UTF-8 or is longer than [`MAX_LINE_CHARS`] gets its own error, and the stream goes
+/// on.
+fn input_line(bytes: &[u8]) -> (String, Result<(), String>) {
+    let bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+    match std::str::from_utf8(bytes) {
+        Err(e) => (
+            String::from_utf8_lossy(bytes).into_owned(),
+            Err(format!("not valid UTF-8 (at byte {})", e.valid_up_to())),
+        ),
+        Ok(text) if text.chars().count() > MAX_LINE_CHARS => (
+            text.chars().take(MAX_LINE_CHARS).collect(),
+            Err(format!("longer than {MAX_LINE_CHARS} characters")),
+        ),
+        Ok(text) => (text.to_string(), Ok(())),
+    }
+}
+
 /// Answers one line of `ask -`: a plain question, or a JSON object with a `context`.
 fn answer_line(
     engine: &Engine,
@@ -683,12 +705,25 @@ fn ask(
     match question {
         Some("-") => {
             let mut out = stdout.lock();
-            for (n, line) in std::io::stdin().lock().lines().enumerate() {
-                let line = line.context("reading questions from stdin")?;
-                let (answer, asked) = match answer_line(engine, &line, options) {
+            let mut input = std::io::stdin().lock();
+            let mut bytes = Vec::new();
+            for n in 0.. {
+                bytes.clear();
+                if input
+                    .read_until(b'\n', &mut bytes)
+                    .context("reading questions from stdin")?
+                    == 0
+                {
+                    break;
+                }
+                let (line, readable) = input_line(&bytes);
+                let asked = readable.and_then(|()| {
+                    answer_line(engine, &line, options).map_err(|e| format!("{e:#}"))
+                });
+                let (answer, asked) = match asked {
                     Ok(done) => done,
                     Err(error) => {
-                        let error = format!("line {}: {error:#}", n + 1);
+                        let error = format!("line {}: {error}", n + 1);
                         eprintln!("{error}");
                         if json {
                             writeln!(out, "{}", refused_json(&line, &error))?;
