@@ -208,8 +208,12 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                 bail!("--top must be between 1 and 25");
             }
             let display = Display::parse(lang.as_deref().unwrap_or(&config.answer.language))?;
-            if question.as_deref().is_some_and(|q| q.trim().is_empty()) {
-                bail!("问题是空的：请在 ask 后写下要问的话，例如 ask \"ChatGPT最初叫什么名字？\"");
+            if question
+                .as_deref()
+                .filter(|q| *q != "-")
+                .is_some_and(nothing_to_ask)
+            {
+                bail!("{EMPTY_QUESTION}");
             }
             let engine = open_engine(config, false)?;
             if let Some(id) = transcript {
@@ -650,6 +654,17 @@ impl JsonTurn {
     }
 }
 
+/// What an empty question gets (mentions, links and chatter alone count as empty).
+const EMPTY_QUESTION: &str =
+    "问题是空的：请在 ask 后写下要问的话，例如 ask \"ChatGPT最初叫什么名字？\"";
+
+/// Whether a question has nothing to ask once mentions, links and chatter are stripped.
+fn nothing_to_ask(question: &str) -> bool {
+    !interview_bot::text::strip_chatter(question)
+        .chars()
+        .any(char::is_alphanumeric)
+}
+
 /// Longest line of `ask -` that is asked, in characters.
 const MAX_LINE_CHARS: usize = 2_000;
 
@@ -668,6 +683,9 @@ fn input_line(bytes: &[u8]) -> (String, Result<(), String>) {
             text.chars().take(MAX_LINE_CHARS).collect(),
             Err(format!("longer than {MAX_LINE_CHARS} characters")),
         ),
+        Ok(text) if !text.trim_start().starts_with('{') && nothing_to_ask(text) => {
+            (text.to_string(), Err(EMPTY_QUESTION.to_string()))
+        }
         Ok(text) => (text.to_string(), Ok(())),
     }
 }

@@ -292,6 +292,126 @@ pub fn find_name(text: &str, name: &str) -> Option<usize> {
     None
 }
 
+/// Words of Discord chatter that carry nothing to search for: Latin ones matched as whole words
+/// (any case), Chinese ones anywhere.
+const CHATTER_WORDS: &[&str] = &[
+    "lol",
+    "lmao",
+    "lmfao",
+    "rofl",
+    "lul",
+    "各位大佬",
+    "大佬们",
+    "求问",
+    "请问",
+];
+
+/// A question without what Discord adds around it: user, role and channel mentions, custom emoji
+/// and `:shortcodes:`, timestamps, links, code blocks, "lol"-style chatter and "请问/大佬们"
+/// openers, and runs of the same punctuation mark (？？？ → ？); spaces collapsed.
+pub fn strip_chatter(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("```") {
+            // a code block, with whatever it holds, up to its closing fence (or the end)
+            rest = after.find("```").map_or("", |end| &after[end + 3..]);
+            out.push(' ');
+            continue;
+        }
+        if let Some(len) = discord_token_len(rest).or_else(|| link_len(rest)) {
+            rest = &rest[len..];
+            out.push(' ');
+            continue;
+        }
+        let c = rest.chars().next().unwrap_or(' ');
+        if (c.is_ascii_punctuation() || is_cjk_punctuation(c)) && out.ends_with(c) {
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    let mut cleaned = out;
+    for word in CHATTER_WORDS {
+        while let Some(at) = find_chatter(&cleaned, word) {
+            cleaned.replace_range(at..at + word.len(), " ");
+        }
+    }
+    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Where `word` occurs in `text` (any case; a Latin word only as a whole word).
+fn find_chatter(text: &str, word: &str) -> Option<usize> {
+    if !word.is_ascii() {
+        return text.find(word);
+    }
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(word) {
+        let at = from + found;
+        let end = at + word.len();
+        let joined = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+        if !joined(lower[..at].chars().next_back()) && !joined(lower[end..].chars().next()) {
+            return Some(at);
+        }
+        from = end;
+    }
+    None
+}
+
+fn is_cjk_punctuation(c: char) -> bool {
+    matches!(c, '？' | '！' | '。' | '，' | '、' | '～' | '…')
+}
+
+/// Length of a Discord token at the start of `text`: a mention (`<@1>`, `<@!1>`, `<@&1>`,
+/// `<#1>`), a custom emoji (`<:name:1>`, `<a:name:1>`), a timestamp (`<t:1:R>`), or an emoji
+/// shortcode (`:thinking:`).
+fn discord_token_len(text: &str) -> Option<usize> {
+    if let Some(inner) = text.strip_prefix('<') {
+        let end = inner.find('>')?;
+        let body = &inner[..end];
+        let id_only = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_digit());
+        let token = ["@!", "@&", "@", "#"]
+            .iter()
+            .any(|p| body.strip_prefix(p).is_some_and(id_only))
+            || ["a:", ":", "t:"].iter().any(|p| {
+                body.strip_prefix(p).is_some_and(|rest| {
+                    !rest.is_empty()
+                        && rest
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | ':'))
+                })
+            });
+        return token.then_some(end + 2);
+    }
+    let inner = text.strip_prefix(':')?;
+    let end = inner.find(':')?;
+    let name = &inner[..end];
+    (!name.is_empty()
+        && name.len() <= 32
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '_' | '+' | '-')))
+    .then_some(end + 2)
+}
+
+/// Length of a link at the start of `text` (`http://`, `https://`, `www.`, or one in `<…>`), up
+/// to the next space.
+fn link_len(text: &str) -> Option<usize> {
+    let bare = text.strip_prefix('<').unwrap_or(text);
+    let lower: String = bare
+        .chars()
+        .take(8)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if !(lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www."))
+    {
+        return None;
+    }
+    Some(text.find(char::is_whitespace).unwrap_or(text.len()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -389,6 +509,46 @@ mod tests {
         ];
         for (text, name, at) in cases {
             assert_eq!(find_name(text, name), at, "{name} in {text}");
+        }
+    }
+
+    #[test]
+    fn discord_chatter_is_stripped_before_a_question_is_understood() {
+        let cases = [
+            ("<@123456789> ChatGPT最初叫什么", "ChatGPT最初叫什么"),
+            (
+                "<@!42> <@&7> <#99> what is the fail whale",
+                "what is the fail whale",
+            ),
+            ("Codex好用吗<:pepe:123456> <a:dance:789>", "Codex好用吗"),
+            (
+                "看这个 https://example.com/x?y=1 说的对吗",
+                "看这个 说的对吗",
+            ),
+            ("<https://openai.com> memory咋用", "memory咋用"),
+            (
+                "```rust\nfn main() {}\n``` 这段代码有问题吗",
+                "这段代码有问题吗",
+            ),
+            ("lol what did nick say LMAO", "what did nick say"),
+            ("请问大佬们，谄媚是谁发现的？？？", "，谄媚是谁发现的？"),
+            ("really!!! why", "really! why"),
+            ("ilya :thinking: 问了啥", "ilya 问了啥"),
+            ("the lollipop question", "the lollipop question"),
+            ("Mark: what time <t:1700000000:R>", "Mark: what time"),
+        ];
+        for (raw, cleaned) in cases {
+            assert_eq!(strip_chatter(raw), cleaned, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_message_of_chatter_alone_leaves_nothing() {
+        for raw in ["<@123> lol", "https://x.y", "大佬们 <:wave:1>", "？？？"] {
+            assert!(
+                !strip_chatter(raw).chars().any(char::is_alphanumeric),
+                "{raw}"
+            );
         }
     }
 }

@@ -1,5 +1,6 @@
 //! `ask --json -` keeps its promise whatever the bytes: a line that is not UTF-8, or longer than
-//! 2,000 characters, gets its own error object and the questions after it are still answered.
+//! 2,000 characters, or nothing but mentions, links and chatter, gets its own error object and
+//! the questions after it are still answered.
 
 use std::io::Write;
 use std::path::Path;
@@ -65,4 +66,12 @@ fn a_line_over_2000_characters_gets_its_error_and_the_stream_goes_on() {
     let error = answers[0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("longer than 2000 characters"), "{error}");
     assert!(answers[1].get("error").is_none(), "{}", answers[1]);
+}
+
+#[test]
+fn a_line_of_mentions_and_chatter_alone_is_an_empty_question() {
+    let answers = batch("<@123456789> lol\n<@123456789> ChatGPT最初叫什么 lol\n".as_bytes());
+    let error = answers[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("问题是空的"), "{error}");
+    assert_eq!(answers[1]["answered"], true, "{}", answers[1]);
 }

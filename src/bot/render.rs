@@ -220,7 +220,11 @@ pub enum Question {
 pub fn clean_question(raw: &str) -> Question {
     let stripped = strip_controls(raw);
     let collapsed = stripped.split_whitespace().collect::<Vec<_>>().join(" ");
-    if !collapsed.chars().any(char::is_alphanumeric) {
+    // mentions, links and chatter alone ("<@1> lol") leave nothing to ask
+    if !crate::text::strip_chatter(&collapsed)
+        .chars()
+        .any(char::is_alphanumeric)
+    {
         return Question::Empty;
     }
     if char_count(&collapsed) > MAX_QUESTION_CHARS {
@@ -876,6 +880,8 @@ mod tests {
             ("\u{200B}", Question::Empty),
             ("\u{00A0}", Question::Empty),
             ("\u{202E}abc", Question::Text("abc".into())),
+            ("<@123456789> lol", Question::Empty),
+            ("大佬们 <:wave:42> https://x.y", Question::Empty),
         ];
         for (input, expected) in cases {
             assert_eq!(clean_question(input), expected, "input {input:?}");

@@ -10,7 +10,7 @@ use super::state::State;
 use super::AskOptions;
 use crate::corpus::Speaker;
 use crate::lexicon::is_english_stopword;
-use crate::text::is_cjk;
+use crate::text::{is_cjk, strip_chatter};
 use followup::FollowUp;
 use query::{QueryBuilder, QueryPlan};
 
@@ -70,7 +70,7 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
         return Question {
             readings: vec![read(state, question, options.lexical_only)],
             follow: None,
-            language: language_of(question),
+            language: language_of(&strip_chatter(question)),
         };
     };
     let speakers: Vec<Speaker> = state
@@ -93,7 +93,7 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
             .map(|text| read(state, &text, options.lexical_only))
             .collect(),
         follow: Some(follow),
-        language: language_of(question),
+        language: language_of(&strip_chatter(question)),
     }
 }
 
@@ -105,8 +105,10 @@ pub fn read(state: &State, text: &str, lexical_only: bool) -> Reading {
     }
 }
 
-/// How a text is understood: its plan, and its vector unless `lexical_only`.
+/// How a text is understood, once what Discord adds around it is stripped (mentions, links,
+/// "lol"): its plan, and its vector unless `lexical_only`.
 pub fn understand_text(state: &State, text: &str, lexical_only: bool) -> Understood {
+    let text = &strip_chatter(text);
     let plan = plan(state, text);
     let vector = match state.semantic.get() {
         // a question of punctuation or symbols alone has nothing to match by meaning
