@@ -392,6 +392,22 @@ pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new().replied_user(false)
 }
 
+/// Answers a click with a message only the clicker sees.
+pub async fn respond_privately(
+    ctx: &serenity::Context,
+    click: &serenity::ComponentInteraction,
+    text: &str,
+) -> Result<(), Error> {
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    click
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
+    Ok(())
+}
+
 async fn handle_event(
     framework: poise::FrameworkContext<'_, Data, Error>,
     event: &serenity::FullEvent,
