@@ -4,6 +4,7 @@
 //! itself stays in the synchronous engine.
 
 pub mod buttons;
+pub mod cache;
 pub mod commands;
 pub mod conversations;
 pub mod cooldown;
