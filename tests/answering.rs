@@ -195,7 +195,7 @@ fn full_width_and_traditional_match_simplified() {
 #[test]
 fn questions_the_interview_does_not_cover_are_not_answered() {
     for question in [
-        "GPT-5什么时候发布？",
+        "Llama 3的参数量是多少",
         "英伟达的股价最近怎么样？",
         "What's the best pizza place in New York?",
         "红烧肉怎么做",
