@@ -528,6 +528,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn each_english_stop_word_is_listed_once() {
+        let mut seen = HashSet::new();
+        for (word, _) in ENGLISH_STOPWORDS {
+            assert!(seen.insert(word), "{word} listed twice");
+        }
+    }
+
+    #[test]
+    fn the_stop_word_file_leaves_english_to_this_module() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/dict")
+            .join(STOPWORDS);
+        let text = std::fs::read_to_string(&path).expect("stop word file");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(
+                !line.chars().any(|c| c.is_ascii_alphabetic()),
+                "{line:?} belongs in ENGLISH_STOPWORDS"
+            );
+        }
+    }
+
+    #[test]
+    fn english_stop_words_keep_their_scope() {
+        let lexicon = Lexicon::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dict"))
+            .expect("dictionaries");
+        // "the": everywhere; "say": a stop word of questions, content in a gloss ("to say");
+        // "sb": a gloss filler, left to questions
+        assert!(is_english_stopword("the") && lexicon.stopwords.contains("the"));
+        assert!(!is_english_stopword("say") && lexicon.stopwords.contains("say"));
+        assert!(is_english_stopword("sb") && !lexicon.stopwords.contains("sb"));
+    }
+
+    #[test]
     fn stems_agree_across_forms() {
         for (a, b) in [
             ("hires", "hire"),
