@@ -53,7 +53,12 @@ struct Sent {
 }
 
 fn main() {
-    // `cargo bench` passes `--bench`; the length is the first number among the arguments
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and gets no soak
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("soak: a measurement of minutes; run bench/soak or cargo bench --bench soak");
+        return;
+    }
+    // the length is the first number among the arguments
     let seconds = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())
