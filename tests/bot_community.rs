@@ -17,7 +17,7 @@ use common::checks::*;
 use common::fake_discord::*;
 
 /// A question the interview answers, and the lines that answer it.
-const NAME_QUESTION: &str = "ChatGPT最开始的名字是什么";
+const NAME_QUESTION: &str = "ChatGPT最早叫什么名字？";
 const NAME_LINES: (usize, usize) = (15, 19);
 
 /// Runs one scenario with the bot connected and its commands registered, bounded in time.
@@ -70,11 +70,11 @@ fn overlaps(range: (usize, usize), gold: (usize, usize)) -> bool {
 async fn every_answer_shows_its_question_and_citation_without_pings() {
     with_bot(quick(), |fake, _bot, _dir| async move {
         let answer = fake
-            .ask("1001", "@everyone <@&1> ChatGPT最开始的名字是什么")
+            .ask("1001", "@everyone <@&1> ChatGPT最早叫什么名字？")
             .await;
         assert_safe(&answer["data"], "answer");
         let question = field(&answer, "问题");
-        assert!(question.contains("ChatGPT最开始的名字是什么"), "{question}");
+        assert!(question.contains("ChatGPT最早叫什么名字？"), "{question}");
         assert!(!question.contains("@everyone"), "{question}");
         let citation = field(&answer, "引用");
         let (start, end) = line_range(field(&answer, "出处"));
@@ -371,7 +371,7 @@ async fn unanswered_questions_are_logged_as_text_only_when_opted_in() {
         ..quick()
     };
     with_bot(setup, |fake, _bot, dir| async move {
-        let reply = fake.ask("1001", "ChatGPT Plus每个月订阅要多少钱？").await;
+        let reply = fake.ask("1001", "微软投资了OpenAI多少钱？").await;
         assert!(content(&reply).starts_with("访谈里没有找到相关内容"));
         let log = dir.join("feedback.log");
         let mut text = String::new();
@@ -382,7 +382,7 @@ async fn unanswered_questions_are_logged_as_text_only_when_opted_in() {
         .await;
         let entry: Value =
             serde_json::from_str(text.lines().next().expect("a line")).expect("json");
-        assert_eq!(entry["unanswered"], "ChatGPT Plus每个月订阅要多少钱？");
+        assert_eq!(entry["unanswered"], "微软投资了OpenAI多少钱？");
         assert!(!text.contains("1001"), "no user id: {text}");
     })
     .await;
@@ -391,7 +391,7 @@ async fn unanswered_questions_are_logged_as_text_only_when_opted_in() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unanswered_questions_are_not_logged_by_default() {
     with_bot(quick(), |fake, bot, dir| async move {
-        fake.ask("1001", "ChatGPT Plus每个月订阅要多少钱？").await;
+        fake.ask("1001", "微软投资了OpenAI多少钱？").await;
         bot.wait_log("the command line", |log| log.contains("answered=false"))
             .await;
         assert!(!dir.join("feedback.log").exists());

@@ -17,7 +17,7 @@ use common::checks::{assert_safe, field, line_range};
 use common::discord_rules::{ALREADY_ACKNOWLEDGED, INVALID_WEBHOOK_TOKEN, UNKNOWN_INTERACTION};
 use common::fake_discord::*;
 
-const QUESTION: &str = "ChatGPT最开始的名字是什么";
+const QUESTION: &str = "ChatGPT最早叫什么名字？";
 /// Every test here ends within this.
 const LIMIT: Duration = Duration::from_secs(60);
 /// The wait a 429 asks for.

@@ -21,7 +21,7 @@ use common::fake_discord::*;
 /// Gateway intent bit of the privileged MESSAGE_CONTENT intent.
 const MESSAGE_CONTENT_INTENT: u64 = 1 << 15;
 /// A question the interview answers (lines 15–19).
-const QUESTION: &str = "ChatGPT最开始的名字是什么";
+const QUESTION: &str = "ChatGPT最早叫什么名字？";
 /// Every test here ends within this.
 const LIMIT: Duration = Duration::from_secs(60);
 
@@ -350,7 +350,7 @@ async fn a_question_the_interview_does_not_cover_says_so() {
             bot: _bot,
             dir: _dir,
         } = start_default().await;
-        let negative = fake.ask("1002", "ChatGPT Plus每个月订阅要多少钱？").await;
+        let negative = fake.ask("1002", "微软投资了OpenAI多少钱？").await;
         assert_safe(&negative["data"], "no answer");
         assert!(
             content(&negative).starts_with("访谈里没有找到相关内容"),
@@ -534,9 +534,9 @@ async fn adversarial_questions_ping_nobody_and_fit_the_limits() {
             "title:\"a OR nofield:x AND (y OR * a~100000".to_string(),
             "😀😀😀 ？！。".to_string(),
             "ev\u{200B}eryone \u{200B} \u{00A0}".to_string(),
-            "\u{202E}ChatGPT最初叫什么".to_string(),
+            "\u{202E}ChatGPT最早叫什么名字".to_string(),
             "``` [x](https://evil.example) # big ||spoiler||".to_string(),
-            "ＣｈａｔＧＰＴ 最初叫什麼".to_string(),
+            "ＣｈａｔＧＰＴ最早叫什麼名字？".to_string(),
             "ChatGPTの最初の名前は何ですか 챗GPT 이름 ما اسم".to_string(),
             "<#1> <@!42> @@here".to_string(),
         ];
@@ -571,8 +571,8 @@ async fn full_width_traditional_asks_the_same_as_plain() {
             bot: _bot,
             dir: _dir,
         } = start_default().await;
-        let plain = fake.ask("2100", "ChatGPT 最初叫什么").await;
-        let folded = fake.ask("2101", "ＣｈａｔＧＰＴ 最初叫什麼").await;
+        let plain = fake.ask("2100", "ChatGPT最早叫什么名字？").await;
+        let folded = fake.ask("2101", "ＣｈａｔＧＰＴ最早叫什麼名字？").await;
         // the same passage, speaker and citation; only the question shown differs, as typed
         let field = |reply: &Value, name: &str| {
             embed(reply)["fields"]

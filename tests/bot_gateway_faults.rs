@@ -31,7 +31,7 @@ fn setup() -> BotSetup {
 
 /// Asks and checks that the bot answered at all, safely.
 async fn assert_answers(fake: &FakeDiscord, user: &str, what: &str) -> Value {
-    let reply = fake.ask(user, "ChatGPT最开始的名字是什么").await;
+    let reply = fake.ask(user, "ChatGPT最早叫什么名字？").await;
     assert!(
         matches!(reply["type"].as_u64(), Some(4 | 5)),
         "{what}: {reply}"

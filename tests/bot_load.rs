@@ -16,8 +16,8 @@ use common::fake_discord::*;
 
 /// Questions of the burst; the first is answered by the interview.
 const QUESTIONS: [&str; 5] = [
-    "ChatGPT最开始的名字是什么",
-    "ChatGPT Plus每个月订阅要多少钱？",
+    "ChatGPT最早叫什么名字？",
+    "微软投资了OpenAI多少钱？",
     "@everyone 记忆功能",
     "Codex",
     "？！。",

@@ -12,7 +12,7 @@ use common::checks::assert_safe;
 use common::discord_rules::ALREADY_ACKNOWLEDGED;
 use common::fake_discord::*;
 
-const QUESTION: &str = "ChatGPT最开始的名字是什么";
+const QUESTION: &str = "ChatGPT最早叫什么名字？";
 
 fn callbacks_to(fake: &FakeDiscord, id: &str) -> usize {
     let prefix = format!("/api/v10/interactions/{id}/");

@@ -94,13 +94,13 @@ fn keys(value: &Value) -> Vec<&str> {
 #[test]
 fn ask_json_has_the_exact_schema() {
     let sandbox = Sandbox::new();
-    let out = stdout(&sandbox.run(&["ask", "--json", "ChatGPT最初叫什么名字？"], None));
+    let out = stdout(&sandbox.run(&["ask", "--json", "ChatGPT最早叫什么名字？"], None));
     let answer: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(
         keys(&answer),
         ["answered", "question", "results", "suggestions"]
     );
-    assert_eq!(answer["question"], "ChatGPT最初叫什么名字？");
+    assert_eq!(answer["question"], "ChatGPT最早叫什么名字？");
     assert_eq!(answer["answered"], true);
     let results = answer["results"].as_array().unwrap();
     assert_eq!(results.len(), 3, "default top 3");
@@ -136,7 +136,7 @@ fn ask_json_stdin_answers_every_line_in_order() {
     let questions = [
         "What is the Fail Whale?",
         "",
-        "ChatGPT Plus每个月订阅要多少钱？",
+        "微软投资了OpenAI多少钱？",
         "title:\"a OR",
     ];
     let input = questions.join("\n") + "\n";
@@ -158,7 +158,7 @@ fn ask_json_stdin_answers_every_line_in_order() {
 #[test]
 fn readable_answer_names_topic_speaker_and_lines() {
     let sandbox = Sandbox::new();
-    let out = stdout(&sandbox.run(&["ask", "ChatGPT最初叫什么名字？"], None));
+    let out = stdout(&sandbox.run(&["ask", "ChatGPT最早叫什么名字？"], None));
     assert!(out.contains("话题：ChatGPT名字由来"), "{out}");
     assert!(out.contains("发言：Nick Turley"), "{out}");
     let range = out
@@ -253,9 +253,9 @@ fn eval_prints_the_scorer_metrics() {
     std::fs::write(
         &file,
         concat!(
-            r#"{"id":"a","q":"ChatGPT最初叫什么名字？","gold":[[15,19]],"topic_any":["名字"],"kind":"fact","answerable":true}"#,
+            r#"{"id":"a","q":"ChatGPT最早叫什么名字？","gold":[[15,16]],"topic_any":["名字"],"kind":"fact","answerable":true}"#,
             "\n",
-            r#"{"id":"b","q":"ChatGPT Plus每个月订阅要多少钱？","gold":[],"topic_any":[],"kind":"negative","answerable":false}"#,
+            r#"{"id":"b","q":"微软投资了OpenAI多少钱？","gold":[],"topic_any":[],"kind":"negative","answerable":false}"#,
             "\n"
         ),
     )

@@ -121,7 +121,7 @@ fn json_lines_take_a_context_per_line() {
 
 #[test]
 fn a_bad_json_line_is_reported_and_the_rest_answered() {
-    let input = "{\"question\": 1}\nChatGPT最初叫什么\n";
+    let input = "{\"question\": 1}\nChatGPT最早叫什么名字？\n";
     let out = run(&["ask", "--json", "-"], Some(input));
     assert!(out.status.success());
     let answers = json_lines(&out);
@@ -137,7 +137,7 @@ fn a_bad_json_line_is_reported_and_the_rest_answered() {
 fn a_context_outside_the_transcript_is_reported_and_the_rest_answered() {
     let input = concat!(
         r#"{"q": "后来呢", "context": [{"q": "x", "line_start": 18446744073709551615}]}"#,
-        "\nChatGPT最初叫什么\n"
+        "\nChatGPT最早叫什么名字？\n"
     );
     let out = run(&["ask", "--json", "-"], Some(input));
     assert!(out.status.success());
@@ -166,7 +166,7 @@ fn eval_scores_follow_ups_without_and_with_context() {
     std::fs::write(
         &file,
         concat!(
-            r#"{"id": "t1", "context": [{"q": "ChatGPT最初叫什么名字？", "gold": [[15, 17]]}], "q": "后来呢", "gold": [[18, 22]], "topic_any": ["名字"], "kind": "followup", "answerable": true}"#,
+            r#"{"id": "t1", "context": [{"q": "ChatGPT最早叫什么名字？", "gold": [[15, 17]]}], "q": "后来呢", "gold": [[18, 22]], "topic_any": ["名字"], "kind": "followup", "answerable": true}"#,
             "\n"
         ),
     )

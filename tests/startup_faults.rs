@@ -15,7 +15,7 @@ use serde_json::Value;
 use common::bot_process::loopback_only;
 use common::fake_discord::FAKE_TOKEN;
 
-const QUESTION: &str = "ChatGPT最开始的名字是什么";
+const QUESTION: &str = "ChatGPT最早叫什么名字？";
 const TRANSCRIPT: &str = "openai-podcast-ep2";
 
 fn project_data() -> PathBuf {

@@ -10,7 +10,7 @@ use super::feedback::FeedbackEntry;
 use super::render;
 use super::replies::{AnswerState, ButtonAction, ButtonId, Reach, ReplyState};
 use super::views::{self, View};
-use super::{with_engine, Data, Error};
+use super::{respond_privately, with_engine, Data, Error};
 use crate::answer::followup::ContextTurn;
 
 /// Answers one button click.
@@ -151,21 +151,5 @@ async fn share(
         .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
         .await?;
     tracing::info!(user = %click.user.id, "shared");
-    Ok(())
-}
-
-/// Answers a click with a message only the clicker sees.
-pub async fn respond_privately(
-    ctx: &serenity::Context,
-    click: &serenity::ComponentInteraction,
-    text: &str,
-) -> Result<(), Error> {
-    let message = serenity::CreateInteractionResponseMessage::new()
-        .content(text)
-        .ephemeral(true)
-        .allowed_mentions(super::no_mentions());
-    click
-        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
-        .await?;
     Ok(())
 }

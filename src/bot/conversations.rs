@@ -1,39 +1,42 @@
 //! Conversations per channel or thread: the last questions answered there and the passages shown,
 //! kept for a while so that the next question can be a follow-up; and the threads the bot opened,
-//! where every question is one. Bounded in memory: the least recently used are dropped first.
+//! where every question is one. Bounded in memory ([`TtlCache`]): the least recently answered
+//! are dropped first.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::cache::TtlCache;
 use crate::answer::followup::{AskContext, ContextTurn};
 
 /// How long a channel's context lasts after its last answer.
 pub const CONTEXT_TTL: Duration = Duration::from_secs(15 * 60);
 
-struct Entry {
-    context: AskContext,
-    /// When the last turn was added.
-    touched: Instant,
-    /// Whether the bot opened this channel as a discussion thread.
-    bot_thread: bool,
+/// Contexts by channel id, at most `capacity`, each for `ttl` after its last answer; and the
+/// threads the bot opened (as many), known until the least recently answered make room.
+pub struct Conversations {
+    inner: Mutex<Inner>,
 }
 
-/// Contexts by channel id, at most `capacity`, each for `ttl` after its last answer.
-pub struct Conversations {
-    ttl: Duration,
-    capacity: usize,
-    inner: Mutex<HashMap<u64, Entry>>,
+struct Inner {
+    contexts: TtlCache<u64, AskContext>,
+    bot_threads: TtlCache<u64, ()>,
 }
 
 impl Conversations {
     /// A store keeping at most `capacity` channels, each for `ttl`.
     pub fn new(ttl: Duration, capacity: usize) -> Conversations {
         Conversations {
-            ttl,
-            capacity: capacity.max(1),
-            inner: Mutex::new(HashMap::new()),
+            inner: Mutex::new(Inner {
+                contexts: TtlCache::new(ttl, capacity),
+                bot_threads: TtlCache::new(Duration::MAX, capacity),
+            }),
         }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // a panic while holding the lock cannot leave the caches inconsistent in a harmful way
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// The context of `channel`, when it is still fresh.
@@ -43,17 +46,19 @@ impl Conversations {
 
     /// [`Conversations::context`] at a given time.
     pub fn context_at(&self, channel: u64, now: Instant) -> Option<AskContext> {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner
-            .get(&channel)
-            .filter(|e| now.duration_since(e.touched) < self.ttl && !e.context.turns.is_empty())
-            .map(|e| e.context.clone())
+        self.lock()
+            .contexts
+            .get(&channel, now)
+            .filter(|c| !c.turns.is_empty())
+            .cloned()
     }
 
     /// Whether the bot opened `channel` as a discussion thread.
     pub fn is_bot_thread(&self, channel: u64) -> bool {
-        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        inner.get(&channel).is_some_and(|e| e.bot_thread)
+        self.lock()
+            .bot_threads
+            .get(&channel, Instant::now())
+            .is_some()
     }
 
     /// Adds an answered turn to `channel`'s context (a stale context starts afresh).
@@ -68,41 +73,22 @@ impl Conversations {
 
     /// [`Conversations::remember`] at a given time; `bot_thread` marks a thread the bot opened.
     pub fn remember_at(&self, channel: u64, turn: ContextTurn, bot_thread: bool, now: Instant) {
-        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let ttl = self.ttl;
-        let entry = inner.entry(channel).or_insert_with(|| Entry {
-            context: AskContext::default(),
-            touched: now,
-            bot_thread,
-        });
-        if now.duration_since(entry.touched) >= ttl {
-            entry.context = AskContext::default();
-        }
-        entry.context.push(turn);
-        entry.touched = now;
-        entry.bot_thread |= bot_thread;
-        if inner.len() > self.capacity {
-            // drop stale contexts first, then the least recently used
-            inner.retain(|_, e| now.duration_since(e.touched) < ttl || e.bot_thread);
-            while inner.len() > self.capacity {
-                let Some(oldest) = inner
-                    .iter()
-                    .min_by_key(|(_, e)| e.touched)
-                    .map(|(id, _)| *id)
-                else {
-                    break;
-                };
-                inner.remove(&oldest);
-            }
+        let mut inner = self.lock();
+        let mut context = inner.contexts.take(&channel, now).unwrap_or_default();
+        context.push(turn);
+        inner.contexts.insert(channel, context, now);
+        // a thread answered in recently is kept before one long quiet
+        if bot_thread || inner.bot_threads.contains_key(&channel) {
+            inner.bot_threads.insert(channel, (), now);
         }
     }
 
-    /// Number of channels remembered.
+    /// Number of channels whose context is held.
     pub fn len(&self) -> usize {
-        self.inner.lock().unwrap_or_else(|e| e.into_inner()).len()
+        self.lock().contexts.len()
     }
 
-    /// Whether no channel is remembered.
+    /// Whether no channel's context is held.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -165,6 +151,17 @@ mod tests {
             "2 was used least recently"
         );
         assert!(store.context_at(1, at).is_some());
+    }
+
+    #[test]
+    fn a_thread_the_bot_opened_stays_known_after_its_context_expires() {
+        let store = Conversations::new(Duration::from_secs(60), 10);
+        let start = Instant::now();
+        store.remember_at(7, turn("a"), true, start);
+        assert!(store
+            .context_at(7, start + Duration::from_secs(61))
+            .is_none());
+        assert!(store.is_bot_thread(7));
     }
 
     #[test]

@@ -271,7 +271,7 @@ mod tests {
         for vote in ["up", "down"] {
             log.append(&FeedbackEntry {
                 time: "2025-01-01T00:00:00Z".into(),
-                question: "ChatGPT最初叫什么\n\"x\"".into(),
+                question: "ChatGPT最早叫什么名字\n\"x\"".into(),
                 transcript: "t".into(),
                 line_start: 15,
                 line_end: 19,
@@ -289,6 +289,6 @@ mod tests {
         assert_eq!(lines[0]["vote"], "up");
         assert_eq!(lines[1]["vote"], "down");
         assert_eq!(lines[1]["line_start"], 15);
-        assert_eq!(lines[0]["question"], "ChatGPT最初叫什么\n\"x\"");
+        assert_eq!(lines[0]["question"], "ChatGPT最早叫什么名字\n\"x\"");
     }
 }

@@ -4,6 +4,7 @@
 //! itself stays in the synchronous engine.
 
 pub mod buttons;
+pub mod cache;
 pub mod commands;
 pub mod conversations;
 pub mod cooldown;
@@ -390,6 +391,22 @@ pub fn build_framework(data: Data) -> poise::Framework<Data, Error> {
 /// Allowed mentions that ping nobody, not even the user replied to.
 pub fn no_mentions() -> serenity::CreateAllowedMentions {
     serenity::CreateAllowedMentions::new().replied_user(false)
+}
+
+/// Answers a click with a message only the clicker sees.
+pub async fn respond_privately(
+    ctx: &serenity::Context,
+    click: &serenity::ComponentInteraction,
+    text: &str,
+) -> Result<(), Error> {
+    let message = serenity::CreateInteractionResponseMessage::new()
+        .content(text)
+        .ephemeral(true)
+        .allowed_mentions(no_mentions());
+    click
+        .create_response(ctx, serenity::CreateInteractionResponse::Message(message))
+        .await?;
+    Ok(())
 }
 
 async fn handle_event(

@@ -871,8 +871,8 @@ mod tests {
     fn questions_are_cleaned() {
         let cases = [
             (
-                "  ChatGPT\u{00A0}最初叫什么 ",
-                Question::Text("ChatGPT 最初叫什么".into()),
+                "  ChatGPT\u{00A0}最早叫什么名字 ",
+                Question::Text("ChatGPT 最早叫什么名字".into()),
             ),
             ("", Question::Empty),
             ("？！。", Question::Empty),
@@ -926,8 +926,8 @@ mod tests {
     #[test]
     fn bot_mention_is_removed_from_question() {
         assert_eq!(
-            strip_bot_mention("<@42> ChatGPT最初叫什么？ <@!42>", 42).trim(),
-            "ChatGPT最初叫什么？"
+            strip_bot_mention("<@42> ChatGPT最早叫什么名字？ <@!42>", 42).trim(),
+            "ChatGPT最早叫什么名字？"
         );
         assert_eq!(strip_bot_mention("<@43> hi", 42), "<@43> hi");
     }

@@ -1,10 +1,10 @@
-//! Server-side state of replies with buttons: a bounded cache with a time to live, and the
-//! `custom_id` format that carries only the reply's id, the action and a page number.
+//! Server-side state of replies with buttons: a bounded cache with a time to live ([`TtlCache`]),
+//! and the `custom_id` format that carries only the reply's id, the action and a page number.
 
-use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::cache::TtlCache;
 use crate::answer::Passage;
 
 /// What a reply shows and can page through.
@@ -138,25 +138,14 @@ impl ButtonId {
 
 /// Reply states by id, at most `capacity` of them, each for `ttl` after it was stored.
 pub struct ReplyStore {
-    ttl: Duration,
-    capacity: usize,
-    inner: Mutex<StoreInner>,
-}
-
-#[derive(Default)]
-struct StoreInner {
-    states: HashMap<u64, (Instant, Arc<ReplyState>)>,
-    /// Ids in the order they were stored (oldest first).
-    order: VecDeque<u64>,
+    inner: Mutex<TtlCache<u64, Arc<ReplyState>>>,
 }
 
 impl ReplyStore {
     /// An empty store.
     pub fn new(ttl: Duration, capacity: usize) -> ReplyStore {
         ReplyStore {
-            ttl,
-            capacity: capacity.max(1),
-            inner: Mutex::new(StoreInner::default()),
+            inner: Mutex::new(TtlCache::new(ttl, capacity)),
         }
     }
 
@@ -172,7 +161,7 @@ impl ReplyStore {
 
     /// Number of states kept.
     pub fn len(&self) -> usize {
-        self.lock().states.len()
+        self.lock().len()
     }
 
     /// Whether no state is kept.
@@ -180,38 +169,23 @@ impl ReplyStore {
         self.len() == 0
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, StoreInner> {
-        // a panic while holding the lock cannot leave the maps inconsistent in a harmful way
+    fn lock(&self) -> std::sync::MutexGuard<'_, TtlCache<u64, Arc<ReplyState>>> {
+        // a panic while holding the lock cannot leave the cache inconsistent in a harmful way
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn insert_at(&self, state: ReplyState, now: Instant) -> u64 {
-        let mut inner = self.lock();
-        while let Some(&oldest) = inner.order.front() {
-            let expired = inner
-                .states
-                .get(&oldest)
-                .is_none_or(|(at, _)| now.duration_since(*at) >= self.ttl);
-            if expired || inner.states.len() >= self.capacity {
-                inner.order.pop_front();
-                inner.states.remove(&oldest);
-            } else {
-                break;
-            }
-        }
+        let mut cache = self.lock();
         let mut id = rand::random::<u64>();
-        while inner.states.contains_key(&id) {
+        while cache.contains_key(&id) {
             id = rand::random::<u64>();
         }
-        inner.states.insert(id, (now, Arc::new(state)));
-        inner.order.push_back(id);
+        cache.insert(id, Arc::new(state), now);
         id
     }
 
     fn get_at(&self, id: u64, now: Instant) -> Option<Arc<ReplyState>> {
-        let inner = self.lock();
-        let (at, state) = inner.states.get(&id)?;
-        (now.duration_since(*at) < self.ttl).then(|| state.clone())
+        self.lock().get(&id, now).cloned()
     }
 }
 

@@ -4,10 +4,9 @@
 
 use poise::serenity_prelude as serenity;
 
-use super::buttons::respond_privately;
 use super::render;
 use super::replies::AnswerState;
-use super::{no_mentions, views, Data, Error};
+use super::{no_mentions, respond_privately, views, Data, Error};
 use crate::answer::citation;
 use crate::answer::followup::ContextTurn;
 

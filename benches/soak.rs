@@ -1,11 +1,14 @@
-//! Soak run (ignored; not part of `cargo test`): the real bot against the fake Discord at a
-//! steady rate of `/ask` (and some button clicks) for `SOAK_SECONDS` (default 300), printing the
-//! bot's resident memory and the reply latency (p50, p99, max: from the event leaving the fake
-//! gateway to the callback arriving) every 30 s, to show that nothing grows.
+//! Soak measurement (`bench/soak [seconds]`, or `cargo bench --bench soak -- SECONDS`): the real
+//! bot (release build) against the fake Discord of the tests at a steady 20 `/ask` per second
+//! from 1,000 users, plus one button click per 10 asks, for `SECONDS` (default 300). Every 30 s
+//! it prints the bot's resident memory (VmRSS from /proc) and the reply latency (p50, p99, max:
+//! from the event leaving the fake gateway to the interaction callback reaching it); at the end,
+//! the totals. It exits non-zero when an interaction went unanswered or the bot stopped.
 //!
-//! `scripts/soak.sh` runs it in release:
-//! `SOAK_SECONDS=300 cargo test --release --test bot_soak -- --ignored --nocapture`
+//! A measurement, not a test: whether memory levels off is read from its table (today's run in
+//! docs/performance.md, "Soak").
 
+#[path = "../tests/common/mod.rs"]
 mod common;
 
 use std::collections::HashMap;
@@ -24,18 +27,22 @@ const USERS: usize = 1_000;
 /// Button-state cap: reached after about a minute, so the plateau shows within the run (with the
 /// default 10,000 the cache keeps filling for 8 minutes at this rate).
 const CACHE_CAPACITY: usize = 1_000;
+/// Default length of a run, in seconds.
+const DEFAULT_SECONDS: u64 = 300;
 
+/// Training questions as users type them, questions the interview does not answer, and hostile
+/// input.
 const QUESTIONS: &[&str] = &[
-    "ChatGPT最开始的名字是什么",
-    "ChatGPT最初叫什么",
-    "发布后第二天流量为什么上涨",
-    "记忆功能有什么用",
-    "Codex是什么",
-    "Mark Chen是谁",
-    "图像生成为什么会爆火",
-    "ChatGPT Plus每个月订阅要多少钱？",
+    "ChatGPT最早叫什么名字？",
+    "chatgpt一开始的名字好像很长？叫啥",
+    "第二天nick咋解释数据涨那么猛的",
+    "Nick一開始懷疑是什麼東西出了問題？",
+    "Did Mark's parents believe AGI was realistic?",
+    "最佳拍档 大飞",
+    "英伟达的股价最近怎么样？",
+    "Sora是哪一年發布的？",
     "@everyone 谁负责ChatGPT",
-    "ＣｈａｔＧＰＴ 最初叫什麼",
+    "ＣｈａｔＧＰＴ最早叫什麼名字？",
     "ChatGPTの最初の名前は何ですか",
     "？！。",
 ];
@@ -45,25 +52,27 @@ struct Sent {
     at: Instant,
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not, and gets no soak
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("soak: a measurement of minutes; run bench/soak or cargo bench --bench soak");
+        return;
     }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
+    // the length is the first number among the arguments
+    let seconds = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .or_else(|| std::env::var("SOAK_SECONDS").ok()?.parse().ok())
+        .unwrap_or(DEFAULT_SECONDS);
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("tokio runtime")
+        .block_on(soak(seconds));
 }
 
-fn ms(d: Duration) -> String {
-    format!("{:.1}", d.as_secs_f64() * 1000.0)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "a soak run of minutes: scripts/soak.sh"]
-async fn soak() {
-    let seconds: u64 = std::env::var("SOAK_SECONDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(300);
+async fn soak(seconds: u64) {
     let dir = tempfile::tempdir().expect("temp dir");
     let fake = FakeDiscord::start().await;
     let setup = BotSetup {
@@ -130,8 +139,13 @@ async fn soak() {
             all_latencies.extend(latencies);
         }
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let rest = window_latencies(&fake, &sent[reported..]);
+    // the last interactions: answered within the fake's usual wait, or counted as unanswered
+    let deadline = Instant::now() + WAIT;
+    let mut rest = window_latencies(&fake, &sent[reported..]);
+    while rest.len() < sent.len() - reported && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        rest = window_latencies(&fake, &sent[reported..]);
+    }
     all_latencies.extend(rest);
     all_latencies.sort();
     let end_rss = bot.rss_kib().unwrap_or(0);
@@ -155,6 +169,18 @@ async fn soak() {
     bot.terminate();
     assert!(bot.wait_exit().await.success(), "clean exit");
     fake.assert_contract(&[]);
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.1}", d.as_secs_f64() * 1000.0)
 }
 
 /// Latencies of the interactions in `sent` that have their callback.
