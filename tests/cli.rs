@@ -98,7 +98,11 @@ fn ask_json_has_the_exact_schema() {
     let answer: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(
         keys(&answer),
-        ["answered", "question", "results", "suggestions"]
+        ["answered", "lang", "question", "results", "suggestions"]
+    );
+    assert_eq!(
+        answer["lang"], "zh",
+        "a Chinese question is shown in Chinese"
     );
     assert_eq!(answer["question"], "ChatGPT最早叫什么名字？");
     assert_eq!(answer["answered"], true);
@@ -114,8 +118,14 @@ fn ask_json_has_the_exact_schema() {
                 "speaker",
                 "text",
                 "topic",
-                "transcript"
+                "transcript",
+                "translations"
             ]
+        );
+        assert_eq!(
+            keys(&r["translations"]["en"]),
+            ["speaker", "text", "topic"],
+            "the English rendering of the passage"
         );
         assert!(r["line_start"].as_u64().unwrap() <= r["line_end"].as_u64().unwrap());
         assert!(r["score"].is_f64());
