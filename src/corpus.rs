@@ -298,13 +298,18 @@ impl Rendering {
 
     /// Lines `start..=end` (1-based, clamped) joined with newlines.
     pub fn text(&self, start: usize, end: usize) -> String {
-        let start = start.max(1);
-        let end = end.min(self.lines.len());
-        if start > end {
-            return String::new();
-        }
-        self.lines[start - 1..end].join("\n")
+        joined_lines(&self.lines, start, end)
     }
+}
+
+/// Lines `start..=end` (1-based, clamped to `lines`) joined with newlines.
+fn joined_lines(lines: &[String], start: usize, end: usize) -> String {
+    let start = start.max(1);
+    let end = end.min(lines.len());
+    if start > end {
+        return String::new();
+    }
+    lines[start - 1..end].join("\n")
 }
 
 /// Whether `slug` can name a transcript in a citation: 1–64 of `a-z`, `0-9`, `-`, `.`, `_`.
@@ -447,12 +452,7 @@ impl Transcript {
 
     /// Lines `start..=end` (1-based, clamped to the transcript) joined with newlines.
     pub fn text(&self, start: usize, end: usize) -> String {
-        let start = start.max(1);
-        let end = end.min(self.lines.len());
-        if start > end {
-            return String::new();
-        }
-        self.lines[start - 1..end].join("\n")
+        joined_lines(&self.lines, start, end)
     }
 
     /// Who speaks over most of lines `start..=end`: a speaker's canonical name, or `None` when the

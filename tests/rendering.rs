@@ -107,16 +107,23 @@ fn data_with_rendering(rendering: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `index` over the data directory made by [`data_with_rendering`].
 fn index(dir: &Path) -> std::process::Output {
+    run_over(&dir.join("data"), &dir.join("index"), "index", &[])
+}
+
+/// The binary by words alone over `data`, with its index in `index`.
+fn run_over(data: &Path, index: &Path, command: &str, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_interview-bot"))
         .arg("--no-semantic")
         .arg("--config")
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("config/bot.toml"))
         .arg("--data-dir")
-        .arg(dir.join("data"))
+        .arg(data)
         .arg("--index-dir")
-        .arg(dir.join("index"))
-        .arg("index")
+        .arg(index)
+        .arg(command)
+        .args(args)
         .output()
         .expect("runs")
 }
@@ -162,20 +169,8 @@ fn ask(args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
 /// A command over the shipped data by words alone, with its own index directory.
 fn run(command: &str, args: &[&str]) -> (std::process::Output, tempfile::TempDir) {
     let index = tempfile::tempdir().expect("a temporary directory");
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let out = Command::new(env!("CARGO_BIN_EXE_interview-bot"))
-        .arg("--no-semantic")
-        .arg("--config")
-        .arg(root.join("config/bot.toml"))
-        .arg("--data-dir")
-        .arg(root.join("data"))
-        .arg("--index-dir")
-        .arg(index.path())
-        .arg(command)
-        .args(args)
-        .output()
-        .expect("runs");
-    (out, index)
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    (run_over(&data, index.path(), command, args), index)
 }
 
 #[test]

@@ -334,26 +334,8 @@ pub fn prefer_following(picks: &mut Vec<Pick>, anchor: Option<&Anchor>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::answer::understand::followup::tests::speakers;
     use crate::answer::understand::followup::{understand, AskContext, ContextTurn, ShownPassage};
-    use crate::corpus::Speaker;
-
-    fn speakers() -> Vec<Speaker> {
-        let speaker = |name: &str, aliases: &[&str], role: &str| Speaker {
-            name: name.into(),
-            role: role.into(),
-            aliases: aliases.iter().map(|a| a.to_string()).collect(),
-            ..Speaker::default()
-        };
-        vec![
-            speaker("Mark Chen", &["马克·陈", "Mark Chen", "Mark"], "首席研究官"),
-            speaker(
-                "Nick Turley",
-                &["尼克·特利", "Nick Turley", "Nick"],
-                "负责人",
-            ),
-            speaker("大飞", &["大飞"], "解说"),
-        ]
-    }
 
     /// A follow-up asked after `earlier`, whose shown passage was `start..=end` of transcript 0.
     fn follow_up(earlier: &str, question: &str, start: usize, end: usize) -> FollowUp {

@@ -345,10 +345,11 @@ fn strip_punctuation(text: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn speakers() -> Vec<Speaker> {
+    /// The interview's speakers as the tests know them (the narrator included).
+    pub(crate) fn speakers() -> Vec<Speaker> {
         let speaker = |name: &str, aliases: &[&str], role: &str| Speaker {
             name: name.into(),
             role: role.into(),
