@@ -11,6 +11,9 @@ use crate::search::lines::{within, LineIndex, LineRef};
 use crate::search::TermField;
 use crate::text::char_grams;
 
+/// Windows found by English words in the English renderings that stand as candidates of their
+/// own.
+const ENGLISH_WINDOWS: usize = 8;
 /// Lines looked at around a retrieved window.
 const MARGIN_LINES: usize = 3;
 /// Shortest passage returned (unless the configured longest is shorter): in a retelling what is
@@ -136,8 +139,8 @@ pub struct Narrowed {
 }
 
 /// The candidates of a question: every region found by words or meaning narrowed to its best
-/// span (best first), then the windows found by meaning as they are; each cut to the configured
-/// longest passage, which windows found by meaning have their own length to keep to.
+/// span (best first), then the windows found by meaning and by English words as they are; each
+/// cut to the configured longest passage.
 pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> Vec<Narrowed> {
     let plan = &understood.plan;
     let mut regions = retrieved.regions.clone();
@@ -156,12 +159,18 @@ pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> 
             lexical_rank: Some(rank),
         })
         .collect();
-    for hit in &retrieved.dense_hits {
-        let transcript = &state.corpus.transcripts[hit.transcript];
-        let mut candidate = Candidate::plain(hit.transcript, hit.start, hit.end, hit.start + 1);
-        candidate.holds_number = (hit.start..=hit.end).any(|n| holds_number(transcript.line(n)));
+    let english = retrieved.english.iter().take(ENGLISH_WINDOWS);
+    let spans = retrieved
+        .dense_hits
+        .iter()
+        .map(|h| (h.transcript, h.start, h.end))
+        .chain(english.map(|r| (r.transcript, r.start, r.end)));
+    for (t, start, end) in spans {
+        let transcript = &state.corpus.transcripts[t];
+        let mut candidate = Candidate::plain(t, start, end, start + 1);
+        candidate.holds_number = (start..=end).any(|n| holds_number(transcript.line(n)));
         candidate.holds_time =
-            plan.cues.time && (hit.start..=hit.end).any(|n| holds_time(transcript.line(n)));
+            plan.cues.time && (start..=end).any(|n| holds_time(transcript.line(n)));
         candidates.push(Narrowed {
             candidate,
             lexical_rank: None,

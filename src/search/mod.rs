@@ -17,7 +17,7 @@ use tantivy::{doc, Index, IndexReader, ReloadPolicy, Searcher, Term};
 use crate::error::{Error, Result};
 
 /// Bump when the schema or windowing changes, so persisted indexes are rebuilt.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 const COMPLETE_MARKER: &str = "complete";
 const WRITER_HEAP_BYTES: usize = 50_000_000;
 
@@ -54,6 +54,9 @@ pub struct WindowDoc {
     pub words: String,
     /// Character n-grams of the window, separated by spaces.
     pub grams: String,
+    /// English words of the window's English rendering (lower-cased, stemmed, stop words left
+    /// out), separated by spaces; empty without one.
+    pub english: String,
 }
 
 /// A window found by a search.
@@ -76,6 +79,7 @@ struct Fields {
     end: Field,
     words: Field,
     grams: Field,
+    english: Field,
 }
 
 /// The fast-field columns of one segment: transcript, first line, last line.
@@ -117,7 +121,8 @@ fn schema() -> (Schema, Fields) {
         start: builder.add_u64_field("start", number.clone()),
         end: builder.add_u64_field("end", number),
         words: builder.add_text_field("words", text.clone()),
-        grams: builder.add_text_field("grams", text),
+        grams: builder.add_text_field("grams", text.clone()),
+        english: builder.add_text_field("english", text),
     };
     (builder.build(), fields)
 }
@@ -212,6 +217,7 @@ impl SearchIndex {
         for segment in opened.searcher.segment_readers() {
             segment.inverted_index(fields.words)?;
             segment.inverted_index(fields.grams)?;
+            segment.inverted_index(fields.english)?;
         }
         Ok(opened)
     }
@@ -271,7 +277,39 @@ impl SearchIndex {
                 (Occur::Should, boosted)
             })
             .collect();
-        let mut query: Box<dyn Query> = Box::new(BooleanQuery::new(clauses));
+        self.top_windows(Box::new(BooleanQuery::new(clauses)), limit, only)
+    }
+
+    /// The best `limit` windows of the English renderings for English words (analysed as the
+    /// windows were: lower-cased, stemmed, stop words left out), within one transcript when
+    /// `only` is given.
+    pub fn search_english(
+        &self,
+        words: &[String],
+        limit: usize,
+        only: Option<usize>,
+    ) -> Result<Vec<WindowHit>> {
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        let clauses: Vec<(Occur, Box<dyn Query>)> = words
+            .iter()
+            .map(|w| {
+                let term = Term::from_field_text(self.fields.english, w);
+                let query: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                (Occur::Should, query)
+            })
+            .collect();
+        self.top_windows(Box::new(BooleanQuery::new(clauses)), limit, only)
+    }
+
+    fn top_windows(
+        &self,
+        mut query: Box<dyn Query>,
+        limit: usize,
+        only: Option<usize>,
+    ) -> Result<Vec<WindowHit>> {
         if let Some(transcript) = only {
             let filter = TermQuery::new(
                 Term::from_field_u64(self.fields.transcript, transcript as u64),
@@ -316,6 +354,7 @@ fn write_docs(
             fields.end => window.end as u64,
             fields.words => window.words,
             fields.grams => window.grams,
+            fields.english => window.english,
         ))?;
     }
     writer.commit()?;
@@ -353,16 +392,20 @@ mod tests {
     use super::*;
 
     fn docs() -> Vec<WindowDoc> {
-        let texts = [("chatgpt 名字", "chatgpt 名字"), ("宕机 gpu", "宕机 gpu")];
+        let texts = [
+            ("chatgpt 名字", "chatgpt 名字", "chatgpt name"),
+            ("宕机 gpu", "宕机 gpu", "outage gpu run"),
+        ];
         texts
             .iter()
             .enumerate()
-            .map(|(i, (w, g))| WindowDoc {
+            .map(|(i, (w, g, e))| WindowDoc {
                 transcript: 0,
                 start: i + 1,
                 end: i + 1,
                 words: w.to_string(),
                 grams: g.to_string(),
+                english: e.to_string(),
             })
             .collect()
     }
@@ -414,5 +457,16 @@ mod tests {
         let (index, origin) = SearchIndex::open_or_build(dir.path(), "f2", false, docs).unwrap();
         assert_eq!(origin, IndexOrigin::Opened);
         assert_eq!(index.window_count(), 2);
+    }
+
+    #[test]
+    fn english_words_find_the_window_of_the_english_rendering() {
+        let index = SearchIndex::build_in_ram(docs()).unwrap();
+        let hits = index
+            .search_english(&["outage".to_string()], 5, None)
+            .unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].start, 2);
+        assert!(index.search_english(&[], 5, None).unwrap().is_empty());
     }
 }

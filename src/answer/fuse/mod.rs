@@ -6,6 +6,7 @@ pub mod fit;
 
 use super::narrow::{Candidate, Narrowed};
 use super::retrieve::dense::DenseScores;
+use super::retrieve::lexical::Region;
 use super::retrieve::Retrieved;
 use super::state::rankings::{Features, QuestionSignals, Ranking};
 use super::state::State;
@@ -83,6 +84,7 @@ pub fn features(
                     understood.plan.cues,
                     scores,
                     topic,
+                    english_score(&retrieved.english, &candidate),
                 );
                 Scored {
                     candidate,
@@ -179,8 +181,9 @@ pub fn without_overlaps<T>(
 /// The features of a candidate: its lexical facts (`lexical_rank` is its place among the
 /// lexical candidates, `None` for a passage found by meaning only), the best lexical score among
 /// the candidates, what kind of answer the question asks for, and the dense scores of its
-/// transcript with the best window z-score over the corpus, and the lines of the topic that
-/// holds the candidate.
+/// transcript with the best window z-score over the corpus, the lines of the topic that holds
+/// the candidate, and how well its lines match the question's English words in the English
+/// rendering (the best such window over it, relative to the best anywhere; 0 without one).
 pub fn passage_features(
     candidate: &Candidate,
     lexical_rank: Option<usize>,
@@ -188,6 +191,7 @@ pub fn passage_features(
     cues: Cues,
     dense: Option<(&DenseScores, f32)>,
     topic: (usize, usize),
+    english: f32,
 ) -> Features {
     let (start, end) = (candidate.start, candidate.end);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
@@ -242,8 +246,23 @@ pub fn passage_features(
             held(cues.number, candidate.holds_number),
             held(cues.time, candidate.holds_time),
             (end + 1 - start) as f32 / 12.0,
+            english,
         ],
     }
+}
+
+/// The English view's support for a candidate: the best relative score of the windows found by
+/// English words that overlap it (0 when none does).
+fn english_score(english: &[Region], candidate: &Candidate) -> f32 {
+    english
+        .iter()
+        .filter(|r| {
+            r.transcript == candidate.transcript
+                && r.start <= candidate.end
+                && candidate.start <= r.end
+        })
+        .map(|r| r.retrieval)
+        .fold(0.0, f32::max)
 }
 
 /// How many of a topic's best windows say how much the topic is about the question.
@@ -276,6 +295,7 @@ mod tests {
             Cues::default(),
             None,
             (1, 3),
+            0.0,
         );
         assert_eq!(f.values[0], 0.5);
         assert_eq!(f.values[3], 0.5, "second lexical candidate");
@@ -297,6 +317,7 @@ mod tests {
             Cues::default(),
             Some((&scores, 1.5)),
             (1, 4),
+            0.0,
         );
         assert_eq!(
             f.values[5], 1.5,
@@ -320,7 +341,7 @@ mod tests {
             number: true,
             ..Cues::default()
         };
-        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, cues, None, (1, 3));
+        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, cues, None, (1, 3), 0.0);
         assert_eq!(f.values[13], -1.0);
         assert_eq!(f.values[14], 0.0, "no time asked for");
     }
@@ -333,7 +354,7 @@ mod tests {
         };
         let mut held = candidate(1, 3, 1.0);
         held.holds_time = true;
-        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3));
+        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3), 0.0);
         assert_eq!(f.values[14], 1.0);
     }
 
@@ -348,5 +369,23 @@ mod tests {
     fn at_most_top_n_spans_are_kept() {
         let ranked = vec![(0, 1, 2), (0, 5, 6), (0, 9, 9)];
         assert_eq!(without_overlaps(ranked, 2, |&(t, s, e)| (t, s, e)).len(), 2);
+    }
+
+    #[test]
+    fn the_english_view_scores_a_candidate_by_the_best_window_over_it() {
+        let region = |start: usize, end: usize, retrieval: f32| Region {
+            transcript: 0,
+            start,
+            end,
+            retrieval,
+        };
+        let english = [
+            region(10, 15, 1.0),
+            region(14, 19, 0.4),
+            region(40, 45, 0.9),
+        ];
+        assert_eq!(english_score(&english, &candidate(15, 18, 0.0)), 1.0);
+        assert_eq!(english_score(&english, &candidate(16, 20, 0.0)), 0.4);
+        assert_eq!(english_score(&english, &candidate(25, 30, 0.0)), 0.0);
     }
 }

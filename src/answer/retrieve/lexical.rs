@@ -1,9 +1,10 @@
-//! Lexical retrieval: the full-text index's best windows for a question's search terms, as
-//! regions of lines to narrow.
+//! Lexical retrieval: the full-text index's best windows for a question's search terms, and for
+//! its English words in the English renderings, as regions of lines.
 
 use crate::answer::understand::query::QueryPlan;
 use crate::corpus::Corpus;
-use crate::search::SearchIndex;
+use crate::lexicon::english_words;
+use crate::search::{SearchIndex, WindowHit};
 
 /// Windows fetched from the full-text index before narrowing.
 const RETRIEVED_WINDOWS: usize = 24;
@@ -29,8 +30,30 @@ pub fn retrieve(
     plan: &QueryPlan,
     only: Option<usize>,
 ) -> Vec<Region> {
-    let terms = plan.search_terms();
-    let hits = match index.search(&terms, RETRIEVED_WINDOWS, only) {
+    regions(
+        corpus,
+        index.search(&plan.search_terms(), RETRIEVED_WINDOWS, only),
+    )
+}
+
+/// The windows of the English renderings that the question's English words find, best first
+/// (none for a question without English words); `only` restricts to one transcript.
+pub fn retrieve_english(
+    index: &SearchIndex,
+    corpus: &Corpus,
+    plan: &QueryPlan,
+    only: Option<usize>,
+) -> Vec<Region> {
+    let words = english_words(&plan.normalized);
+    regions(
+        corpus,
+        index.search_english(&words, RETRIEVED_WINDOWS, only),
+    )
+}
+
+/// Hits as regions scored relative to the best; a failed search gives none.
+fn regions(corpus: &Corpus, hits: crate::error::Result<Vec<WindowHit>>) -> Vec<Region> {
+    let hits = match hits {
         Ok(hits) => hits,
         Err(e) => {
             tracing::warn!(error = %e, "search failed");

@@ -16,6 +16,8 @@ const DENSE_WINDOWS: usize = 8;
 pub struct Retrieved {
     /// Regions found by words, best first.
     pub regions: Vec<Region>,
+    /// Regions found by the question's English words in the English renderings, best first.
+    pub english: Vec<Region>,
     /// The question's similarities with each transcript's passages (`None` for a transcript not
     /// searched, or without the semantic signal).
     pub dense: Vec<Option<DenseScores>>,
@@ -28,8 +30,10 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
     let dense = dense_scores(state, understood.vector.as_deref(), only);
     let dense_hits = dense::best_windows(&dense, DENSE_WINDOWS);
     let regions = lexical::retrieve(&state.index, &state.corpus, &understood.plan, only);
+    let english = lexical::retrieve_english(&state.index, &state.corpus, &understood.plan, only);
     Retrieved {
         regions,
+        english,
         dense,
         dense_hits,
     }

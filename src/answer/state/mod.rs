@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 use crate::config::{AnswerConfig, SemanticConfig};
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
-use crate::lexicon::{Glossary, Lexicon};
+use crate::lexicon::{english_words, Glossary, Lexicon};
 use crate::search::lines::{LineIndex, LineRef};
 use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
 use crate::text::{char_grams, is_cjk, normalize, Analyzer};
@@ -100,11 +100,12 @@ impl State {
         let analyzer = Analyzer::new(jieba, lexicon.stopwords.clone());
 
         let mut lines = LineIndex::new();
-        let mut line_terms: Vec<Vec<(String, String)>> = Vec::new();
+        let mut line_terms: Vec<Vec<LineTerms>> = Vec::new();
         let mut normalized_lines: Vec<Vec<String>> = Vec::new();
         for (t, transcript) in corpus.transcripts.iter().enumerate() {
             let mut terms = Vec::with_capacity(transcript.line_count());
             let mut normalized_text = Vec::with_capacity(transcript.line_count());
+            let english = transcript.rendering(ENGLISH);
             for (i, line) in transcript.lines.iter().enumerate() {
                 let normalized = normalize(line);
                 let words = analyzer.index_words(&normalized);
@@ -114,7 +115,12 @@ impl State {
                     line: i as u32 + 1,
                 };
                 lines.add_line(at, &words, &grams);
-                terms.push((words.join(" "), grams.join(" ")));
+                terms.push(LineTerms {
+                    words: words.join(" "),
+                    grams: grams.join(" "),
+                    english: english
+                        .map_or_else(String::new, |r| english_words(&r.lines[i]).join(" ")),
+                });
                 normalized_text.push(normalized);
             }
             line_terms.push(terms);
@@ -299,8 +305,18 @@ fn synonym_map(
     map
 }
 
+/// The language of the rendering whose words are indexed as the English view.
+pub const ENGLISH: &str = "en";
+
+/// The indexed terms of one line, each list space-joined.
+struct LineTerms {
+    words: String,
+    grams: String,
+    english: String,
+}
+
 /// Passage windows of every transcript, built lazily from each line's space-joined terms.
-fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = WindowDoc> + '_ {
+fn window_docs(line_terms: &[Vec<LineTerms>]) -> impl Iterator<Item = WindowDoc> + '_ {
     line_terms.iter().enumerate().flat_map(|(t, lines)| {
         let n = lines.len();
         let starts = (1..=n.max(1))
@@ -308,7 +324,7 @@ fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = Win
             .take_while(move |&start| start == 1 || start + WINDOW_LINES - 1 - WINDOW_STRIDE < n);
         starts.map(move |start| {
             let end = (start + WINDOW_LINES - 1).min(n);
-            let join = |pick: fn(&(String, String)) -> &String| {
+            let join = |pick: fn(&LineTerms) -> &String| {
                 let mut joined = String::new();
                 for terms in &lines[start - 1..end] {
                     if !joined.is_empty() {
@@ -322,8 +338,9 @@ fn window_docs(line_terms: &[Vec<(String, String)>]) -> impl Iterator<Item = Win
                 transcript: t,
                 start,
                 end,
-                words: join(|terms| &terms.0),
-                grams: join(|terms| &terms.1),
+                words: join(|terms| &terms.words),
+                grams: join(|terms| &terms.grams),
+                english: join(|terms| &terms.english),
             }
         })
     })
@@ -343,6 +360,7 @@ fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
         hasher.update(t.id.as_bytes());
         files.push(t.path.clone());
         files.push(t.path.with_extension("toml"));
+        files.extend(t.renderings.iter().map(|r| r.path.clone()));
     }
     files.extend(lexicon.files.iter().cloned());
     for path in files {

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 16] = [
+pub const PASSAGE_FEATURES: [&str; 17] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -26,6 +26,7 @@ pub const PASSAGE_FEATURES: [&str; 16] = [
     "number_held",
     "time_held",
     "span_lines",
+    "english_score",
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
