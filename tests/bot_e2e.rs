@@ -223,6 +223,42 @@ async fn ask_answers_with_the_passage_its_lines_and_topic() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_english_question_gets_an_english_embed() {
+    within_limit(async {
+        let Running {
+            fake,
+            bot: _bot,
+            dir: _dir,
+        } = start_default().await;
+        let answer = fake
+            .ask("1001", "What was ChatGPT called before it launched?")
+            .await;
+        assert_safe(&answer["data"], "/ask answer in English");
+        assert!(
+            title(&answer).starts_with("How ChatGPT Got Its Name"),
+            "topic {}",
+            title(&answer)
+        );
+        assert!(field(&answer, "Lines").starts_with("lines "), "{answer}");
+        assert!(
+            field(&answer, "Citation").contains("openai-podcast-ep2#L"),
+            "{answer}"
+        );
+        assert!(
+            description(&answer).contains("Chat with GPT-3.5"),
+            "{answer}"
+        );
+        assert!(
+            footer(&answer).contains("not the speakers' own words"),
+            "footer {}",
+            footer(&answer)
+        );
+        fake.assert_contract(&[]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slow_answer_is_deferred_then_completed() {
     within_limit(async {
         let Running {

@@ -202,7 +202,11 @@ fn reply_is_safe(input: &str, entry: u8) -> Result<(), TestCaseError> {
                 );
                 view
             } else {
-                View::text(render::no_answer_text(input, &answer.suggestions))
+                View::text(render::no_answer_text(
+                    input,
+                    &answer.suggestions,
+                    &answer.lang,
+                ))
             };
             check(&view, "raw answer", input);
         }
@@ -222,7 +226,7 @@ fn reply_is_safe(input: &str, entry: u8) -> Result<(), TestCaseError> {
             if let Question::Text(text) = render::clean_question(&question) {
                 prop_assert!(text.chars().count() <= render::MAX_QUESTION_CHARS);
                 prop_assert!(!text.chars().any(render::is_hidden_control));
-                let echo = render::no_answer_text(&text, &[]);
+                let echo = render::no_answer_text(&text, &[], "zh");
                 check(&View::text(echo), "@mention echo", input);
             }
         }

@@ -89,9 +89,12 @@ pub fn turn_from_answer(
             .find(|f| f.name == name)
             .map(|f| f.value.as_str())
     };
-    let cited = citation::parse(field(render::CITATION_FIELD)?).ok()?;
+    // an answer shown in English names its fields in English
+    let cited = field(render::CITATION_FIELD).or_else(|| field(render::CITATION_FIELD_EN))?;
+    let cited = citation::parse(cited).ok()?;
     let transcript = citation::transcript_of(transcripts, &cited).ok()?;
-    let question = match field(render::QUESTION_FIELD) {
+    let question = match field(render::QUESTION_FIELD).or_else(|| field(render::QUESTION_FIELD_EN))
+    {
         Some(value) => render::question_from_field(value),
         None => embed.title.clone().unwrap_or_default(),
     };

@@ -6,7 +6,7 @@ use std::ops::Range;
 
 use poise::serenity_prelude as serenity;
 
-use crate::answer::{Occurrence, Outline, Passage};
+use crate::answer::{Occurrence, Outline, Passage, Translation};
 use crate::corpus::Transcript;
 
 /// Longest message content Discord accepts, in characters.
@@ -252,15 +252,29 @@ pub fn cooldown_text(seconds: u64) -> String {
 }
 
 /// Reply when the interview does not answer: a short note, the question echoed safely and the
-/// nearest topics.
-pub fn no_answer_text(question: &str, suggestions: &[String]) -> String {
-    let mut text = String::from("访谈里没有找到相关内容。");
+/// nearest topics — in English when the answer's language `lang` is English.
+pub fn no_answer_text(question: &str, suggestions: &[String], lang: &str) -> String {
+    let english = lang == "en";
+    let mut text = String::from(if english {
+        "The interview doesn't cover this."
+    } else {
+        "访谈里没有找到相关内容。"
+    });
     text.push_str(&format!(
-        "\n问题：{}",
+        "{}{}",
+        if english {
+            "\nQuestion: "
+        } else {
+            "\n问题："
+        },
         safe_text(&truncate_chars(question, 200))
     ));
     if !suggestions.is_empty() {
-        text.push_str("\n可以看看这些话题：");
+        text.push_str(if english {
+            "\nTopics it does cover nearby:"
+        } else {
+            "\n可以看看这些话题："
+        });
         for suggestion in suggestions.iter().take(5) {
             text.push_str(&format!("\n· {}", safe_text(suggestion)));
         }
@@ -331,6 +345,10 @@ pub const THREAD_NAME_LIMIT: usize = 100;
 pub const QUESTION_FIELD: &str = "问题";
 /// Name of the answer field that shows the citation.
 pub const CITATION_FIELD: &str = "引用";
+/// Name of the question field in an answer shown in English.
+pub const QUESTION_FIELD_EN: &str = "Question";
+/// Name of the citation field in an answer shown in English.
+pub const CITATION_FIELD_EN: &str = "Citation";
 /// Marks the completed question of a follow-up in the question field.
 const UNDERSTOOD_PREFIX: &str = "（理解为：";
 
@@ -463,6 +481,83 @@ pub fn passage_embed(
         .saturating_sub(embed.total_chars())
         .min(EMBED_DESCRIPTION_LIMIT);
     embed.description = highlighted(&passage.text, highlights, room);
+    embed
+}
+
+/// A passage as rendered in another language, with the line saying what the rendering is.
+pub struct Rendered<'a> {
+    /// The passage's lines, topic and speaker in that language.
+    pub translation: &'a Translation,
+    /// "Our English translation of …, not the speakers' own words."
+    pub note: String,
+}
+
+/// Where a passage shown in an embed comes from, and its place among an answer's passages.
+pub struct Place<'a> {
+    /// The transcript's title (in the language shown).
+    pub transcript_title: &'a str,
+    /// The passage's citation.
+    pub citation: &'a str,
+    /// Its page among the answer's passages (0-based).
+    pub page: usize,
+    /// How many passages the answer has.
+    pub pages: usize,
+}
+
+/// The embed of one passage shown in English: the rendering's topic as title, the question, the
+/// rendered lines with highlights, speaker, lines and citation under English names, and the
+/// transcript's title with the line saying it is a translation in the footer.
+pub fn rendered_embed(
+    passage: &Passage,
+    shown: &Rendered,
+    highlights: &[Range<usize>],
+    place: &Place,
+    asked: Option<&Asked>,
+) -> EmbedSpec {
+    let translation = shown.translation;
+    let title = if translation.topic.is_empty() {
+        "Interview passage".to_string()
+    } else {
+        plain_text(&translation.topic)
+    };
+    let mut fields = Vec::new();
+    if let Some(asked) = asked {
+        fields.push((QUESTION_FIELD_EN.to_string(), asked_text(asked)));
+    }
+    let lines = if passage.line_start == passage.line_end {
+        format!("line {}", passage.line_start)
+    } else {
+        format!("lines {}–{}", passage.line_start, passage.line_end)
+    };
+    fields.extend([
+        (
+            "Speaker".to_string(),
+            safe_text(translation.speaker.as_deref().unwrap_or("unknown")),
+        ),
+        ("Lines".to_string(), lines),
+        (CITATION_FIELD_EN.to_string(), citation_text(place.citation)),
+    ]);
+    let position = if place.pages > 1 {
+        format!(" · {}/{}", place.page + 1, place.pages)
+    } else {
+        String::new()
+    };
+    let footer = format!(
+        "{}{position}\n{}",
+        plain_text(place.transcript_title),
+        plain_text(&shown.note)
+    );
+    let mut embed = EmbedSpec {
+        title,
+        description: String::new(),
+        fields,
+        footer,
+    }
+    .fitted();
+    let room = EMBED_TOTAL_BUDGET
+        .saturating_sub(embed.total_chars())
+        .min(EMBED_DESCRIPTION_LIMIT);
+    embed.description = highlighted(&translation.text, highlights, room);
     embed
 }
 
@@ -776,7 +871,7 @@ mod tests {
     fn no_answer_text_fits_message_limit() {
         let question = "问".repeat(6_000);
         let suggestions = vec!["话".repeat(3_000); 3];
-        let text = no_answer_text(&question, &suggestions);
+        let text = no_answer_text(&question, &suggestions, "zh");
         assert!(char_count(&text) <= MESSAGE_LIMIT, "{}", char_count(&text));
         assert!(text.starts_with("访谈里没有找到相关内容"));
     }
@@ -840,7 +935,7 @@ mod tests {
                 live_mentions(&out).is_empty(),
                 "input {input:?} rendered as {out:?}"
             );
-            let message = no_answer_text(input, &[input.to_string()]);
+            let message = no_answer_text(input, &[input.to_string()], "zh");
             assert!(
                 live_mentions(&message).is_empty(),
                 "input {input:?} in no-answer text {message:?}"
@@ -930,5 +1025,47 @@ mod tests {
             "ChatGPT最早叫什么名字？"
         );
         assert_eq!(strip_bot_mention("<@43> hi", 42), "<@43> hi");
+    }
+
+    #[test]
+    fn an_english_rendering_fits_the_limits_and_says_it_is_a_translation() {
+        let translation = Translation {
+            text: "word @everyone ".repeat(2_000),
+            topic: "How ChatGPT Got Its Name".into(),
+            speaker: Some("Nick Turley".into()),
+        };
+        let shown = Rendered {
+            translation: &translation,
+            note: "Our English translation of the Chinese text, not the speakers' own words."
+                .into(),
+        };
+        let place = Place {
+            transcript_title: "Behind the Birth of ChatGPT",
+            citation: "ep2#L120-126",
+            page: 0,
+            pages: 3,
+        };
+        let embed = rendered_embed(&passage("文"), &shown, &[], &place, None);
+        assert_within_limits(&embed);
+        assert_eq!(embed.title, "How ChatGPT Got Its Name");
+        assert!(embed.footer.contains("1/3") && embed.footer.contains("speakers' own words"));
+        assert!(embed
+            .fields
+            .iter()
+            .any(|(n, v)| n == CITATION_FIELD_EN && v == "`ep2#L120-126`"));
+        assert!(!embed.description.contains("@everyone"), "mentions broken");
+    }
+
+    #[test]
+    fn not_covered_speaks_the_askers_language() {
+        let text = no_answer_text("who is perplexity", &["The Fail Whale".into()], "en");
+        assert!(
+            text.starts_with("The interview doesn't cover this."),
+            "{text}"
+        );
+        assert!(
+            text.contains("Topics it does cover nearby:\n· The Fail Whale"),
+            "{text}"
+        );
     }
 }

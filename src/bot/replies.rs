@@ -47,6 +47,8 @@ pub struct AnswerState {
     pub passages: Vec<Passage>,
     /// Who sees it.
     pub reach: Reach,
+    /// The language it is shown in (a language code; empty: each transcript's own).
+    pub lang: String,
 }
 
 /// What a button does.

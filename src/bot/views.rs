@@ -5,6 +5,7 @@ use poise::serenity_prelude as serenity;
 
 use super::render::{self, EmbedSpec, Question};
 use super::replies::{AnswerState, ButtonAction, ButtonId, Reach, ReplyState, ReplyStore};
+use crate::answer::browse::translation_note;
 use crate::answer::followup::{AskContext, ContextTurn};
 use crate::answer::{citation, AskOptions, Engine, Passage};
 
@@ -139,7 +140,13 @@ pub fn answer_view(
     };
     let answer = engine.answer(&question, &options);
     if !answer.answered || answer.results.is_empty() {
-        let mut view = View::text(render::no_answer_text(&question, &answer.suggestions));
+        let suggestions: Vec<String> = answer
+            .suggestions
+            .iter()
+            .map(|s| engine.topic_title_in(s, &answer.lang))
+            .collect();
+        let text = render::no_answer_text(&question, &suggestions, &answer.lang);
+        let mut view = View::text(text);
         view.unanswered = Some(question);
         return view;
     }
@@ -150,6 +157,7 @@ pub fn answer_view(
         understood,
         passages: answer.results,
         reach,
+        lang: answer.lang,
     };
     let reply = replies.insert(ReplyState::Answer(state.clone()));
     let mut view = state_page(engine, reply, &state, 0);
@@ -200,6 +208,52 @@ fn bare_state(passages: &[Passage]) -> AnswerState {
         understood: None,
         passages: passages.to_vec(),
         reach: Reach::Public,
+        lang: String::new(),
+    }
+}
+
+/// The embed of `passage` as page `page` of `state`, in the answer's language when its
+/// transcript is rendered in it (with the rendering's title and a line saying what it is).
+fn embed_in(
+    engine: &Engine,
+    passage: &Passage,
+    matched: &[String],
+    state: &AnswerState,
+    page: usize,
+) -> render::EmbedSpec {
+    let transcript = engine
+        .transcripts()
+        .iter()
+        .find(|t| t.id == passage.transcript);
+    let original = transcript.map_or("", |t| t.language.as_str());
+    let cited = citation::of(engine.transcripts(), passage);
+    let pages = state.passages.len();
+    let asked = asked(state);
+    let rendered = passage.translations.get(&state.lang);
+    match rendered.filter(|_| state.lang != original) {
+        Some(translation) => {
+            let title = transcript.map_or_else(
+                || passage.transcript.clone(),
+                |t| t.title_in.get(&state.lang).unwrap_or(&t.title).clone(),
+            );
+            let shown = render::Rendered {
+                translation,
+                note: translation_note(original, &state.lang),
+            };
+            let marks = engine.highlight(&translation.text, matched);
+            let place = render::Place {
+                transcript_title: &title,
+                citation: &cited,
+                page,
+                pages,
+            };
+            render::rendered_embed(passage, &shown, &marks, &place, asked.as_ref())
+        }
+        None => {
+            let marks = engine.highlight(&passage.text, matched);
+            let title = transcript_title(engine, &passage.transcript);
+            render::passage_embed(passage, &marks, &title, &cited, asked.as_ref(), page, pages)
+        }
     }
 }
 
@@ -208,18 +262,7 @@ pub fn state_page(engine: &Engine, reply: u64, state: &AnswerState, page: usize)
     let passages = &state.passages;
     let page = page.min(passages.len().saturating_sub(1));
     let passage = &passages[page];
-    let marks = engine.highlight(&passage.text, &passage.matched_terms);
-    let title = transcript_title(engine, &passage.transcript);
-    let cited = citation::of(engine.transcripts(), passage);
-    let embed = render::passage_embed(
-        passage,
-        &marks,
-        &title,
-        &cited,
-        asked(state).as_ref(),
-        page,
-        passages.len(),
-    );
+    let embed = embed_in(engine, passage, &passage.matched_terms, state, page);
     View::embed(
         embed,
         answer_buttons(reply, page, passages.len(), false, state.reach),
@@ -238,18 +281,7 @@ pub fn state_context(engine: &Engine, reply: u64, state: &AnswerState, page: usi
     ) else {
         return state_page(engine, reply, state, page);
     };
-    let marks = engine.highlight(&wider.text, &original.matched_terms);
-    let title = transcript_title(engine, &wider.transcript);
-    let cited = citation::of(engine.transcripts(), &wider);
-    let embed = render::passage_embed(
-        &wider,
-        &marks,
-        &title,
-        &cited,
-        asked(state).as_ref(),
-        page,
-        passages.len(),
-    );
+    let embed = embed_in(engine, &wider, &original.matched_terms, state, page);
     View::embed(
         embed,
         answer_buttons(reply, page, passages.len(), true, state.reach),
@@ -507,6 +539,7 @@ pub fn cite_view(engine: &Engine, replies: &ReplyStore, text: &str, reach: Reach
         understood: None,
         passages: vec![passage],
         reach,
+        lang: String::new(),
     };
     let reply = replies.insert(ReplyState::Answer(state.clone()));
     let mut view = state_page(engine, reply, &state, 0);
