@@ -139,8 +139,8 @@ pub struct Narrowed {
 }
 
 /// The candidates of a question: every region found by words or meaning narrowed to its best
-/// span (best first), then the windows found by meaning and by English words as they are; each
-/// cut to the configured longest passage.
+/// span (best first), then the windows found by meaning (in the transcript and in its English
+/// rendering) and by English words as they are; each cut to the configured longest passage.
 pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> Vec<Narrowed> {
     let plan = &understood.plan;
     let mut regions = retrieved.regions.clone();
@@ -163,6 +163,7 @@ pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> 
     let spans = retrieved
         .dense_hits
         .iter()
+        .chain(&retrieved.english_dense_hits)
         .map(|h| (h.transcript, h.start, h.end))
         .chain(english.map(|r| (r.transcript, r.start, r.end)));
     for (t, start, end) in spans {

@@ -84,7 +84,7 @@ pub fn features(
                     understood.plan.cues,
                     scores,
                     topic,
-                    english_score(&retrieved.english, &candidate),
+                    english_view(retrieved, &candidate),
                 );
                 Scored {
                     candidate,
@@ -191,7 +191,7 @@ pub fn passage_features(
     cues: Cues,
     dense: Option<(&DenseScores, f32)>,
     topic: (usize, usize),
-    english: f32,
+    english: EnglishView,
 ) -> Features {
     let (start, end) = (candidate.start, candidate.end);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
@@ -246,8 +246,37 @@ pub fn passage_features(
             held(cues.number, candidate.holds_number),
             held(cues.time, candidate.holds_time),
             (end + 1 - start) as f32 / 12.0,
-            english,
+            english.score,
+            finite(english.window),
+            finite(english.line),
         ],
+    }
+}
+
+/// What the English rendering says of a candidate: how well its words match the question's
+/// English words, and how close its windows and lines come to the question's meaning.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct EnglishView {
+    /// The best relative BM25 score of the English windows over it (0 when none is).
+    pub score: f32,
+    /// The best z-score of its English windows against the question's vector.
+    pub window: f32,
+    /// The best z-score of its English lines against the question's vector.
+    pub line: f32,
+}
+
+/// The English view of a candidate (all 0 without a rendering or the semantic signal).
+fn english_view(retrieved: &Retrieved, candidate: &Candidate) -> EnglishView {
+    let dense = retrieved.english_dense[candidate.transcript].as_ref();
+    let (start, end) = (candidate.start, candidate.end);
+    let (first, last) = (
+        start.saturating_sub(1).max(1),
+        end.saturating_sub(1).max(start),
+    );
+    EnglishView {
+        score: english_score(&retrieved.english, candidate),
+        window: dense.map_or(0.0, |d| d.best_window_in(first, last).0),
+        line: dense.map_or(0.0, |d| d.best_line_in(start, end)),
     }
 }
 
@@ -295,7 +324,7 @@ mod tests {
             Cues::default(),
             None,
             (1, 3),
-            0.0,
+            EnglishView::default(),
         );
         assert_eq!(f.values[0], 0.5);
         assert_eq!(f.values[3], 0.5, "second lexical candidate");
@@ -317,7 +346,7 @@ mod tests {
             Cues::default(),
             Some((&scores, 1.5)),
             (1, 4),
-            0.0,
+            EnglishView::default(),
         );
         assert_eq!(
             f.values[5], 1.5,
@@ -341,7 +370,15 @@ mod tests {
             number: true,
             ..Cues::default()
         };
-        let f = passage_features(&candidate(1, 3, 1.0), Some(0), 1.0, cues, None, (1, 3), 0.0);
+        let f = passage_features(
+            &candidate(1, 3, 1.0),
+            Some(0),
+            1.0,
+            cues,
+            None,
+            (1, 3),
+            EnglishView::default(),
+        );
         assert_eq!(f.values[13], -1.0);
         assert_eq!(f.values[14], 0.0, "no time asked for");
     }
@@ -354,7 +391,15 @@ mod tests {
         };
         let mut held = candidate(1, 3, 1.0);
         held.holds_time = true;
-        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3), 0.0);
+        let f = passage_features(
+            &held,
+            Some(0),
+            1.0,
+            cues,
+            None,
+            (1, 3),
+            EnglishView::default(),
+        );
         assert_eq!(f.values[14], 1.0);
     }
 

@@ -4,6 +4,8 @@
 pub mod dense;
 pub mod lexical;
 
+use super::state::semantic::Semantic;
+use super::state::vectors::TranscriptVectors;
 use super::state::State;
 use super::understand::Understood;
 use dense::{DenseHit, DenseScores};
@@ -23,12 +25,19 @@ pub struct Retrieved {
     pub dense: Vec<Option<DenseScores>>,
     /// The best windows found by meaning, best first.
     pub dense_hits: Vec<DenseHit>,
+    /// The question's similarities with each transcript's English rendering (`None` without one).
+    pub english_dense: Vec<Option<DenseScores>>,
+    /// The best windows of the English renderings found by meaning, best first.
+    pub english_dense_hits: Vec<DenseHit>,
 }
 
 /// Retrieves by words and by meaning; `only` restricts the search to one transcript.
 pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> Retrieved {
-    let dense = dense_scores(state, understood.vector.as_deref(), only);
+    let vector = understood.vector.as_deref();
+    let dense = dense_scores(state, vector, only, |s, t| Some(&s.vectors[t]));
     let dense_hits = dense::best_windows(&dense, DENSE_WINDOWS);
+    let english_dense = dense_scores(state, vector, only, |s, t| s.english[t].as_ref());
+    let english_dense_hits = dense::best_windows(&english_dense, DENSE_WINDOWS);
     let regions = lexical::retrieve(&state.index, &state.corpus, &understood.plan, only);
     let english = lexical::retrieve_english(&state.index, &state.corpus, &understood.plan, only);
     Retrieved {
@@ -36,13 +45,19 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
         english,
         dense,
         dense_hits,
+        english_dense,
+        english_dense_hits,
     }
 }
 
+/// The question's similarities with one view of each transcript (`view` picks its vectors; none
+/// for a transcript without that view, outside `only`, or without the semantic signal). The
+/// question was embedded once; each view costs a scan of its vectors.
 fn dense_scores(
     state: &State,
     vector: Option<&[f32]>,
     only: Option<usize>,
+    view: impl Fn(&Semantic, usize) -> Option<&TranscriptVectors>,
 ) -> Vec<Option<DenseScores>> {
     let semantic = state.semantic.get();
     (0..state.corpus.transcripts.len())
@@ -51,7 +66,7 @@ fn dense_scores(
             if only.is_some_and(|o| o != t) {
                 return None;
             }
-            Some(dense::score(&semantic.vectors[t], vector))
+            Some(dense::score(view(semantic, t)?, vector))
         })
         .collect()
 }

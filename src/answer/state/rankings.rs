@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 17] = [
+pub const PASSAGE_FEATURES: [&str; 19] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -27,6 +27,8 @@ pub const PASSAGE_FEATURES: [&str; 17] = [
     "time_held",
     "span_lines",
     "english_score",
+    "english_window",
+    "english_line",
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.

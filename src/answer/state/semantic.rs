@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 
 use super::vectors::{all_windows, embedded_window_texts, TranscriptVectors};
 use crate::config::SemanticConfig;
-use crate::corpus::{Corpus, Transcript};
+use crate::corpus::Corpus;
 use crate::embed::store::{self, Vectors};
 use crate::embed::{fetch, Encoder, Role};
 use crate::error::Result;
@@ -70,6 +70,8 @@ pub struct Semantic {
     pub encoder: Encoder,
     /// Vectors of each transcript.
     pub vectors: Vec<TranscriptVectors>,
+    /// Vectors of each transcript's English rendering, when it has one.
+    pub english: Vec<Option<TranscriptVectors>>,
     /// How many transcripts were embedded now rather than loaded.
     pub embedded_now: usize,
     /// Threads a question's embedding may use.
@@ -129,13 +131,33 @@ pub fn open(
             return SemanticState::Off(format!("{e}"));
         }
     };
-    match embed_corpus(&encoder, corpus, index_dir, force, config.threads, progress) {
-        Ok((vectors, embedded_now)) => SemanticState::On(Box::new(Semantic {
-            encoder,
-            vectors,
-            embedded_now,
-            threads: config.threads,
-        })),
+    // the transcripts' own lines, then the English renderings', embedded in one pass
+    let english: Vec<Option<&[String]>> = corpus
+        .transcripts
+        .iter()
+        .map(|t| t.rendering(super::ENGLISH).map(|r| r.lines.as_slice()))
+        .collect();
+    let views: Vec<&[String]> = corpus
+        .transcripts
+        .iter()
+        .map(|t| t.lines.as_slice())
+        .chain(english.iter().flatten().copied())
+        .collect();
+    match embed_views(&encoder, &views, index_dir, force, config.threads, progress) {
+        Ok((mut vectors, embedded_now)) => {
+            let mut rendered = vectors.split_off(corpus.transcripts.len()).into_iter();
+            let english = english
+                .iter()
+                .map(|lines| lines.and_then(|_| rendered.next()))
+                .collect();
+            SemanticState::On(Box::new(Semantic {
+                encoder,
+                vectors,
+                english,
+                embedded_now,
+                threads: config.threads,
+            }))
+        }
         Err(e) => {
             tracing::warn!("semantic signal off: {e}");
             SemanticState::Off(format!("{e}"))
@@ -143,10 +165,10 @@ pub fn open(
     }
 }
 
-/// The key of a transcript's vectors: its content, the model, the scheme.
-fn vector_key(transcript: &Transcript) -> String {
+/// The key of the vectors of a text's lines: its content, the model, the scheme.
+fn vector_key(lines: &[String]) -> String {
     let mut hasher = Sha256::new();
-    for line in &transcript.lines {
+    for line in lines {
         hasher.update(line.as_bytes());
         hasher.update(b"\n");
     }
@@ -154,24 +176,24 @@ fn vector_key(transcript: &Transcript) -> String {
     format!("{}-{}-{SCHEME}", &content[..16], &fetch::SHA256[..12])
 }
 
-/// Vectors of every transcript: loaded when saved under the same key, else embedded (and saved).
-fn embed_corpus(
+/// Vectors of the lines of every view (a transcript's own lines, or a rendering's): loaded when
+/// saved under the same key, else embedded (and saved). Also how many views were embedded now.
+fn embed_views(
     encoder: &Encoder,
-    corpus: &Corpus,
+    views: &[&[String]],
     index_dir: Option<&Path>,
     force: bool,
     threads: usize,
     progress: &Progress,
 ) -> Result<(Vec<TranscriptVectors>, usize)> {
     let dimension = encoder.dimension();
-    let keys: Vec<String> = corpus.transcripts.iter().map(vector_key).collect();
-    let mut loaded: Vec<Option<TranscriptVectors>> = corpus
-        .transcripts
+    let keys: Vec<String> = views.iter().map(|lines| vector_key(lines)).collect();
+    let mut loaded: Vec<Option<TranscriptVectors>> = views
         .iter()
         .zip(&keys)
-        .map(|(t, key)| {
+        .map(|(lines, key)| {
             let dir = index_dir.filter(|_| !force)?;
-            let rows = t.line_count();
+            let rows = lines.len();
             Some(TranscriptVectors {
                 lines: store::load(dir, &format!("{key}-lines"), rows, dimension)?,
                 windows: store::load(dir, &format!("{key}-windows"), rows, dimension)?,
@@ -182,7 +204,7 @@ fn embed_corpus(
     let mut texts: Vec<String> = Vec::new();
     let mut window_counts: Vec<usize> = Vec::new();
     for &i in &missing {
-        let lines = &corpus.transcripts[i].lines;
+        let lines = views[i];
         let windows = embedded_window_texts(lines);
         window_counts.push(windows.len());
         texts.extend(lines.iter().cloned());
@@ -196,7 +218,7 @@ fn embed_corpus(
     }
     let mut at = 0;
     for (&i, &windows) in missing.iter().zip(&window_counts) {
-        let n = corpus.transcripts[i].line_count();
+        let n = views[i].len();
         let mut lines = Vectors::new(dimension);
         for row in &embedded[at..at + n] {
             lines.push(row);
@@ -224,7 +246,7 @@ fn embed_corpus(
     }
     let vectors = loaded
         .into_iter()
-        .map(|v| v.expect("every transcript embedded"))
+        .map(|v| v.expect("every view embedded"))
         .collect();
     Ok((vectors, missing.len()))
 }
