@@ -7,11 +7,11 @@
 //! |---|---|
 //! | [`state`] | the loaded corpus, indexes, passage vectors, outlines and fitted rankings |
 //! | [`understand`] | a question's plan and vector; a follow-up's readings in its context |
-//! | [`retrieve`] | regions found by words (full-text index) and windows found by meaning |
+//! | [`retrieve`] | regions found by words and windows found by meaning, in the transcript and in its English rendering |
 //! | [`narrow`] | regions cut to the spans that answer, within the longest passage |
 //! | [`fuse`] | each candidate's features, the fitted ranking, the question's signals |
 //! | [`decide`] | the fitted decision to answer, the reading answered, a follow-up's order |
-//! | [`present`] | passages with lines, speaker and topic; suggestions when not answered |
+//! | [`present`] | passages with lines, speaker, topic and renderings; the language shown |
 //! | [`browse`], [`citation`] | outlines, topics, occurrences, citations, quotes, highlighting |
 
 pub mod browse;
