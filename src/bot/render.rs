@@ -470,17 +470,26 @@ pub fn passage_embed(
     } else {
         plain_text(transcript_title)
     };
-    let mut embed = EmbedSpec {
-        title,
-        description: String::new(),
-        fields,
-        footer,
-    }
-    .fitted();
+    with_passage(
+        EmbedSpec {
+            title,
+            description: String::new(),
+            fields,
+            footer,
+        },
+        &passage.text,
+        highlights,
+    )
+}
+
+/// `embed` fitted to Discord's limits, with `text` (its `highlights` in bold) as the description
+/// in whatever room the rest leaves.
+fn with_passage(embed: EmbedSpec, text: &str, highlights: &[Range<usize>]) -> EmbedSpec {
+    let mut embed = embed.fitted();
     let room = EMBED_TOTAL_BUDGET
         .saturating_sub(embed.total_chars())
         .min(EMBED_DESCRIPTION_LIMIT);
-    embed.description = highlighted(&passage.text, highlights, room);
+    embed.description = highlighted(text, highlights, room);
     embed
 }
 
@@ -547,18 +556,16 @@ pub fn rendered_embed(
         plain_text(place.transcript_title),
         plain_text(&shown.note)
     );
-    let mut embed = EmbedSpec {
-        title,
-        description: String::new(),
-        fields,
-        footer,
-    }
-    .fitted();
-    let room = EMBED_TOTAL_BUDGET
-        .saturating_sub(embed.total_chars())
-        .min(EMBED_DESCRIPTION_LIMIT);
-    embed.description = highlighted(&translation.text, highlights, room);
-    embed
+    with_passage(
+        EmbedSpec {
+            title,
+            description: String::new(),
+            fields,
+            footer,
+        },
+        &translation.text,
+        highlights,
+    )
 }
 
 /// Pages of `/topics`: each transcript's chapters with their line ranges.
