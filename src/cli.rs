@@ -286,6 +286,14 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                         rendering.path.display()
                     );
                 }
+                if let Some(notes) = &transcript.notes {
+                    println!(
+                        "notes: {} ({} stretches, {})",
+                        transcript.id,
+                        notes.notes.len(),
+                        notes.path.display()
+                    );
+                }
             }
             Ok(())
         }
@@ -497,6 +505,9 @@ struct JsonResult<'a> {
     topic: &'a str,
     speaker: Option<&'a str>,
     score: f32,
+    /// One sentence summing up the stretch of the interview the passage is in (from the notes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    summary: Option<&'a str>,
     /// The passage in each language its transcript is rendered in.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     translations: &'a std::collections::BTreeMap<String, Translation>,
@@ -511,6 +522,7 @@ fn json_result(r: &Passage) -> JsonResult<'_> {
         topic: &r.topic,
         speaker: r.speaker.as_deref(),
         score: r.score,
+        summary: r.summary.as_deref(),
         translations: &r.translations,
     }
 }
@@ -902,6 +914,15 @@ fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> S
     let shown = rendering.filter(|_| !both).map(|(_, t)| t);
     let cited = citation::of(engine.transcripts(), best);
     let speaker = shown.map_or(best.speaker.as_deref(), |t| t.speaker.as_deref());
+    let summary = shown.map_or(best.summary.as_deref(), |t| t.summary.as_deref());
+    if let Some(summary) = summary {
+        let label = if english || shown.is_some() {
+            "In short: "
+        } else {
+            "要点："
+        };
+        out.push_str(&format!("{label}{summary}\n"));
+    }
     if english || shown.is_some() {
         out.push_str(&format!(
             "Topic: {}\nSpeaker: {}\nSource: {} lines {}–{} (cite {cited})\n",

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::notes::{notes_path, Notes};
 use crate::text::normalize;
 
 /// The language of a transcript whose metadata names none.
@@ -111,6 +112,8 @@ pub struct Transcript {
     pub language: String,
     /// Renderings of the lines in other languages that fit them, by language code.
     pub renderings: Vec<Rendering>,
+    /// Notes on each stretch of lines (`<id>.notes.jsonl`), when a valid file is beside it.
+    pub notes: Option<Notes>,
     /// The `.txt` file it was read from.
     pub path: PathBuf,
     /// The lines as written; line `n` (1-based) is `lines[n - 1]`.
@@ -133,10 +136,10 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Loads every `*.txt` (and its `*.toml`) in `dir`, and every `<stem>.<lang>.txt` beside a
-    /// `<stem>.txt` as a rendering of it. A broken file, or a rendering that does not fit its
-    /// transcript, is reported in `problems` and left out; no loadable transcript at all is an
-    /// error.
+    /// Loads every `*.txt` (and its `*.toml`) in `dir`, every `<stem>.<lang>.txt` beside a
+    /// `<stem>.txt` as a rendering of it, and `<stem>.notes.jsonl` as its notes. A broken file,
+    /// or a rendering or notes that do not fit their transcript, is reported in `problems` and
+    /// left out; no loadable transcript at all is an error.
     pub fn load(dir: &Path) -> Result<Corpus> {
         let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
         let mut paths: Vec<PathBuf> = entries
@@ -181,6 +184,16 @@ impl Corpus {
             };
             match Rendering::load(&path, &language, transcript) {
                 Ok(rendering) => transcript.renderings.push(rendering),
+                Err(e) => problems.push(e),
+            }
+        }
+        for transcript in &mut transcripts {
+            let path = notes_path(&transcript.path);
+            if !path.is_file() {
+                continue;
+            }
+            match Notes::load(&path, transcript.line_count()) {
+                Ok(notes) => transcript.notes = Some(notes),
                 Err(e) => problems.push(e),
             }
         }
@@ -420,6 +433,7 @@ impl Transcript {
             source_in: meta.source_in,
             language,
             renderings: Vec::new(),
+            notes: None,
             path: path.to_path_buf(),
             lines,
             speakers: meta.speakers,
@@ -912,5 +926,33 @@ title_in = { en = "Opening" }
                 .any(|p| p.contains("ep.en.txt") && p.contains("not loaded")),
             "{problems:?}"
         );
+    }
+
+    #[test]
+    fn notes_beside_a_transcript_are_read_with_it() {
+        let notes = "{\"lines\":[1,2],\"gist\":\"一二\",\"questions\":[\"几？\"]}\n";
+        let dir = directory(&[("ep.txt", "一\n二\n"), ("ep.notes.jsonl", notes)]);
+        let corpus = Corpus::load(dir.path()).expect("loads");
+        let read = corpus.transcripts[0].notes.as_ref().expect("notes read");
+        assert_eq!(read.notes[0].gist, "一二");
+        assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
+    }
+
+    #[test]
+    fn notes_that_do_not_fit_are_reported_and_the_transcript_still_answers() {
+        let notes = "{\"lines\":[1,1],\"gist\":\"一\",\"questions\":[\"几？\"]}\n";
+        let dir = directory(&[("ep.txt", "一\n二\n"), ("ep.notes.jsonl", notes)]);
+        let corpus = Corpus::load(dir.path()).expect("the transcript still loads");
+        assert!(corpus.transcripts[0].notes.is_none());
+        let problem = corpus.problems[0].to_string();
+        assert!(problem.contains("ep.notes.jsonl:1"), "{problem}");
+    }
+
+    #[test]
+    fn a_transcript_without_notes_has_none() {
+        let dir = directory(&[("ep.txt", "一\n二\n")]);
+        let corpus = Corpus::load(dir.path()).expect("loads");
+        assert!(corpus.transcripts[0].notes.is_none());
+        assert!(corpus.problems.is_empty());
     }
 }

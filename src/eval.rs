@@ -312,7 +312,7 @@ fn fit_mode(
         .map(|(q, e)| q.answerable.then(|| ranking_example(q, e)))
         .collect();
     let decision_row = |i: usize, ranking: &Ranking| {
-        let e = fuse::rank(examined[i].all.clone(), &understood[i], ranking);
+        let e = fuse::rank(examined[i].featured(), &understood[i], ranking);
         DecisionRow {
             kind: questions[i].kind.clone(),
             group: groups[i],

@@ -10,6 +10,7 @@ pub mod error;
 pub mod eval;
 pub mod leaks;
 pub mod lexicon;
+pub mod notes;
 pub mod search;
 pub mod text;
 pub mod topics;

@@ -116,6 +116,7 @@ fn ask_json_has_the_exact_schema() {
                 "line_start",
                 "score",
                 "speaker",
+                "summary",
                 "text",
                 "topic",
                 "transcript",
@@ -124,7 +125,7 @@ fn ask_json_has_the_exact_schema() {
         );
         assert_eq!(
             keys(&r["translations"]["en"]),
-            ["speaker", "text", "topic"],
+            ["speaker", "summary", "text", "topic"],
             "the English rendering of the passage"
         );
         assert!(r["line_start"].as_u64().unwrap() <= r["line_end"].as_u64().unwrap());

@@ -236,7 +236,11 @@ fn an_english_question_is_answered_in_english() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        stdout.starts_with("Topic: How ChatGPT Got Its Name"),
+        stdout.starts_with("In short: "),
+        "led by the summary: {stdout}"
+    );
+    assert!(
+        stdout.contains("\nTopic: How ChatGPT Got Its Name"),
         "{stdout}"
     );
     assert!(stdout.contains("not the speakers' own words"), "{stdout}");
@@ -250,7 +254,8 @@ fn an_english_question_is_answered_in_english() {
 fn a_chinese_question_is_answered_in_chinese() {
     let (out, _index) = ask(&["ChatGPT一开始的名字是什么"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.starts_with("话题：ChatGPT名字由来"), "{stdout}");
+    assert!(stdout.starts_with("要点："), "led by the summary: {stdout}");
+    assert!(stdout.contains("\n话题：ChatGPT名字由来"), "{stdout}");
     assert!(!stdout.contains("translation"), "{stdout}");
 }
 

@@ -1,6 +1,7 @@
 //! Narrowing: each retrieved region cut to the span of lines that covers most of the question's
-//! concepts (with answer-type and speaker cues), and each window found by meaning taken as it
-//! is — every candidate kept within the configured longest passage.
+//! concepts (with answer-type and speaker cues), and each window found by meaning (or stretch
+//! found by its notes) taken as it is — every candidate kept within the configured longest
+//! passage.
 
 use super::retrieve::lexical::Region;
 use super::retrieve::Retrieved;
@@ -14,6 +15,10 @@ use crate::text::char_grams;
 /// Windows found by English words in the English renderings that stand as candidates of their
 /// own.
 const ENGLISH_WINDOWS: usize = 8;
+/// Stretches whose notes come closest to the question by meaning that stand as candidates.
+const NOTE_STRETCHES: usize = 3;
+/// Stretches whose notes share the most words with the question that stand as candidates.
+const NOTE_WORD_STRETCHES: usize = 2;
 /// Lines looked at around a retrieved window.
 const MARGIN_LINES: usize = 3;
 /// Shortest passage returned (unless the configured longest is shorter): in a retelling what is
@@ -138,16 +143,24 @@ pub struct Narrowed {
     pub lexical_rank: Option<usize>,
 }
 
-/// The candidates of a question: every region found by words or meaning narrowed to its best
-/// span (best first), then the windows found by meaning (in the transcript and in its English
-/// rendering) and by English words as they are; each cut to the configured longest passage.
+/// The candidates of a question: every region found by words or meaning, or a stretch found by
+/// its notes, narrowed to its best span (best first), then the windows found by meaning (in the
+/// transcript and in its English rendering) and by English words, and the stretches found by
+/// their notes, as they are; each cut to the configured longest passage.
 pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> Vec<Narrowed> {
     let plan = &understood.plan;
+    let noted = noted_stretches(state, retrieved);
     let mut regions = retrieved.regions.clone();
     regions.extend(retrieved.dense_hits.iter().map(|h| Region {
         transcript: h.transcript,
         start: h.start,
         end: h.end,
+        retrieval: 0.0,
+    }));
+    regions.extend(noted.iter().map(|&(transcript, start, end)| Region {
+        transcript,
+        start,
+        end,
         retrieval: 0.0,
     }));
     let lexical = narrow_regions(state, plan, &regions);
@@ -160,12 +173,19 @@ pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> 
         })
         .collect();
     let english = retrieved.english.iter().take(ENGLISH_WINDOWS);
+    let longest = state.config.max_passage_lines.max(1);
+    // a stretch longer than a passage stands as its head and its tail
+    let noted_spans = noted.iter().flat_map(|&(t, start, end)| {
+        let tail = end.saturating_sub(longest - 1).max(start);
+        std::iter::once((t, start, end)).chain((tail > start).then_some((t, tail, end)))
+    });
     let spans = retrieved
         .dense_hits
         .iter()
         .chain(&retrieved.english_dense_hits)
         .map(|h| (h.transcript, h.start, h.end))
-        .chain(english.map(|r| (r.transcript, r.start, r.end)));
+        .chain(english.map(|r| (r.transcript, r.start, r.end)))
+        .chain(noted_spans);
     for (t, start, end) in spans {
         let transcript = &state.corpus.transcripts[t];
         let mut candidate = Candidate::plain(t, start, end, start + 1);
@@ -177,12 +197,52 @@ pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> 
             lexical_rank: None,
         });
     }
-    let longest = state.config.max_passage_lines.max(1);
     for Narrowed { candidate, .. } in &mut candidates {
         candidate.end = candidate.end.min(candidate.start + longest - 1);
         candidate.anchor = candidate.anchor.min(candidate.end);
     }
     candidates
+}
+
+/// The stretches (transcript, first and last line) whose notes come closest to the question:
+/// the closest by meaning, then those sharing the most words, each once.
+fn noted_stretches(state: &State, retrieved: &Retrieved) -> Vec<(usize, usize, usize)> {
+    let mut closest: Vec<(f32, usize, usize)> = Vec::new();
+    let mut wordiest: Vec<(f32, usize, usize)> = Vec::new();
+    for (t, scores) in retrieved.notes.iter().enumerate() {
+        let Some(scores) = scores else { continue };
+        closest.extend(scores.cosine.iter().enumerate().map(|(n, &c)| (c, t, n)));
+        wordiest.extend(
+            scores
+                .words
+                .iter()
+                .enumerate()
+                .filter(|(_, &w)| w > 0.0)
+                .map(|(n, &w)| (w, t, n)),
+        );
+    }
+    let best_first = |a: &(f32, usize, usize), b: &(f32, usize, usize)| b.0.total_cmp(&a.0);
+    closest.sort_by(best_first);
+    wordiest.sort_by(best_first);
+    let mut stretches: Vec<(usize, usize, usize)> = Vec::new();
+    let picked = closest
+        .iter()
+        .take(NOTE_STRETCHES)
+        .chain(wordiest.iter().take(NOTE_WORD_STRETCHES));
+    for &(_, t, n) in picked {
+        let Some(note) = state.corpus.transcripts[t]
+            .notes
+            .as_ref()
+            .and_then(|notes| notes.notes.get(n))
+        else {
+            continue;
+        };
+        let stretch = (t, note.start, note.end);
+        if !stretches.contains(&stretch) {
+            stretches.push(stretch);
+        }
+    }
+    stretches
 }
 
 /// Narrows each region to its best span and scores it; regions without any of the question's

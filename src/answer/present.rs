@@ -47,6 +47,10 @@ pub struct Passage {
     /// Normalised terms of the question found in the passage, for highlighting.
     #[serde(skip)]
     pub matched_terms: Vec<String>,
+    /// A one-sentence summary of the stretch of the interview it is in, from the transcript's
+    /// notes (none without notes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
     /// The passage in each language its transcript is rendered in, by language code.
     pub translations: BTreeMap<String, Translation>,
 }
@@ -61,6 +65,9 @@ pub struct Translation {
     pub topic: String,
     /// The speaker's name in that language.
     pub speaker: Option<String>,
+    /// The summary in that language, when the notes give one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
 }
 
 /// The answer to `question` as decided, to be shown in `requested` (a language code), else in
@@ -135,6 +142,7 @@ pub fn translations(
                 text: rendering.text(start, end),
                 topic: topic.to_string(),
                 speaker,
+                summary: summary(state, t, (start, end), language),
             };
             (language.to_string(), translation)
         })
@@ -158,11 +166,31 @@ pub fn passage(state: &State, pick: &Pick) -> Passage {
         line_start: pick.start,
         line_end: pick.end,
         text: transcript.text(pick.start, pick.end),
+        summary: summary(
+            state,
+            pick.transcript,
+            (pick.start, pick.end),
+            &transcript.language,
+        ),
         topic,
         speaker: pick.speaker.clone(),
         score: pick.score,
         matched_terms: pick.matched.clone(),
     }
+}
+
+/// The gist, in `language`, of the noted stretch that shares the most lines with `start..=end`
+/// of transcript `t` (none without notes or without a gist in that language).
+pub fn summary(
+    state: &State,
+    t: usize,
+    (start, end): (usize, usize),
+    language: &str,
+) -> Option<String> {
+    let transcript = &state.corpus.transcripts[t];
+    let note = transcript.notes.as_ref()?.covering(start, end)?;
+    note.gist_in(language, &transcript.language)
+        .map(str::to_string)
 }
 
 /// The titles of the topics the nearest candidates are in, at most three, in order.

@@ -477,19 +477,49 @@ pub fn passage_embed(
             fields,
             footer,
         },
+        passage
+            .summary
+            .as_deref()
+            .map(|summary| summary_line("要点：", summary)),
         &passage.text,
         highlights,
     )
 }
 
+/// Longest summary shown above a passage, in characters.
+const SUMMARY_CHARS: usize = 240;
+
+/// The line that leads a passage with the summary of its stretch: a bold label saying it is a
+/// summary ("要点：" or "In short: "), then the summary as plain text.
+pub fn summary_line(label: &str, summary: &str) -> String {
+    format!(
+        "**{label}**{}",
+        safe_text(&truncate_chars(summary, SUMMARY_CHARS))
+    )
+}
+
 /// `embed` fitted to Discord's limits, with `text` (its `highlights` in bold) as the description
-/// in whatever room the rest leaves.
-fn with_passage(embed: EmbedSpec, text: &str, highlights: &[Range<usize>]) -> EmbedSpec {
+/// in whatever room the rest leaves, led by the `summary` line when there is one.
+fn with_passage(
+    embed: EmbedSpec,
+    summary: Option<String>,
+    text: &str,
+    highlights: &[Range<usize>],
+) -> EmbedSpec {
     let mut embed = embed.fitted();
     let room = EMBED_TOTAL_BUDGET
         .saturating_sub(embed.total_chars())
         .min(EMBED_DESCRIPTION_LIMIT);
-    embed.description = highlighted(text, highlights, room);
+    let lead = summary.map_or_else(String::new, |line| format!("{line}\n\n"));
+    let lead = if char_count(&lead) * 2 > room {
+        String::new()
+    } else {
+        lead
+    };
+    embed.description = format!(
+        "{lead}{}",
+        highlighted(text, highlights, room - char_count(&lead))
+    );
     embed
 }
 
@@ -563,6 +593,10 @@ pub fn rendered_embed(
             fields,
             footer,
         },
+        translation
+            .summary
+            .as_deref()
+            .map(|summary| summary_line("In short: ", summary)),
         &translation.text,
         highlights,
     )
@@ -734,6 +768,7 @@ mod tests {
             speaker: Some("Nick Turley".into()),
             score: 1.0,
             matched_terms: Vec::new(),
+            summary: None,
             translations: Default::default(),
         }
     }
@@ -1040,6 +1075,7 @@ mod tests {
             text: "word @everyone ".repeat(2_000),
             topic: "How ChatGPT Got Its Name".into(),
             speaker: Some("Nick Turley".into()),
+            summary: Some("Nick says it was renamed @everyone".into()),
         };
         let shown = Rendered {
             translation: &translation,
@@ -1061,6 +1097,36 @@ mod tests {
             .iter()
             .any(|(n, v)| n == CITATION_FIELD_EN && v == "`ep2#L120-126`"));
         assert!(!embed.description.contains("@everyone"), "mentions broken");
+        assert!(
+            embed.description.starts_with("**In short: **Nick says"),
+            "{}",
+            embed.description
+        );
+    }
+
+    #[test]
+    fn a_passage_with_a_summary_leads_with_it_then_the_passage() {
+        let mut shown = passage("第一行\n第二行");
+        shown.summary = Some("Nick说名字是*临时*改的 <@&1>".into());
+        let embed = passage_embed(&shown, &[], "访谈", "ep2#L120-126", None, 0, 1);
+        assert_within_limits(&embed);
+        let (lead, rest) = embed
+            .description
+            .split_once("\n\n")
+            .expect("a summary line");
+        assert!(lead.starts_with("**要点：**Nick说名字是"), "{lead}");
+        assert!(
+            lead.contains("\\*临时\\*"),
+            "its markdown is shown as written: {lead}"
+        );
+        assert!(live_mentions(lead).is_empty(), "{lead}");
+        assert_eq!(rest, "第一行\n第二行");
+    }
+
+    #[test]
+    fn a_passage_without_a_summary_is_the_description_alone() {
+        let embed = passage_embed(&passage("第一行"), &[], "访谈", "ep2#L1-1", None, 0, 1);
+        assert_eq!(embed.description, "第一行");
     }
 
     #[test]

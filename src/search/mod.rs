@@ -2,6 +2,7 @@
 //! persists the index in a directory keyed by a content fingerprint and rebuilds it when needed.
 
 pub mod lines;
+pub mod notes;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};

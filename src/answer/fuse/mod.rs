@@ -28,6 +28,16 @@ pub struct Scored {
     pub score: f32,
 }
 
+/// Every candidate of a question with its features, not yet scored, and how close the question
+/// comes to the closest note.
+#[derive(Debug, Clone)]
+pub struct Featured {
+    /// The candidates.
+    pub candidates: Vec<Scored>,
+    /// See [`note_closest`].
+    pub note_closest: f32,
+}
+
 /// What fusion found for a question: candidates best first and the question's own signals.
 pub struct Examined {
     /// Candidates, best first, not overlapping.
@@ -36,6 +46,16 @@ pub struct Examined {
     pub all: Vec<Scored>,
     /// What the question itself shows.
     pub signals: QuestionSignals,
+}
+
+impl Examined {
+    /// The candidates as featured before scoring (to score them again under another ranking).
+    pub fn featured(&self) -> Featured {
+        Featured {
+            candidates: self.all.clone(),
+            note_closest: self.signals.note_closest,
+        }
+    }
 }
 
 /// The fitted ranking of the question's mode: hybrid when it has a vector, words alone otherwise.
@@ -50,7 +70,7 @@ pub fn features(
     understood: &Understood,
     retrieved: &Retrieved,
     narrowed: Vec<Narrowed>,
-) -> Vec<Scored> {
+) -> Featured {
     let best_lexical = narrowed
         .iter()
         .find(|n| n.lexical_rank == Some(0))
@@ -64,7 +84,7 @@ pub fn features(
             })
         })
         .fold(f32::NEG_INFINITY, f32::max);
-    narrowed
+    let candidates = narrowed
         .into_iter()
         .map(
             |Narrowed {
@@ -84,7 +104,10 @@ pub fn features(
                     understood.plan.cues,
                     scores,
                     topic,
-                    english_view(retrieved, &candidate),
+                    Views {
+                        english: english_view(retrieved, &candidate),
+                        notes: notes_view(state, retrieved, &candidate),
+                    },
                 );
                 Scored {
                     candidate,
@@ -93,13 +116,18 @@ pub fn features(
                 }
             },
         )
-        .collect()
+        .collect();
+    Featured {
+        candidates,
+        note_closest: note_closest(retrieved),
+    }
 }
 
 /// Scores candidates under `ranking`, orders them best first, keeps the best ones that do not
 /// overlap, and reads the question's signals (one of which looks at the top passage).
-pub fn rank(mut all: Vec<Scored>, understood: &Understood, ranking: &Ranking) -> Examined {
+pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> Examined {
     let plan = &understood.plan;
+    let mut all = featured.candidates;
     for scored in &mut all {
         scored.score = ranking.score(&scored.features);
     }
@@ -120,6 +148,7 @@ pub fn rank(mut all: Vec<Scored>, understood: &Understood, ranking: &Ranking) ->
         importance: plan.concepts.iter().map(|c| c.importance).sum(),
         absent_share: absent_share(plan),
         semantic: understood.vector.is_some(),
+        note_closest: featured.note_closest,
     };
     Examined {
         ranked,
@@ -191,7 +220,7 @@ pub fn passage_features(
     cues: Cues,
     dense: Option<(&DenseScores, f32)>,
     topic: (usize, usize),
-    english: EnglishView,
+    Views { english, notes }: Views,
 ) -> Features {
     let (start, end) = (candidate.start, candidate.end);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
@@ -249,8 +278,84 @@ pub fn passage_features(
             english.score,
             finite(english.window),
             finite(english.line),
+            finite(notes.closeness),
+            notes.rank,
+            finite(notes.neighbour),
+            notes.words,
         ],
     }
+}
+
+/// What a transcript's notes say of a candidate: how close the question comes to the notes of
+/// the stretches it lies in (by meaning, as a z-score over the notes, and as a rank) and of the
+/// stretches either side, and how many of its words the notes share.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct NotesView {
+    /// The best closeness of the stretches it lies in.
+    pub closeness: f32,
+    /// The best of their ranks as 1 / (1 + rank).
+    pub rank: f32,
+    /// The best closeness of the stretch before and the stretch after them.
+    pub neighbour: f32,
+    /// The best relative word score of the stretches it lies in.
+    pub words: f32,
+}
+
+/// The notes view of a candidate (all 0 without notes; the meaning half 0 without the semantic
+/// signal).
+fn notes_view(state: &State, retrieved: &Retrieved, candidate: &Candidate) -> NotesView {
+    let t = candidate.transcript;
+    let (Some(notes), Some(Some(scores))) = (
+        state.corpus.transcripts[t].notes.as_ref(),
+        retrieved.notes.get(t),
+    ) else {
+        return NotesView::default();
+    };
+    let within: Vec<usize> = (0..notes.notes.len())
+        .filter(|&n| notes.notes[n].overlaps(candidate.start, candidate.end))
+        .collect();
+    let (Some(&first), Some(&last)) = (within.first(), within.last()) else {
+        return NotesView::default();
+    };
+    let best = |values: &[f32], notes: &mut dyn Iterator<Item = usize>| {
+        let best = notes
+            .filter_map(|n| values.get(n).copied())
+            .fold(f32::NEG_INFINITY, f32::max);
+        finite(best)
+    };
+    let rank = within
+        .iter()
+        .filter_map(|&n| scores.rank.get(n))
+        .map(|&r| 1.0 / (1.0 + r as f32))
+        .fold(0.0f32, f32::max);
+    let mut neighbours = [first.checked_sub(1), Some(last + 1)].into_iter().flatten();
+    NotesView {
+        closeness: best(&scores.closeness, &mut within.iter().copied()),
+        rank,
+        neighbour: best(&scores.closeness, &mut neighbours),
+        words: best(&scores.words, &mut within.iter().copied()),
+    }
+}
+
+/// How close the question comes to the closest note anywhere (raw cosine; 0 without notes or
+/// the semantic signal): a question near a note's question is well covered, one far from every
+/// note likely is not.
+pub fn note_closest(retrieved: &Retrieved) -> f32 {
+    retrieved
+        .notes
+        .iter()
+        .flatten()
+        .flat_map(|s| s.cosine.iter().copied())
+        .fold(0.0f32, f32::max)
+}
+
+/// What the views beside the transcript's own lines say of a candidate.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Views {
+    /// The English rendering's view.
+    pub english: EnglishView,
+    /// The notes' view.
+    pub notes: NotesView,
 }
 
 /// What the English rendering says of a candidate: how well its words match the question's
@@ -324,7 +429,7 @@ mod tests {
             Cues::default(),
             None,
             (1, 3),
-            EnglishView::default(),
+            Views::default(),
         );
         assert_eq!(f.values[0], 0.5);
         assert_eq!(f.values[3], 0.5, "second lexical candidate");
@@ -346,7 +451,7 @@ mod tests {
             Cues::default(),
             Some((&scores, 1.5)),
             (1, 4),
-            EnglishView::default(),
+            Views::default(),
         );
         assert_eq!(
             f.values[5], 1.5,
@@ -377,7 +482,7 @@ mod tests {
             cues,
             None,
             (1, 3),
-            EnglishView::default(),
+            Views::default(),
         );
         assert_eq!(f.values[13], -1.0);
         assert_eq!(f.values[14], 0.0, "no time asked for");
@@ -391,15 +496,7 @@ mod tests {
         };
         let mut held = candidate(1, 3, 1.0);
         held.holds_time = true;
-        let f = passage_features(
-            &held,
-            Some(0),
-            1.0,
-            cues,
-            None,
-            (1, 3),
-            EnglishView::default(),
-        );
+        let f = passage_features(&held, Some(0), 1.0, cues, None, (1, 3), Views::default());
         assert_eq!(f.values[14], 1.0);
     }
 

@@ -1,8 +1,10 @@
 //! Retrieval: the places a question's answer may be, found by its words (the full-text index's
-//! windows) and by its meaning (the passage vectors closest to its vector).
+//! windows) and by its meaning (the passage vectors closest to its vector), in every view: the
+//! transcript, its English rendering, its notes.
 
 pub mod dense;
 pub mod lexical;
+pub mod notes;
 
 use super::state::semantic::Semantic;
 use super::state::vectors::TranscriptVectors;
@@ -10,6 +12,7 @@ use super::state::State;
 use super::understand::Understood;
 use dense::{DenseHit, DenseScores};
 use lexical::Region;
+use notes::NoteScores;
 
 /// Windows found by meaning that join the lexical regions.
 const DENSE_WINDOWS: usize = 8;
@@ -29,6 +32,9 @@ pub struct Retrieved {
     pub english_dense: Vec<Option<DenseScores>>,
     /// The best windows of the English renderings found by meaning, best first.
     pub english_dense_hits: Vec<DenseHit>,
+    /// What each transcript's notes say of the question (`None` without notes, or outside
+    /// `only`).
+    pub notes: Vec<Option<NoteScores>>,
 }
 
 /// Retrieves by words and by meaning; `only` restricts the search to one transcript.
@@ -40,6 +46,7 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
     let english_dense_hits = dense::best_windows(&english_dense, DENSE_WINDOWS);
     let regions = lexical::retrieve(&state.index, &state.corpus, &understood.plan, only);
     let english = lexical::retrieve_english(&state.index, &state.corpus, &understood.plan, only);
+    let notes = note_scores(state, understood, only);
     Retrieved {
         regions,
         english,
@@ -47,7 +54,38 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
         dense_hits,
         english_dense,
         english_dense_hits,
+        notes,
     }
+}
+
+/// What every transcript's notes say of the question: closeness by meaning (with the semantic
+/// signal) and by words; the question's vector and words were made once, each transcript's notes
+/// cost a scan of their vectors and a look-up in their word index.
+fn note_scores(
+    state: &State,
+    understood: &Understood,
+    only: Option<usize>,
+) -> Vec<Option<NoteScores>> {
+    let terms = understood.plan.search_terms();
+    let english = crate::lexicon::english_words(&understood.plan.normalized);
+    let mut scores: Vec<Option<NoteScores>> = state
+        .note_indexes
+        .iter()
+        .enumerate()
+        .map(|(t, index)| {
+            let index = index.as_ref().filter(|_| only.is_none_or(|o| o == t))?;
+            let vectors = state.semantic.get().and_then(|s| s.notes[t].as_ref());
+            let words = index.scores(&terms, &english);
+            Some(notes::score(
+                index,
+                vectors,
+                understood.vector.as_deref(),
+                words,
+            ))
+        })
+        .collect();
+    notes::relative_words(&mut scores);
+    scores
 }
 
 /// The question's similarities with one view of each transcript (`view` picks its vectors; none

@@ -20,6 +20,7 @@ use crate::corpus::Corpus;
 use crate::error::{Error, Result};
 use crate::lexicon::{english_words, Glossary, Lexicon};
 use crate::search::lines::{LineIndex, LineRef};
+use crate::search::notes::{NoteDoc, NoteIndex};
 use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
 use crate::text::{char_grams, is_cjk, normalize, Analyzer};
 use crate::topics::{self, Topic};
@@ -60,6 +61,8 @@ pub struct State {
     pub index_origin: IndexOrigin,
     /// Postings per line.
     pub lines: LineIndex,
+    /// The word index of each transcript's notes, when it has them.
+    pub note_indexes: Vec<Option<NoteIndex>>,
     /// Each thesaurus word and the corpus words its group-mates are written with.
     pub synonyms: HashMap<String, Vec<String>>,
     /// CC-CEDICT restricted to the corpus vocabulary.
@@ -127,6 +130,12 @@ impl State {
             normalized_lines.push(normalized_text);
         }
 
+        let note_indexes = corpus
+            .transcripts
+            .iter()
+            .map(|t| t.notes.as_ref().map(|notes| note_index(notes, &analyzer)))
+            .collect();
+
         let vocabulary = lines
             .words()
             .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
@@ -185,6 +194,7 @@ impl State {
             index,
             index_origin,
             lines,
+            note_indexes,
             synonyms,
             glossary,
             aliases,
@@ -195,6 +205,25 @@ impl State {
             config: options.answer.clone(),
         })
     }
+}
+
+/// The word index of a transcript's notes: each note's texts analysed as the lines are.
+fn note_index(notes: &crate::notes::Notes, analyzer: &Analyzer) -> NoteIndex {
+    let docs: Vec<NoteDoc> = notes
+        .notes
+        .iter()
+        .map(|note| {
+            let mut doc = NoteDoc::default();
+            for text in note.texts() {
+                let normalized = normalize(text);
+                doc.words.extend(analyzer.index_words(&normalized));
+                doc.grams.extend(char_grams(&normalized));
+                doc.english.extend(english_words(text));
+            }
+            doc
+        })
+        .collect();
+    NoteIndex::build(&docs)
 }
 
 /// The line vectors of a transcript, when the semantic signal is on.

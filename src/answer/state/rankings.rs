@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 19] = [
+pub const PASSAGE_FEATURES: [&str; 23] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -29,10 +29,14 @@ pub const PASSAGE_FEATURES: [&str; 19] = [
     "english_score",
     "english_window",
     "english_line",
+    "note_closeness",
+    "note_rank",
+    "note_neighbour",
+    "note_words",
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
-pub const DECISION_FEATURES: [&str; 9] = [
+pub const DECISION_FEATURES: [&str; 10] = [
     "top_probability",
     "margin",
     "focus_missing",
@@ -42,6 +46,7 @@ pub const DECISION_FEATURES: [&str; 9] = [
     "question_importance",
     "absent_share",
     "semantic_on",
+    "note_closest",
 ];
 
 /// What is known of one candidate passage, as numbers on comparable scales.
@@ -69,6 +74,8 @@ pub struct QuestionSignals {
     pub absent_share: f32,
     /// Whether dense features are available.
     pub semantic: bool,
+    /// The best cosine of the question with any note's gist or question (0 without notes).
+    pub note_closest: f32,
 }
 
 /// The fitted parameters: a quadratic score over standardised passage features (each feature
@@ -261,6 +268,7 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         (1.0 + question.importance).ln(),
         question.absent_share,
         flag(question.semantic),
+        question.note_closest,
     ]);
     inputs
 }

@@ -1,6 +1,7 @@
-//! The engine's semantic side: the encoder (its model fetched when missing), and the vectors of
-//! every transcript's lines and windows, embedded on a bounded number of threads and saved
-//! beside the index under the transcript's content hash and the model's hash.
+//! The engine's semantic side: the encoder (its model fetched when missing), the vectors of
+//! every transcript's lines and windows (and its renderings'), and of its notes' gists and
+//! questions, embedded on a bounded number of threads and saved beside the index under their
+//! content hash and the model's hash.
 
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -14,9 +15,12 @@ use crate::corpus::Corpus;
 use crate::embed::store::{self, Vectors};
 use crate::embed::{fetch, Encoder, Role};
 use crate::error::Result;
+use crate::notes::Notes;
 
 /// Version of what is embedded per transcript (granularities, text of each passage).
 const SCHEME: &str = "l1w3s2v1";
+/// Version of what is embedded per notes file (each gist and question, as a query).
+const NOTES_SCHEME: &str = "nq1";
 
 /// What the engine reports while it works: notes (a model fetch) and embedding progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,10 +76,23 @@ pub struct Semantic {
     pub vectors: Vec<TranscriptVectors>,
     /// Vectors of each transcript's English rendering, when it has one.
     pub english: Vec<Option<TranscriptVectors>>,
+    /// Vectors of each transcript's notes, when it has them.
+    pub notes: Vec<Option<NoteVectors>>,
     /// How many transcripts were embedded now rather than loaded.
     pub embedded_now: usize,
     /// Threads a question's embedding may use.
     pub threads: usize,
+}
+
+/// The vectors of a transcript's notes: one row per text of a note (its gists, then its
+/// questions), embedded as questions are, so that a question meets the questions a stretch
+/// answers.
+#[derive(Debug, Clone)]
+pub struct NoteVectors {
+    /// One row per note text.
+    pub texts: Vectors,
+    /// The note (index into the transcript's notes) of each row.
+    pub note_of: Vec<usize>,
 }
 
 /// Whether the semantic signal is on, and why not.
@@ -143,8 +160,23 @@ pub fn open(
         .map(|t| t.lines.as_slice())
         .chain(english.iter().flatten().copied())
         .collect();
-    match embed_views(&encoder, &views, index_dir, force, config.threads, progress) {
-        Ok((mut vectors, embedded_now)) => {
+    let notes: Vec<Option<&Notes>> = corpus
+        .transcripts
+        .iter()
+        .map(|t| t.notes.as_ref())
+        .collect();
+    let embedded = embed_views(&encoder, &views, index_dir, force, config.threads, progress)
+        .and_then(|views| {
+            let notes = embed_notes(&encoder, &notes, index_dir, force, config.threads, progress)?;
+            Ok((views, notes))
+        });
+    match embedded {
+        Ok((views, notes)) => {
+            if let Some(dir) = index_dir {
+                let keep: Vec<String> = views.keys.iter().chain(&notes.keys).cloned().collect();
+                store::remove_others(dir, &keep);
+            }
+            let mut vectors = views.vectors;
             let mut rendered = vectors.split_off(corpus.transcripts.len()).into_iter();
             let english = english
                 .iter()
@@ -154,7 +186,8 @@ pub fn open(
                 encoder,
                 vectors,
                 english,
-                embedded_now,
+                notes: notes.vectors,
+                embedded_now: views.embedded_now + notes.embedded_now,
                 threads: config.threads,
             }))
         }
@@ -163,6 +196,94 @@ pub fn open(
             SemanticState::Off(format!("{e}"))
         }
     }
+}
+
+/// What was embedded (or loaded) for a list of views, and the keys it is saved under.
+struct Embedded<T> {
+    vectors: Vec<T>,
+    keys: Vec<String>,
+    embedded_now: usize,
+}
+
+/// Vectors of every note text of each transcript that has notes: loaded when saved under the
+/// same key, else embedded as queries (and saved).
+fn embed_notes(
+    encoder: &Encoder,
+    notes: &[Option<&Notes>],
+    index_dir: Option<&Path>,
+    force: bool,
+    threads: usize,
+    progress: &Progress,
+) -> Result<Embedded<Option<NoteVectors>>> {
+    let dimension = encoder.dimension();
+    let mut vectors = Vec::with_capacity(notes.len());
+    let mut keys = Vec::new();
+    let mut embedded_now = 0;
+    for notes in notes {
+        let Some(notes) = notes else {
+            vectors.push(None);
+            continue;
+        };
+        let mut texts: Vec<String> = Vec::new();
+        let mut note_of: Vec<usize> = Vec::new();
+        for (i, note) in notes.notes.iter().enumerate() {
+            for text in note.texts() {
+                texts.push(text.to_string());
+                note_of.push(i);
+            }
+        }
+        let key = notes_key(&texts, &note_of);
+        let saved = index_dir
+            .filter(|_| !force)
+            .and_then(|dir| store::load(dir, &key, texts.len(), dimension));
+        let rows = match saved {
+            Some(rows) => rows,
+            None => {
+                let embedded = embed_all(encoder, &texts, Role::Query, threads, progress);
+                if embedded.iter().any(|v| v.len() != dimension) {
+                    return Err(crate::error::Error::Model(
+                        "a note could not be embedded".into(),
+                    ));
+                }
+                let mut rows = Vectors::new(dimension);
+                for row in &embedded {
+                    rows.push(row);
+                }
+                if let Some(dir) = index_dir {
+                    if let Err(e) = store::save(dir, &key, &rows) {
+                        tracing::warn!(error = %e, "cannot save note vectors; embedded again next start");
+                    }
+                }
+                embedded_now += 1;
+                rows
+            }
+        };
+        keys.push(key);
+        vectors.push(Some(NoteVectors {
+            texts: rows,
+            note_of,
+        }));
+    }
+    Ok(Embedded {
+        vectors,
+        keys,
+        embedded_now,
+    })
+}
+
+/// The key of a notes file's vectors: its texts and the note each belongs to, the model, the
+/// scheme.
+fn notes_key(texts: &[String], note_of: &[usize]) -> String {
+    let mut hasher = Sha256::new();
+    for (text, note) in texts.iter().zip(note_of) {
+        hasher.update(format!("{note}\t{text}\n").as_bytes());
+    }
+    let content = format!("{:x}", hasher.finalize());
+    format!(
+        "{}-{}-{NOTES_SCHEME}-notes",
+        &content[..16],
+        &fetch::SHA256[..12]
+    )
 }
 
 /// The key of the vectors of a text's lines: its content, the model, the scheme.
@@ -177,7 +298,7 @@ fn vector_key(lines: &[String]) -> String {
 }
 
 /// Vectors of the lines of every view (a transcript's own lines, or a rendering's): loaded when
-/// saved under the same key, else embedded (and saved). Also how many views were embedded now.
+/// saved under the same key, else embedded (and saved).
 fn embed_views(
     encoder: &Encoder,
     views: &[&[String]],
@@ -185,7 +306,7 @@ fn embed_views(
     force: bool,
     threads: usize,
     progress: &Progress,
-) -> Result<(Vec<TranscriptVectors>, usize)> {
+) -> Result<Embedded<TranscriptVectors>> {
     let dimension = encoder.dimension();
     let keys: Vec<String> = views.iter().map(|lines| vector_key(lines)).collect();
     let mut loaded: Vec<Option<TranscriptVectors>> = views
@@ -210,7 +331,7 @@ fn embed_views(
         texts.extend(lines.iter().cloned());
         texts.extend(windows);
     }
-    let embedded = embed_all(encoder, &texts, threads, progress);
+    let embedded = embed_all(encoder, &texts, Role::Passage, threads, progress);
     if embedded.iter().any(|v| v.len() != dimension) {
         return Err(crate::error::Error::Model(
             "a passage could not be embedded".into(),
@@ -237,24 +358,25 @@ fn embed_views(
         }
         loaded[i] = Some(vectors);
     }
-    if let Some(dir) = index_dir {
-        let keep: Vec<String> = keys
-            .iter()
-            .flat_map(|k| [format!("{k}-lines"), format!("{k}-windows")])
-            .collect();
-        store::remove_others(dir, &keep);
-    }
     let vectors = loaded
         .into_iter()
         .map(|v| v.expect("every view embedded"))
         .collect();
-    Ok((vectors, missing.len()))
+    Ok(Embedded {
+        vectors,
+        keys: keys
+            .iter()
+            .flat_map(|k| [format!("{k}-lines"), format!("{k}-windows")])
+            .collect(),
+        embedded_now: missing.len(),
+    })
 }
 
-/// Embeds passages on at most `threads` threads, in order.
+/// Embeds texts in `role` on at most `threads` threads, in order.
 fn embed_all(
     encoder: &Encoder,
     texts: &[String],
+    role: Role,
     threads: usize,
     progress: &Progress,
 ) -> Vec<Vec<f32>> {
@@ -275,7 +397,7 @@ fn embed_all(
                         if i >= texts.len() {
                             break;
                         }
-                        mine.push((i, encoder.embed(&texts[i], Role::Passage)));
+                        mine.push((i, encoder.embed(&texts[i], role)));
                         let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
                         if finished.is_multiple_of(64) || finished == texts.len() {
                             progress.send(ProgressEvent::Advanced { done: finished });
