@@ -1,8 +1,10 @@
 //! The word index of one transcript's notes: each stretch's gists and questions as one small
 //! document of words, character n-grams and English words, scored by BM25 — a few hundred short
-//! texts, held in memory and built at start-up.
+//! texts, held in memory as postings.
 
 use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
 
 use super::{TermField, WeightedTerm};
 
@@ -11,16 +13,8 @@ const K1: f32 = 1.2;
 /// BM25 length normalisation.
 const B: f32 = 0.75;
 
-/// Which terms of a note document a look-up reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum Field {
-    Word,
-    Gram,
-    English,
-}
-
 /// The terms of one note (a stretch's gists and questions together).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct NoteDoc {
     /// Words (as the transcript's lines are indexed).
     pub words: Vec<String>,
@@ -30,120 +24,101 @@ pub struct NoteDoc {
     pub english: Vec<String>,
 }
 
-/// The terms of one field of one note: how often each occurs, and how many there are.
-#[derive(Debug, Clone, Default)]
-struct FieldTerms {
-    counts: HashMap<String, u32>,
-    length: usize,
+/// The postings of one field: for each term, the notes holding it and how often.
+type Postings = HashMap<String, Vec<(u32, u32)>>;
+
+/// One field of the index: its postings and each note's length in it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct FieldIndex {
+    postings: Postings,
+    lengths: Vec<u32>,
 }
 
-/// BM25 over the notes of one transcript.
-#[derive(Debug, Clone, Default)]
+impl FieldIndex {
+    fn build<'a>(terms_of: impl Iterator<Item = &'a [String]>) -> FieldIndex {
+        let mut index = FieldIndex::default();
+        for (doc, terms) in terms_of.enumerate() {
+            let mut sorted: Vec<&str> = terms.iter().map(String::as_str).collect();
+            sorted.sort_unstable();
+            for run in sorted.chunk_by(|a, b| a == b) {
+                index
+                    .postings
+                    .entry(run[0].to_string())
+                    .or_default()
+                    .push((doc as u32, run.len() as u32));
+            }
+            index.lengths.push(terms.len() as u32);
+        }
+        index
+    }
+
+    /// Adds each note's BM25 score for `term` (weighted) to `scores`.
+    fn score_into(&self, term: &str, weight: f32, scores: &mut [f32]) {
+        let Some(postings) = self.postings.get(term) else {
+            return;
+        };
+        let n = self.lengths.len() as f32;
+        let mean = (self.lengths.iter().map(|&l| l as f32).sum::<f32>() / n.max(1.0)).max(1.0);
+        let df = postings.len() as f32;
+        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        for &(doc, tf) in postings {
+            let (doc, tf) = (doc as usize, tf as f32);
+            let length = self.lengths.get(doc).copied().unwrap_or(0) as f32;
+            let norm = K1 * (1.0 - B + B * length / mean);
+            if let Some(score) = scores.get_mut(doc) {
+                *score += weight * idf * tf * (K1 + 1.0) / (tf + norm);
+            }
+        }
+    }
+}
+
+/// BM25 over the notes of one transcript (kept beside the index with the derived results).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct NoteIndex {
-    /// Per note, per field: how often each term occurs, and the field's length.
-    docs: Vec<HashMap<Field, FieldTerms>>,
-    /// Notes holding each term.
-    frequency: HashMap<(Field, String), usize>,
-    /// Mean length of each field.
-    mean_length: HashMap<Field, f32>,
+    words: FieldIndex,
+    grams: FieldIndex,
+    english: FieldIndex,
 }
 
 impl NoteIndex {
     /// Indexes the notes' documents, in note order.
     pub fn build(docs: &[NoteDoc]) -> NoteIndex {
-        let mut index = NoteIndex::default();
-        let mut totals: HashMap<Field, usize> = HashMap::new();
-        for doc in docs {
-            let mut fields = HashMap::new();
-            for (field, terms) in [
-                (Field::Word, &doc.words),
-                (Field::Gram, &doc.grams),
-                (Field::English, &doc.english),
-            ] {
-                let mut counts: HashMap<String, u32> = HashMap::new();
-                for term in terms {
-                    *counts.entry(term.clone()).or_default() += 1;
-                }
-                for term in counts.keys() {
-                    *index.frequency.entry((field, term.clone())).or_default() += 1;
-                }
-                *totals.entry(field).or_default() += terms.len();
-                fields.insert(
-                    field,
-                    FieldTerms {
-                        counts,
-                        length: terms.len(),
-                    },
-                );
-            }
-            index.docs.push(fields);
+        NoteIndex {
+            words: FieldIndex::build(docs.iter().map(|d| d.words.as_slice())),
+            grams: FieldIndex::build(docs.iter().map(|d| d.grams.as_slice())),
+            english: FieldIndex::build(docs.iter().map(|d| d.english.as_slice())),
         }
-        let n = docs.len().max(1) as f32;
-        index.mean_length = totals
-            .into_iter()
-            .map(|(field, total)| (field, total as f32 / n))
-            .collect();
-        index
     }
 
     /// Number of notes indexed.
     pub fn len(&self) -> usize {
-        self.docs.len()
+        self.words.lengths.len()
     }
 
     /// Whether no note is indexed.
     pub fn is_empty(&self) -> bool {
-        self.docs.is_empty()
+        self.len() == 0
     }
 
     /// The BM25 score of every note for weighted words and n-grams and for English words (each
-    /// English word weighing 1), in note order.
+    /// English word weighing 1, each counted once), in note order.
     pub fn scores(&self, terms: &[WeightedTerm], english: &[String]) -> Vec<f32> {
-        let mut query: Vec<(Field, &str, f32)> = terms
-            .iter()
-            .map(|t| {
-                let field = match t.field {
-                    TermField::Word => Field::Word,
-                    TermField::Gram => Field::Gram,
-                };
-                (field, t.text.as_str(), t.weight)
-            })
-            .collect();
+        let mut scores = vec![0.0; self.len()];
+        for term in terms {
+            let field = match term.field {
+                TermField::Word => &self.words,
+                TermField::Gram => &self.grams,
+            };
+            field.score_into(&term.text, term.weight, &mut scores);
+        }
+        let mut seen: Vec<&str> = Vec::new();
         for word in english {
-            if !query
-                .iter()
-                .any(|(f, w, _)| *f == Field::English && w == word)
-            {
-                query.push((Field::English, word.as_str(), 1.0));
+            if !seen.contains(&word.as_str()) {
+                seen.push(word);
+                self.english.score_into(word, 1.0, &mut scores);
             }
         }
-        let n = self.docs.len() as f32;
-        self.docs
-            .iter()
-            .map(|fields| {
-                query
-                    .iter()
-                    .map(|&(field, term, weight)| {
-                        let Some(terms) = fields.get(&field) else {
-                            return 0.0;
-                        };
-                        let Some(&tf) = terms.counts.get(term) else {
-                            return 0.0;
-                        };
-                        let df = self
-                            .frequency
-                            .get(&(field, term.to_string()))
-                            .copied()
-                            .unwrap_or(0) as f32;
-                        let idf = (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
-                        let mean = self.mean_length.get(&field).copied().unwrap_or(1.0);
-                        let tf = tf as f32;
-                        let norm = K1 * (1.0 - B + B * terms.length as f32 / mean.max(1.0));
-                        weight * idf * tf * (K1 + 1.0) / (tf + norm)
-                    })
-                    .sum()
-            })
-            .collect()
+        scores
     }
 }
 
@@ -188,9 +163,20 @@ mod tests {
     }
 
     #[test]
+    fn a_term_repeated_in_a_note_counts_more_than_once() {
+        let index = NoteIndex::build(&[
+            doc(&["名字", "名字", "发布"], &[]),
+            doc(&["名字", "宕机", "发布"], &[]),
+        ]);
+        let scores = index.scores(&[word("名字")], &[]);
+        assert!(scores[0] > scores[1], "{scores:?}");
+    }
+
+    #[test]
     fn no_notes_give_no_scores() {
         let index = NoteIndex::build(&[]);
         assert!(index.is_empty());
+        assert_eq!(index.len(), 0);
         assert!(index.scores(&[word("名字")], &[]).is_empty());
     }
 }

@@ -1,6 +1,7 @@
 //! What is computed from the corpus once and kept beside the index, keyed by the corpus
-//! fingerprint: the CC-CEDICT glossary restricted to the corpus, and the outlines (automatic
-//! segmentation is the costly part of a start with many transcripts).
+//! fingerprint: the CC-CEDICT glossary restricted to the corpus, the outlines (automatic
+//! segmentation is the costly part of a start with many transcripts), and the word index of
+//! each transcript's notes.
 
 use std::path::Path;
 
@@ -8,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::lexicon::Glossary;
+use crate::search::notes::NoteIndex;
 use crate::topics::Topic;
 
 /// File name prefix of saved results.
@@ -20,17 +22,36 @@ pub struct Derived {
     pub glossary: Glossary,
     /// The outline of each transcript, in corpus order.
     pub outlines: Vec<Vec<Topic>>,
+    /// The word index of the notes of each transcript that has notes, in corpus order.
+    #[serde(default)]
+    pub note_indexes: Vec<Option<NoteIndex>>,
+}
+
+/// What the saved results must fit: each transcript's number of lines and of notes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shape {
+    /// Lines of the transcript.
+    pub lines: usize,
+    /// Notes of the transcript (`None` without notes).
+    pub notes: Option<usize>,
 }
 
 impl Derived {
-    /// Whether the outlines fit transcripts of these line counts: one outline per transcript,
-    /// each topic within its transcript's lines.
-    fn fits(&self, line_counts: &[usize]) -> bool {
-        self.outlines.len() == line_counts.len()
+    /// Whether the results fit transcripts of these shapes: one outline per transcript, each
+    /// topic within its transcript's lines, and one analysed note per note.
+    fn fits(&self, shapes: &[Shape]) -> bool {
+        let line_counts: Vec<usize> = shapes.iter().map(|s| s.lines).collect();
+        let note_counts: Vec<Option<usize>> = self
+            .note_indexes
+            .iter()
+            .map(|index| index.as_ref().map(NoteIndex::len))
+            .collect();
+        note_counts == shapes.iter().map(|s| s.notes).collect::<Vec<_>>()
+            && self.outlines.len() == line_counts.len()
             && self
                 .outlines
                 .iter()
-                .zip(line_counts)
+                .zip(&line_counts)
                 .all(|(outline, &lines)| {
                     outline
                         .iter()
@@ -40,18 +61,18 @@ impl Derived {
 }
 
 /// The results saved in `dir` for this fingerprint, or `build()` (saved for the next start when a
-/// directory is given). A missing, unreadable or corrupt file, or one whose outlines do not fit
-/// transcripts of `line_counts` lines, is rebuilt, never an error.
+/// directory is given). A missing, unreadable or corrupt file, or one that does not fit
+/// transcripts of these `shapes`, is rebuilt, never an error.
 pub fn load_or_build(
     dir: Option<&Path>,
     fingerprint: &str,
-    line_counts: &[usize],
+    shapes: &[Shape],
     force: bool,
     build: impl FnOnce() -> Result<Derived>,
 ) -> Result<Derived> {
     let path = dir.map(|d| d.join(format!("{PREFIX}{fingerprint}.json")));
     let saved = path.as_deref().filter(|_| !force).and_then(read);
-    if let Some(saved) = saved.filter(|d| d.fits(line_counts)) {
+    if let Some(saved) = saved.filter(|d| d.fits(shapes)) {
         return Ok(saved);
     }
     let derived = build()?;
@@ -94,6 +115,7 @@ fn remove_others(dir: &Path, keep: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::search::notes::NoteDoc;
 
     fn sample() -> Derived {
         Derived {
@@ -104,23 +126,31 @@ mod tests {
                 title: "开场".into(),
                 automatic: false,
             }]],
+            note_indexes: vec![None],
         }
     }
+
+    const THREE_LINES: [Shape; 1] = [Shape {
+        lines: 3,
+        notes: None,
+    }];
 
     #[test]
     fn saved_results_are_reused_and_corrupt_ones_rebuilt() {
         let dir = tempfile::tempdir().unwrap();
-        let built = load_or_build(Some(dir.path()), "f", &[3], false, || Ok(sample())).unwrap();
+        let built =
+            load_or_build(Some(dir.path()), "f", &THREE_LINES, false, || Ok(sample())).unwrap();
         assert_eq!(built.outlines[0][0].title, "开场");
-        let reused = load_or_build(Some(dir.path()), "f", &[3], false, || {
+        let reused = load_or_build(Some(dir.path()), "f", &THREE_LINES, false, || {
             panic!("must not rebuild")
         })
         .unwrap();
         assert_eq!(reused.outlines, built.outlines);
         std::fs::write(dir.path().join("derived-f.json"), b"{broken").unwrap();
-        let rebuilt = load_or_build(Some(dir.path()), "f", &[3], false, || Ok(sample())).unwrap();
+        let rebuilt =
+            load_or_build(Some(dir.path()), "f", &THREE_LINES, false, || Ok(sample())).unwrap();
         assert_eq!(rebuilt.outlines.len(), 1);
-        load_or_build(Some(dir.path()), "g", &[3], false, || Ok(sample())).unwrap();
+        load_or_build(Some(dir.path()), "g", &THREE_LINES, false, || Ok(sample())).unwrap();
         assert!(
             !dir.path().join("derived-f.json").exists(),
             "older results removed"
@@ -133,8 +163,32 @@ mod tests {
         let mut past_the_end = sample();
         past_the_end.outlines[0][0].end = 99;
         // saved as built (forced), for a transcript of 3 lines
-        load_or_build(Some(dir.path()), "f", &[3], true, || Ok(past_the_end)).unwrap();
-        let loaded = load_or_build(Some(dir.path()), "f", &[3], false, || Ok(sample())).unwrap();
+        load_or_build(Some(dir.path()), "f", &THREE_LINES, true, || {
+            Ok(past_the_end)
+        })
+        .unwrap();
+        let loaded =
+            load_or_build(Some(dir.path()), "f", &THREE_LINES, false, || Ok(sample())).unwrap();
         assert_eq!(loaded.outlines[0][0].end, 3);
+    }
+
+    #[test]
+    fn saved_results_for_other_notes_are_rebuilt() {
+        let dir = tempfile::tempdir().unwrap();
+        load_or_build(Some(dir.path()), "f", &THREE_LINES, false, || Ok(sample())).unwrap();
+        let noted = [Shape {
+            lines: 3,
+            notes: Some(1),
+        }];
+        let rebuilt = load_or_build(Some(dir.path()), "f", &noted, false, || {
+            let mut with_notes = sample();
+            with_notes.note_indexes = vec![Some(NoteIndex::build(&[NoteDoc::default()]))];
+            Ok(with_notes)
+        })
+        .unwrap();
+        assert_eq!(
+            rebuilt.note_indexes[0].as_ref().map(NoteIndex::len),
+            Some(1)
+        );
     }
 }

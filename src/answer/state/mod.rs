@@ -130,12 +130,6 @@ impl State {
             normalized_lines.push(normalized_text);
         }
 
-        let note_indexes = corpus
-            .transcripts
-            .iter()
-            .map(|t| t.notes.as_ref().map(|notes| note_index(notes, &analyzer)))
-            .collect();
-
         let vocabulary = lines
             .words()
             .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
@@ -155,14 +149,30 @@ impl State {
             Some(_) => format!("{fingerprint}-{}", &crate::embed::fetch::SHA256[..12]),
             None => fingerprint.clone(),
         };
-        let line_counts: Vec<usize> = corpus.transcripts.iter().map(|t| t.line_count()).collect();
-        let derived::Derived { glossary, outlines } = derived::load_or_build(
+        let shapes: Vec<derived::Shape> = corpus
+            .transcripts
+            .iter()
+            .map(|t| derived::Shape {
+                lines: t.line_count(),
+                notes: t.notes.as_ref().map(|n| n.notes.len()),
+            })
+            .collect();
+        let derived::Derived {
+            glossary,
+            outlines,
+            note_indexes,
+        } = derived::load_or_build(
             options.index_dir.as_deref(),
             &derived_key,
-            &line_counts,
+            &shapes,
             options.force_rebuild,
             || {
                 Ok(derived::Derived {
+                    note_indexes: corpus
+                        .transcripts
+                        .iter()
+                        .map(|t| t.notes.as_ref().map(|notes| note_index(notes, &analyzer)))
+                        .collect(),
                     glossary: Glossary::build(&lexicon.cedict_entries()?, &vocabulary),
                     outlines: corpus
                         .transcripts
@@ -378,7 +388,8 @@ fn window_docs(line_terms: &[Vec<LineTerms>]) -> impl Iterator<Item = WindowDoc>
 /// Files above this size are fingerprinted by size and modification time instead of content.
 const LARGE_FILE_BYTES: u64 = 1 << 20;
 
-/// Hash of everything the index is built from: schema, windowing, transcripts, dictionaries.
+/// Hash of everything the index and the derived results are built from: schema, windowing,
+/// transcripts with their metadata, renderings and notes, dictionaries.
 fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
     let mut hasher = Sha256::new();
     hasher.update(format!(
@@ -390,6 +401,7 @@ fn fingerprint(corpus: &Corpus, lexicon: &Lexicon) -> Result<String> {
         files.push(t.path.clone());
         files.push(t.path.with_extension("toml"));
         files.extend(t.renderings.iter().map(|r| r.path.clone()));
+        files.push(crate::notes::notes_path(&t.path));
     }
     files.extend(lexicon.files.iter().cloned());
     for path in files {
