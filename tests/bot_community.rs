@@ -1,5 +1,6 @@
-//! End to end, the community features: follow-up questions (a Discord reply to an answer, the next
-//! question in the same channel, questions in a discussion thread), the "开个讨论串" button, the
+//! End to end, the community features: follow-up questions (a Discord reply to an answer, the same
+//! member's next question in the channel — never another member's —, questions in a discussion
+//! thread), the "开个讨论串" button, the
 //! "Ask the interview" message context menu, citations shown with every answer and `/cite`, and
 //! the opt-in log of unanswered questions. The real `interview-bot serve` binary against the fake
 //! Discord; each test proves one thing.
@@ -111,11 +112,32 @@ async fn follow_up_in_the_channel_asks_what_came_next() {
     with_bot(quick(), |fake, _bot, _dir| async move {
         let first = fake.ask("1001", NAME_QUESTION).await;
         let (_, end) = line_range(field(&first, "出处"));
-        let next = fake.ask("1002", "后来呢？").await;
+        let next = fake.ask("1001", "后来呢？").await;
         let (next_start, _) = line_range(field(&next, "出处"));
         assert!(
             next_start > end && next_start <= end + 40,
             "{next_start} follows {end}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_members_question_in_the_same_channel_is_answered_on_its_own() {
+    with_bot(quick(), |fake, _bot, _dir| async move {
+        let first = fake.ask("1001", "Mark怎么看待谄媚问题").await;
+        assert!(!field(&first, "出处").is_empty(), "{first}");
+        let other = fake.ask("1002", "那Nick呢？").await;
+        let reply = other["data"].to_string();
+        assert!(
+            !reply.contains("理解为"),
+            "not read as a follow-up of another member's question: {reply}"
+        );
+        let own = fake.ask("1001", "那Nick呢？").await;
+        let question = field(&own, "问题");
+        assert!(
+            question.contains("理解为") && question.contains("谄媚"),
+            "the asker's own follow-up: {question}"
         );
     })
     .await;
@@ -129,7 +151,7 @@ async fn a_follow_up_asked_while_the_answer_is_still_being_sent_finds_it() {
         let (first_id, first_token) = fake.send_ask("1001", NAME_QUESTION);
         fake.wait_until("the answer in flight", |fake| fake.held_callbacks() >= 1)
             .await;
-        let (next_id, next_token) = fake.send_ask("1002", "后来呢？");
+        let (next_id, next_token) = fake.send_ask("1001", "后来呢？");
         fake.wait_until("the follow-up in flight", |fake| fake.held_callbacks() >= 2)
             .await;
         fake.release_callbacks();

@@ -139,6 +139,7 @@ async fn share(
     // remembered before the post is sent, so a follow-up right after it finds the context
     data.conversations.remember(
         click.channel_id.get(),
+        click.user.id.get(),
         ContextTurn {
             question: public
                 .understood

@@ -50,7 +50,7 @@ pub async fn handle_message(
     let question = render::strip_bot_mention(&message.content, bot_id.get());
     let context = match replied {
         Some(turn) => Some(AskContext { turns: vec![turn] }),
-        None => data.conversations.context(channel),
+        None => data.conversations.context(channel, message.author.id.get()),
     };
     let reach = if is_dm || in_bot_thread {
         Reach::Nested
@@ -64,7 +64,8 @@ pub async fn handle_message(
     .await?;
     // remembered before the reply is sent, so a follow-up right after it finds the context
     if let Some(turn) = view.turn.clone() {
-        data.conversations.remember(channel, turn);
+        data.conversations
+            .remember(channel, message.author.id.get(), turn);
     }
     message
         .channel_id

@@ -49,7 +49,8 @@ pub async fn ask(
     let ephemeral = private.unwrap_or(ctx.data().config.discord.default_private);
     let channel = ctx.channel_id().get();
     let conversations = &ctx.data().conversations;
-    let context = conversations.context(channel);
+    let member = ctx.author().id.get();
+    let context = conversations.context(channel, member);
     let reach = if ephemeral {
         Reach::Private
     } else if ctx.guild_id().is_none() || conversations.is_bot_thread(channel) {
@@ -57,13 +58,13 @@ pub async fn ask(
     } else {
         Reach::Public
     };
-    // the channel's context holds the answer before the reply is sent, so a follow-up that
+    // the member's context holds the answer before the reply is sent, so their follow-up that
     // comes right after the reply finds it
     let remembered = conversations.clone();
     let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
         let view = views::ask_view_in(engine, replies, &question, context, reach);
         if let Some(turn) = view.turn.clone().filter(|_| !ephemeral) {
-            remembered.remember(channel, turn);
+            remembered.remember(channel, member, turn);
         }
         view
     })

@@ -101,10 +101,11 @@ pub async fn cite(
     };
     // remembered before the reply is sent, so a follow-up right after it finds the context
     let (conversations, channel) = (ctx.data().conversations.clone(), ctx.channel_id().get());
+    let member = ctx.author().id.get();
     let view = compute_and_send(ctx, false, move |engine, replies| {
         let view = views::cite_view(engine, replies, &citation, reach);
         if let Some(turn) = view.turn.clone() {
-            conversations.remember(channel, turn);
+            conversations.remember(channel, member, turn);
         }
         view
     })
