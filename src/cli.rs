@@ -328,9 +328,18 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             let engine = open_engine(config, false)?;
             let questions = interview_bot::eval::load_questions(file)?;
             if questions.iter().any(|q| !q.context.is_empty()) {
-                for (label, with_context) in [("without context", false), ("with context", true)] {
+                use interview_bot::eval::FollowUpContext;
+                let modes = [
+                    ("without context", FollowUpContext::Alone),
+                    ("with context (gold passages shown)", FollowUpContext::Gold),
+                    (
+                        "with context (the engine's own answers shown)",
+                        FollowUpContext::Own,
+                    ),
+                ];
+                for (label, context) in modes {
                     let report =
-                        interview_bot::eval::evaluate_follow_ups(&engine, &questions, with_context);
+                        interview_bot::eval::evaluate_follow_ups(&engine, &questions, context);
                     println!("== {label}");
                     print!("{}", report.render());
                 }

@@ -94,12 +94,23 @@ pub fn evaluate(engine: &Engine, questions: &[EvalQuestion]) -> EvalReport {
     })
 }
 
-/// Scores follow-up questions asked alone (`with_context` false) or after their context: each
-/// earlier question with its first gold range as the passage shown (in the first transcript).
+/// What a follow-up is asked after, when it is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUpContext {
+    /// Nothing: the follow-up asked alone.
+    Alone,
+    /// Each earlier question with its first gold range as the passage shown.
+    Gold,
+    /// Each earlier question with the engine's own answer to it as the passage shown, each asked
+    /// after the turns before it — as a member would get them.
+    Own,
+}
+
+/// Scores follow-up questions asked in `context` (in the first transcript).
 pub fn evaluate_follow_ups(
     engine: &Engine,
     questions: &[EvalQuestion],
-    with_context: bool,
+    context: FollowUpContext,
 ) -> EvalReport {
     let transcript = engine
         .transcripts()
@@ -107,13 +118,32 @@ pub fn evaluate_follow_ups(
         .map(|t| t.id.clone())
         .unwrap_or_default();
     score(questions, |q| {
-        let context = with_context.then(|| context_of(q, &transcript));
+        let context = match context {
+            FollowUpContext::Alone => None,
+            FollowUpContext::Gold => Some(context_of(q, &transcript)),
+            FollowUpContext::Own => Some(own_context_of(engine, q)),
+        };
         let options = AskOptions {
             context,
             ..AskOptions::default()
         };
         engine.answer(&q.q.replace('\n', " "), &options)
     })
+}
+
+/// The context of a follow-up as the engine's own answers make it: each earlier question asked
+/// after the ones before it, its best passage (when answered) shown.
+pub fn own_context_of(engine: &Engine, question: &EvalQuestion) -> AskContext {
+    let mut context = AskContext::default();
+    for turn in &question.context {
+        let options = AskOptions {
+            context: Some(context.clone()).filter(|c| !c.turns.is_empty()),
+            ..AskOptions::default()
+        };
+        let answer = engine.answer(&turn.q.replace('\n', " "), &options);
+        context = context.after(&answer);
+    }
+    context
 }
 
 /// The context of a follow-up as the engine gets it.
@@ -302,7 +332,7 @@ fn fit_mode(
         .map(|u| {
             // the engine's own stages, scored under the unfitted ranking
             let retrieved = retrieve::retrieve(state, u, None);
-            let narrowed = narrow::narrow(state, u, &retrieved);
+            let narrowed = narrow::narrow(state, u, &retrieved, None);
             fuse::rank(fuse::features(state, u, &retrieved, narrowed), u, &unfitted)
         })
         .collect();

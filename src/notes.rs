@@ -12,7 +12,7 @@ use crate::error::{Error, Result};
 /// The file name suffix of a transcript's notes: `<id>.notes.jsonl`.
 pub const NOTES_SUFFIX: &str = ".notes.jsonl";
 
-/// Most questions one stretch may carry (4–6 are advised).
+/// Most questions one stretch may carry (4–8 are advised).
 pub const MAX_QUESTIONS: usize = 12;
 
 /// What is noted of one stretch of a transcript.
@@ -194,7 +194,7 @@ impl NoteEntry {
         }
         if self.questions.is_empty() || self.questions.len() > MAX_QUESTIONS {
             return fail(format!(
-                "{} questions: a stretch carries 1 to {MAX_QUESTIONS} (4–6 advised)",
+                "{} questions: a stretch carries 1 to {MAX_QUESTIONS} (4–8 advised)",
                 self.questions.len()
             ));
         }

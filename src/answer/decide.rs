@@ -2,11 +2,12 @@
 //! decision), which reading of a follow-up is answered, and, for a follow-up, the order of the
 //! passages around the one shown before.
 
+use super::fuse::without_overlaps;
 use super::fuse::{Examined, Scored};
 use super::state::rankings::{self, Ranking};
 use super::state::State;
 use super::understand::followup::FollowUp;
-use super::understand::Question;
+use super::understand::{Anchor, Question};
 
 /// Lines shown when a follow-up asks what comes next and no ranked passage follows.
 pub const NEXT_LINES: usize = 6;
@@ -134,15 +135,18 @@ pub fn decide(state: &State, question: &Question, examined: &[Examined], top_n: 
 /// The decision for one reading: answered or not, and its best `shown` candidates.
 fn decide_reading(state: &State, examined: &[Examined], reading: usize, shown: usize) -> Decision {
     let examined = &examined[reading];
+    // the best candidates that do not overlap, beyond those fusion kept when more are wanted
+    let best = if shown <= examined.ranked.len() {
+        examined.ranked.iter().take(shown).cloned().collect()
+    } else {
+        without_overlaps(examined.all.clone(), shown, |s| {
+            (s.candidate.transcript, s.candidate.start, s.candidate.end)
+        })
+    };
     Decision {
         reading,
         answered: answers(ranking_of(state, examined), examined),
-        picks: examined
-            .ranked
-            .iter()
-            .take(shown)
-            .map(|s| Pick::of(state, s))
-            .collect(),
+        picks: best.iter().map(|s| Pick::of(state, s)).collect(),
     }
 }
 
@@ -158,18 +162,7 @@ fn decide_follow_up(
     examined: &[Examined],
     top_n: usize,
 ) -> Decision {
-    let anchor = follow.anchor.as_ref().and_then(|shown| {
-        let transcript = state
-            .corpus
-            .transcripts
-            .iter()
-            .position(|t| t.id == shown.transcript)?;
-        Some(Anchor {
-            transcript,
-            start: shown.line_start,
-            end: shown.line_end,
-        })
-    });
+    let anchor = question.anchor;
     let completed = question.readings.len() - 1;
     if !follow.elliptical {
         let mut alone = decide_reading(state, examined, 0, CANDIDATES);
@@ -207,17 +200,6 @@ fn decide_follow_up(
         decision.picks.truncate(top_n);
     }
     decision
-}
-
-/// The passage shown before, in the corpus.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Anchor {
-    /// Position of the transcript in the corpus.
-    pub transcript: usize,
-    /// First line.
-    pub start: usize,
-    /// Last line.
-    pub end: usize,
 }
 
 /// The lines right after a shown passage, when there are any.

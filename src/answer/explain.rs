@@ -31,7 +31,7 @@ impl Engine {
             plan,
             vector: understand::understand_text(&self.state, question, false).vector,
         };
-        let examined = examine(&self.state, &understood, None);
+        let examined = examine(&self.state, &understood, None, None);
         out.push_str(&format!(
             "mode: {}\nanswerable: {:.3} (threshold {:.3})\n",
             self.mode(),

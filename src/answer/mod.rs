@@ -36,7 +36,7 @@ use crate::error::{Error, Result};
 use crate::search::IndexOrigin;
 use fuse::Examined;
 use understand::query::QueryPlan;
-use understand::Understood;
+use understand::{Anchor, Understood};
 
 /// Per-question options.
 #[derive(Debug, Clone, Default)]
@@ -75,7 +75,7 @@ impl Engine {
         let examined: Vec<Examined> = question
             .readings
             .iter()
-            .map(|reading| examine(state, &reading.understood, only))
+            .map(|reading| examine(state, &reading.understood, only, question.anchor))
             .collect();
         let decision = decide::decide(state, &question, &examined, top_n);
         present::present(state, &question, decision, options.language.as_deref())
@@ -130,10 +130,16 @@ impl Engine {
 }
 
 /// The middle of the walk for one reading: retrieve → narrow → fuse under the fitted ranking of
-/// its mode; `only` restricts the search to one transcript.
-pub fn examine(state: &State, understood: &Understood, only: Option<usize>) -> Examined {
+/// its mode; `only` restricts the search to one transcript; for a follow-up, the passages around
+/// the one shown before (`anchor`) are candidates too.
+pub fn examine(
+    state: &State,
+    understood: &Understood,
+    only: Option<usize>,
+    anchor: Option<Anchor>,
+) -> Examined {
     let retrieved = retrieve::retrieve(state, understood, only);
-    let narrowed = narrow::narrow(state, understood, &retrieved);
+    let narrowed = narrow::narrow(state, understood, &retrieved, anchor);
     let scored = fuse::features(state, understood, &retrieved, narrowed);
     fuse::rank(scored, understood, fuse::ranking_for(state, understood))
 }

@@ -7,7 +7,7 @@ use super::retrieve::lexical::Region;
 use super::retrieve::Retrieved;
 use super::state::State;
 use super::understand::query::{QueryPlan, GRAM_MATCH_WEIGHT};
-use super::understand::Understood;
+use super::understand::{Anchor, Understood};
 use crate::search::lines::{within, LineIndex, LineRef};
 use crate::search::TermField;
 use crate::text::char_grams;
@@ -19,6 +19,13 @@ const ENGLISH_WINDOWS: usize = 8;
 const NOTE_STRETCHES: usize = 3;
 /// Stretches whose notes share the most words with the question that stand as candidates.
 const NOTE_WORD_STRETCHES: usize = 2;
+/// Lines either side of the passage shown before a follow-up whose spans stand as candidates: the
+/// answer to a follow-up mostly lies close to what was shown.
+const NEIGHBOURHOOD_LINES: usize = 30;
+/// Lines of each span around the passage shown before.
+const NEIGHBOUR_SPAN: usize = 6;
+/// Lines between the starts of two such spans.
+const NEIGHBOUR_STRIDE: usize = 3;
 /// Lines looked at around a retrieved window.
 const MARGIN_LINES: usize = 3;
 /// Shortest passage returned (unless the configured longest is shorter): in a retelling what is
@@ -147,7 +154,12 @@ pub struct Narrowed {
 /// its notes, narrowed to its best span (best first), then the windows found by meaning (in the
 /// transcript and in its English rendering) and by English words, and the stretches found by
 /// their notes, as they are; each cut to the configured longest passage.
-pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> Vec<Narrowed> {
+pub fn narrow(
+    state: &State,
+    understood: &Understood,
+    retrieved: &Retrieved,
+    anchor: Option<Anchor>,
+) -> Vec<Narrowed> {
     let plan = &understood.plan;
     let noted = noted_stretches(state, retrieved);
     let mut regions = retrieved.regions.clone();
@@ -185,7 +197,8 @@ pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> 
         .chain(&retrieved.english_dense_hits)
         .map(|h| (h.transcript, h.start, h.end))
         .chain(english.map(|r| (r.transcript, r.start, r.end)))
-        .chain(noted_spans);
+        .chain(noted_spans)
+        .chain(anchor.into_iter().flat_map(|a| neighbourhood(state, a)));
     for (t, start, end) in spans {
         let transcript = &state.corpus.transcripts[t];
         let mut candidate = Candidate::plain(t, start, end, start + 1);
@@ -202,6 +215,25 @@ pub fn narrow(state: &State, understood: &Understood, retrieved: &Retrieved) -> 
         candidate.anchor = candidate.anchor.min(candidate.end);
     }
     candidates
+}
+
+/// Spans of [`NEIGHBOUR_SPAN`] lines around the passage shown before a follow-up, every
+/// [`NEIGHBOUR_STRIDE`] lines from [`NEIGHBOURHOOD_LINES`] before it to as many after it — across
+/// chapter boundaries.
+fn neighbourhood(state: &State, anchor: Anchor) -> Vec<(usize, usize, usize)> {
+    let Some(transcript) = state.corpus.transcripts.get(anchor.transcript) else {
+        return Vec::new();
+    };
+    let last_line = transcript.line_count();
+    let first = anchor.start.saturating_sub(NEIGHBOURHOOD_LINES).max(1);
+    let last_start = (anchor.end + NEIGHBOURHOOD_LINES).min(last_line);
+    (first..=last_start)
+        .step_by(NEIGHBOUR_STRIDE)
+        .map(|start| {
+            let end = (start + NEIGHBOUR_SPAN - 1).min(last_line);
+            (anchor.transcript, start, end)
+        })
+        .collect()
 }
 
 /// The stretches (transcript, first and last line) whose notes come closest to the question:

@@ -51,6 +51,17 @@ pub fn language_of(question: &str) -> Option<&'static str> {
     }
 }
 
+/// The passage shown before a follow-up, in the corpus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Anchor {
+    /// Position of the transcript in the corpus.
+    pub transcript: usize,
+    /// First line.
+    pub start: usize,
+    /// Last line.
+    pub end: usize,
+}
+
 /// A question with its readings: one for a question asked alone; for a follow-up that leans on
 /// the earlier question its completed form; for one with words of its own, the question alone
 /// first and its completed form second.
@@ -59,6 +70,8 @@ pub struct Question {
     pub readings: Vec<Reading>,
     /// How it follows on from its context, when it has one.
     pub follow: Option<FollowUp>,
+    /// The passage shown before it, when it follows one that is in the corpus.
+    pub anchor: Option<Anchor>,
     /// The language it is written in, when clear (see [`language_of`]).
     pub language: Option<&'static str>,
 }
@@ -70,6 +83,7 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
         return Question {
             readings: vec![read(state, question, options.lexical_only)],
             follow: None,
+            anchor: None,
             language: language_of(&strip_chatter(question)),
         };
     };
@@ -80,6 +94,20 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
         .flat_map(|t| t.speakers.iter().cloned())
         .collect();
     let follow = followup::understand(question, context, &speakers);
+    let anchor = follow.anchor.as_ref().and_then(|shown| {
+        let transcript = state
+            .corpus
+            .transcripts
+            .iter()
+            .position(|t| t.id == shown.transcript)?;
+        state.corpus.transcripts[transcript]
+            .holds(shown.line_start, shown.line_end)
+            .then_some(Anchor {
+                transcript,
+                start: shown.line_start,
+                end: shown.line_end,
+            })
+    });
     let texts: Vec<String> = if follow.elliptical {
         vec![follow.question.clone()]
     } else {
@@ -93,6 +121,7 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
             .map(|text| read(state, &text, options.lexical_only))
             .collect(),
         follow: Some(follow),
+        anchor,
         language: language_of(&strip_chatter(question)),
     }
 }
