@@ -499,6 +499,9 @@ struct JsonAnswer<'a> {
     lang: &'a str,
     results: Vec<JsonResult<'a>>,
     suggestions: &'a [String],
+    /// Names the question asks about that the interview never mentions (when not answered).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    never_mentioned: &'a [String],
     /// Why a line of `ask --json -` was not asked (it is then not answered), so that every input
     /// line still has its output line.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -588,6 +591,7 @@ fn to_json(answer: &Answer, asked: Option<&str>) -> String {
         lang: &answer.lang,
         results: answer.results.iter().map(json_result).collect(),
         suggestions: &answer.suggestions,
+        never_mentioned: &answer.never_mentioned,
         error: None,
     };
     serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
@@ -602,6 +606,7 @@ fn refused_json(line: &str, error: &str) -> String {
         lang: "",
         results: Vec::new(),
         suggestions: &[],
+        never_mentioned: &[],
         error: Some(error),
     };
     serde_json::to_string(&value).unwrap_or_else(|_| "{}".to_string())
@@ -882,6 +887,20 @@ fn render_cited(
     out.trim_end().to_string()
 }
 
+/// The first line of a reply the interview does not answer: that it never mentions what the
+/// question names, when so, else that it does not cover the question.
+fn not_covered_text(never_mentioned: &[String], english: bool) -> String {
+    match (never_mentioned.is_empty(), english) {
+        (true, true) => "The interview doesn't cover this.".to_string(),
+        (true, false) => "访谈里没有找到相关内容。".to_string(),
+        (false, true) => format!(
+            "The interview never mentions {}.",
+            never_mentioned.join(", ")
+        ),
+        (false, false) => format!("访谈里没有提到 {}。", never_mentioned.join("、")),
+    }
+}
+
 /// Human-readable answer: topic, speaker, line range, the passage with matched words marked, and
 /// the next results — in the answer's language when its transcript is rendered in it (with a
 /// line saying it is a translation and how to see the original), the original and its rendering
@@ -896,11 +915,7 @@ fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> S
     let english = language == "en";
     let mut out = String::new();
     let Some(best) = answer.results.first() else {
-        out.push_str(if english {
-            "The interview doesn't cover this."
-        } else {
-            "访谈里没有找到相关内容。"
-        });
+        out.push_str(&not_covered_text(&answer.never_mentioned, english));
         if !answer.suggestions.is_empty() {
             out.push_str(if english {
                 "\nTopics it does cover nearby:"

@@ -92,6 +92,33 @@ fn keys(value: &Value) -> Vec<&str> {
 }
 
 #[test]
+fn a_name_the_interview_never_mentions_is_said_plainly() {
+    let sandbox = Sandbox::new();
+    let out = stdout(&sandbox.run(&["ask", "--json", "Perplexity最近怎么样？"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["answered"], false, "{answer}");
+    assert_eq!(answer["never_mentioned"], serde_json::json!(["Perplexity"]));
+    let readable = stdout(&sandbox.run(&["ask", "Perplexity最近怎么样？"], None));
+    assert!(
+        readable.starts_with("访谈里没有提到 Perplexity。"),
+        "{readable}"
+    );
+    assert!(
+        readable.contains("可以看看这些话题"),
+        "suggestions kept: {readable}"
+    );
+}
+
+#[test]
+fn a_name_the_interview_mentions_is_never_said_to_be_missing() {
+    let sandbox = Sandbox::new();
+    // "Google" occurs once in the transcript, in Latin letters
+    let out = stdout(&sandbox.run(&["ask", "--json", "Google最近怎么样？"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert!(answer.get("never_mentioned").is_none(), "{answer}");
+}
+
+#[test]
 fn ask_json_has_the_exact_schema() {
     let sandbox = Sandbox::new();
     let out = stdout(&sandbox.run(&["ask", "--json", "ChatGPT最早叫什么名字？"], None));

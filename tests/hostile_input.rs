@@ -204,6 +204,7 @@ fn reply_is_safe(input: &str, entry: u8) -> Result<(), TestCaseError> {
             } else {
                 View::text(render::no_answer_text(
                     input,
+                    &answer.never_mentioned,
                     &answer.suggestions,
                     &answer.lang,
                 ))
@@ -226,7 +227,9 @@ fn reply_is_safe(input: &str, entry: u8) -> Result<(), TestCaseError> {
             if let Question::Text(text) = render::clean_question(&question) {
                 prop_assert!(text.chars().count() <= render::MAX_QUESTION_CHARS);
                 prop_assert!(!text.chars().any(render::is_hidden_control));
-                let echo = render::no_answer_text(&text, &[], "zh");
+                // the question's own words as names it never mentions: every one stays inert
+                let names: Vec<String> = text.split_whitespace().map(str::to_string).collect();
+                let echo = render::no_answer_text(&text, &names, &[], "zh");
                 check(&View::text(echo), "@mention echo", input);
             }
         }

@@ -251,15 +251,23 @@ pub fn cooldown_text(seconds: u64) -> String {
     format!("提问太快了，请 {} 秒后再试。", seconds.max(1))
 }
 
-/// Reply when the interview does not answer: a short note, the question echoed safely and the
-/// nearest topics — in English when the answer's language `lang` is English.
-pub fn no_answer_text(question: &str, suggestions: &[String], lang: &str) -> String {
+/// Reply when the interview does not answer: a short note (naming what the question asks about
+/// that the interview never mentions, when so), the question echoed safely and the nearest
+/// topics — in English when the answer's language `lang` is English.
+pub fn no_answer_text(
+    question: &str,
+    never_mentioned: &[String],
+    suggestions: &[String],
+    lang: &str,
+) -> String {
     let english = lang == "en";
-    let mut text = String::from(if english {
-        "The interview doesn't cover this."
-    } else {
-        "访谈里没有找到相关内容。"
-    });
+    let names: Vec<String> = never_mentioned.iter().map(|n| safe_text(n)).collect();
+    let mut text = match (names.is_empty(), english) {
+        (true, true) => "The interview doesn't cover this.".to_string(),
+        (true, false) => "访谈里没有找到相关内容。".to_string(),
+        (false, true) => format!("The interview never mentions {}.", names.join(", ")),
+        (false, false) => format!("访谈里没有提到 {}。", names.join("、")),
+    };
     text.push_str(&format!(
         "{}{}",
         if english {
@@ -913,7 +921,7 @@ mod tests {
     fn no_answer_text_fits_message_limit() {
         let question = "问".repeat(6_000);
         let suggestions = vec!["话".repeat(3_000); 3];
-        let text = no_answer_text(&question, &suggestions, "zh");
+        let text = no_answer_text(&question, &[], &suggestions, "zh");
         assert!(char_count(&text) <= MESSAGE_LIMIT, "{}", char_count(&text));
         assert!(text.starts_with("访谈里没有找到相关内容"));
     }
@@ -977,7 +985,7 @@ mod tests {
                 live_mentions(&out).is_empty(),
                 "input {input:?} rendered as {out:?}"
             );
-            let message = no_answer_text(input, &[input.to_string()], "zh");
+            let message = no_answer_text(input, &[input.to_string()], &[input.to_string()], "zh");
             assert!(
                 live_mentions(&message).is_empty(),
                 "input {input:?} in no-answer text {message:?}"
@@ -1131,7 +1139,24 @@ mod tests {
 
     #[test]
     fn not_covered_speaks_the_askers_language() {
-        let text = no_answer_text("who is perplexity", &["The Fail Whale".into()], "en");
+        let text = no_answer_text("who is perplexity", &[], &["The Fail Whale".into()], "en");
+        assert!(
+            text.starts_with("The interview doesn't cover this."),
+            "{text}"
+        );
+        let named = no_answer_text(
+            "who is Perplexity",
+            &["Perplexity".into()],
+            &["The Fail Whale".into()],
+            "en",
+        );
+        assert!(
+            named.starts_with("The interview never mentions Perplexity."),
+            "{named}"
+        );
+        let chinese = no_answer_text("@everyone是谁", &["@everyone".into()], &[], "zh");
+        assert!(chinese.starts_with("访谈里没有提到 "), "{chinese}");
+        assert!(live_mentions(&chinese).is_empty(), "{chinese}");
         assert!(
             text.starts_with("The interview doesn't cover this."),
             "{text}"

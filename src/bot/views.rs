@@ -145,7 +145,12 @@ pub fn answer_view(
             .iter()
             .map(|s| engine.topic_title_in(s, &answer.lang))
             .collect();
-        let text = render::no_answer_text(&question, &suggestions, &answer.lang);
+        let text = render::no_answer_text(
+            &question,
+            &answer.never_mentioned,
+            &suggestions,
+            &answer.lang,
+        );
         let mut view = View::text(text);
         view.unanswered = Some(question);
         return view;

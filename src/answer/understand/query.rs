@@ -58,6 +58,9 @@ pub struct Concept {
     /// Whether the word names a thing (a noun, or a product-like Latin name with capitals or
     /// digits): when such a word never occurs, the interview does not cover the question.
     pub entity: bool,
+    /// Whether the word is a name: a proper noun (a person, place, organisation or other name by
+    /// its tag) or a Latin word written with a capital or a digit.
+    pub name: bool,
 }
 
 /// What kind of answer the question wants.
@@ -242,12 +245,14 @@ impl QueryBuilder<'_> {
                 after_marker = false;
                 continue;
             }
-            let entity =
-                is_entity_tag(tag) || (word.is_ascii() && latin_looks_like_name(question, word));
+            let latin_name = word.is_ascii() && latin_looks_like_name(question, word);
+            let entity = is_entity_tag(tag) || latin_name;
+            let name = is_proper_noun_tag(tag) || latin_name;
             let cjk = word.chars().all(is_cjk);
             for mut concept in self.word_concepts(word) {
                 concept.focus = after_marker && cjk;
                 concept.entity = entity;
+                concept.name = name;
                 if !concepts.iter().any(|c| c.label == concept.label) {
                     concepts.push(concept);
                 }
@@ -445,6 +450,7 @@ impl QueryBuilder<'_> {
             focus: false,
             speaker,
             entity: false,
+            name: false,
         }
     }
 }
@@ -452,6 +458,11 @@ impl QueryBuilder<'_> {
 /// Noun-like part-of-speech tags of jieba (nouns, names, places, organisations, other proper nouns).
 fn is_entity_tag(tag: &str) -> bool {
     matches!(tag, "n" | "nr" | "nrt" | "nrfg" | "ns" | "nt" | "nz" | "vn")
+}
+
+/// Proper-noun tags of jieba (people, places, organisations, other proper nouns).
+fn is_proper_noun_tag(tag: &str) -> bool {
+    matches!(tag, "nr" | "nrt" | "nrfg" | "ns" | "nt" | "nz")
 }
 
 /// Whether a Latin word is written like a name in the question: with a capital or a digit.
