@@ -1,14 +1,15 @@
 //! Diagnostics: how a question is understood and scored, stage by stage, for tuning.
 
 use super::state::rankings;
-use super::understand::{self, Understood};
+use super::understand;
 use super::{decide, examine, Engine};
 
 impl Engine {
     /// How a question is understood and scored, for tuning: its concepts (importance, presence,
     /// variants) and the top candidates with coverage and evidence.
     pub fn explain(&self, question: &str) -> String {
-        let plan = self.plan(question);
+        let understood = understand::understand_text(&self.state, question, false);
+        let plan = &understood.plan;
         let mut out = format!("normalized: {}\ncues: {:?}\n", plan.normalized, plan.cues);
         for c in &plan.concepts {
             let variants: Vec<String> = c
@@ -27,10 +28,12 @@ impl Engine {
                 variants.join(" ")
             ));
         }
-        let understood = Understood {
-            plan,
-            vector: understand::understand_text(&self.state, question, false).vector,
-        };
+        if !understood.never_mentioned.is_empty() {
+            out.push_str(&format!(
+                "never mentioned: {}\n",
+                understood.never_mentioned.join(", ")
+            ));
+        }
         let examined = examine(&self.state, &understood, None, None);
         out.push_str(&format!(
             "mode: {}\nanswerable: {:.3} (threshold {:.3})\n",

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::decide::{Decision, Pick};
 use super::state::State;
-use super::understand::query::QueryPlan;
 use super::understand::Question;
 use crate::topics;
 
@@ -103,9 +102,9 @@ pub fn present(
             lang,
         }
     } else {
-        let plan = &question.readings[decision.reading].understood.plan;
+        let understood = &question.readings[decision.reading].understood;
         Answer {
-            never_mentioned: never_mentioned(state, plan, &text),
+            never_mentioned: understood.never_mentioned.clone(),
             question: text,
             answered: false,
             results: Vec::new(),
@@ -198,81 +197,6 @@ pub fn summary(
     let note = transcript.notes.as_ref()?.covering(start, end)?;
     note.gist_in(language, &transcript.language)
         .map(str::to_string)
-}
-
-/// The names `question` asks about (a proper noun by its tag, a Latin word with a capital or a
-/// digit) that no transcript mentions in any form, each as typed in the
-/// question. A Chinese name is mentioned when the concept is present (as written, through a
-/// synonym, CC-CEDICT — 谷歌 for Google — or a speaker's alias) or a rendering holds it; a Latin
-/// name when a transcript or a rendering holds the word itself or the thesaurus links it to the
-/// corpus (a CC-CEDICT translation of an English word — "perplexity" as 困惑 — is no mention of
-/// a product of that name).
-pub fn never_mentioned(state: &State, plan: &QueryPlan, question: &str) -> Vec<String> {
-    plan.concepts
-        .iter()
-        .filter(|c| c.name && c.label.chars().count() >= 2)
-        .filter(|c| !c.label.chars().all(|ch| ch.is_ascii_digit()))
-        .filter(|c| {
-            if c.label.is_ascii() {
-                !latin_mentioned(state, &c.label)
-            } else {
-                !c.present && !in_any_rendering(state, &c.label)
-            }
-        })
-        .map(|c| as_typed(question, &c.label))
-        .fold(Vec::new(), |mut names, name| {
-            if !names.contains(&name) {
-                names.push(name);
-            }
-            names
-        })
-}
-
-/// Whether a Latin word is mentioned: as a whole word in a transcript's lines or a rendering's,
-/// or linked by the thesaurus to words of the corpus.
-fn latin_mentioned(state: &State, label: &str) -> bool {
-    let in_lines = state
-        .normalized_lines
-        .iter()
-        .flatten()
-        .any(|line| crate::text::find_name(line, label).is_some());
-    in_lines
-        || in_any_rendering(state, label)
-        || state
-            .synonyms
-            .get(label)
-            .is_some_and(|words| !words.is_empty())
-}
-
-/// Whether a rendering of any transcript holds `label` (a normalised concept): a Latin word as a
-/// whole word, ignoring case; other text anywhere.
-fn in_any_rendering(state: &State, label: &str) -> bool {
-    let latin = label.is_ascii();
-    state
-        .corpus
-        .transcripts
-        .iter()
-        .flat_map(|t| &t.renderings)
-        .flat_map(|r| &r.lines)
-        .any(|line| {
-            if latin {
-                crate::text::find_name(&line.to_lowercase(), label).is_some()
-            } else {
-                crate::text::normalize(line).contains(label)
-            }
-        })
-}
-
-/// `label` (normalised: lower case, Simplified) as the question writes it, when it is found
-/// there ignoring case; else as it is.
-fn as_typed(question: &str, label: &str) -> String {
-    let typed = label.is_ascii().then(|| {
-        question
-            .char_indices()
-            .filter_map(|(at, _)| question.get(at..at + label.len()))
-            .find(|candidate| candidate.eq_ignore_ascii_case(label))
-    });
-    typed.flatten().unwrap_or(label).to_string()
 }
 
 /// The titles of the topics the nearest candidates are in, at most three, in order.

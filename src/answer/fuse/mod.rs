@@ -36,6 +36,8 @@ pub struct Featured {
     pub candidates: Vec<Scored>,
     /// See [`note_closest`].
     pub note_closest: f32,
+    /// Whether the question names something no view of any transcript mentions.
+    pub name_absent: bool,
 }
 
 /// What fusion found for a question: candidates best first and the question's own signals.
@@ -54,6 +56,7 @@ impl Examined {
         Featured {
             candidates: self.all.clone(),
             note_closest: self.signals.note_closest,
+            name_absent: self.signals.name_absent,
         }
     }
 }
@@ -120,6 +123,7 @@ pub fn features(
     Featured {
         candidates,
         note_closest: note_closest(retrieved),
+        name_absent: !understood.never_mentioned.is_empty(),
     }
 }
 
@@ -149,6 +153,7 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
         absent_share: absent_share(plan),
         semantic: understood.vector.is_some(),
         note_closest: featured.note_closest,
+        name_absent: featured.name_absent,
     };
     Examined {
         ranked,

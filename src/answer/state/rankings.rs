@@ -36,7 +36,7 @@ pub const PASSAGE_FEATURES: [&str; 23] = [
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
-pub const DECISION_FEATURES: [&str; 10] = [
+pub const DECISION_FEATURES: [&str; 11] = [
     "top_probability",
     "margin",
     "focus_missing",
@@ -47,6 +47,7 @@ pub const DECISION_FEATURES: [&str; 10] = [
     "absent_share",
     "semantic_on",
     "note_closest",
+    "name_absent",
 ];
 
 /// What is known of one candidate passage, as numbers on comparable scales.
@@ -76,6 +77,8 @@ pub struct QuestionSignals {
     pub semantic: bool,
     /// The best cosine of the question with any note's gist or question (0 without notes).
     pub note_closest: f32,
+    /// The question names something no view of any transcript mentions in any form.
+    pub name_absent: bool,
 }
 
 /// The fitted parameters: a quadratic score over standardised passage features (each feature
@@ -269,6 +272,7 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         question.absent_share,
         flag(question.semantic),
         question.note_closest,
+        flag(question.name_absent),
     ]);
     inputs
 }
