@@ -223,6 +223,35 @@ async fn ask_answers_with_the_passage_its_lines_and_topic() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_name_is_answered_in_the_askers_discord_language() {
+    within_limit(async {
+        let Running {
+            fake,
+            bot: _bot,
+            dir: _dir,
+        } = start_default().await;
+        let english = InteractionSetup {
+            locale: Some("en-US"),
+            ..Default::default()
+        };
+        let (id, token) = fake.send_ask_with("1001", "Codex", english);
+        let answer = fake.wait_reply(&id, &token).await;
+        assert!(field(&answer, "Lines").starts_with("line"), "{answer}");
+        let answer = fake.ask("1002", "Codex").await;
+        assert!(field(&answer, "出处").contains("行"), "zh-CN: {answer}");
+        // the question's own language wins over the locale
+        let (id, token) = fake.send_ask_with("1003", "Codex是什么时候发布的？", english);
+        let reply = fake.wait_reply(&id, &token).await["data"].to_string();
+        assert!(
+            reply.contains("出处") || reply.contains("访谈里"),
+            "answered or declined in Chinese: {reply}"
+        );
+        fake.assert_contract(&[]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_english_question_gets_an_english_embed() {
     within_limit(async {
         let Running {

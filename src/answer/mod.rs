@@ -51,6 +51,9 @@ pub struct AskOptions {
     pub context: Option<followup::AskContext>,
     /// The language to show the answer in (a language code); the question's when `None`.
     pub language: Option<String>,
+    /// The language to show the answer in when neither `language` nor the question says (a bare
+    /// name such as "Codex"): the asker's own, e.g. from their Discord locale.
+    pub fallback_language: Option<String>,
 }
 
 /// The answering engine. Synchronous, shareable across threads.
@@ -78,7 +81,11 @@ impl Engine {
             .map(|reading| examine(state, &reading.understood, only, question.anchor))
             .collect();
         let decision = decide::decide(state, &question, &examined, top_n);
-        present::present(state, &question, decision, options.language.as_deref())
+        let language = present::Language {
+            requested: options.language.as_deref(),
+            fallback: options.fallback_language.as_deref(),
+        };
+        present::present(state, &question, decision, language)
     }
 
     /// The loaded state every stage reads (for fitting and diagnostics).

@@ -73,13 +73,26 @@ pub struct Translation {
     pub summary: Option<String>,
 }
 
-/// The answer to `question` as decided, to be shown in `requested` (a language code), else in
-/// the question's language, else in the language of the transcript answering it.
+/// What says which language an answer is shown in, besides the question itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Language<'a> {
+    /// Asked for explicitly (a language code): it wins.
+    pub requested: Option<&'a str>,
+    /// The asker's own, used when the question's language is unclear.
+    pub fallback: Option<&'a str>,
+}
+
+/// The answer to `question` as decided, to be shown in the `requested` language, else in the
+/// question's language, else in the asker's (`fallback`), else in the language of the transcript
+/// answering it.
 pub fn present(
     state: &State,
     question: &Question,
     decision: Decision,
-    requested: Option<&str>,
+    Language {
+        requested,
+        fallback,
+    }: Language,
 ) -> Answer {
     let text = question.readings[decision.reading].text.clone();
     let original = decision
@@ -90,6 +103,7 @@ pub fn present(
         });
     let lang = requested
         .or(question.language)
+        .or(fallback)
         .unwrap_or(original)
         .to_string();
     if decision.answered {

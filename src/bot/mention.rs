@@ -59,7 +59,7 @@ pub async fn handle_message(
     };
     let replies = data.replies.clone();
     let view = with_engine(&data.engine, move |engine| {
-        views::ask_view_in(engine, &replies, &question, context, reach)
+        views::ask_view_in(engine, &replies, &question, context, reach, None)
     })
     .await?;
     // remembered before the reply is sent, so a follow-up right after it finds the context

@@ -105,25 +105,34 @@ impl View {
 
 /// Answers a question typed by a user on its own, as a public answer (see [`ask_view_in`]).
 pub fn ask_view(engine: &Engine, replies: &ReplyStore, raw_question: &str) -> View {
-    ask_view_in(engine, replies, raw_question, None, Reach::Public)
+    ask_view_in(engine, replies, raw_question, None, Reach::Public, None)
+}
+
+/// The language of a Discord locale (`zh-CN`, `zh-TW` → `zh`; `en-US`, `en-GB` → `en`), for an
+/// answer whose question does not say; none for other locales.
+pub fn language_of_locale(locale: &str) -> Option<String> {
+    let primary = locale.split('-').next().unwrap_or_default();
+    matches!(primary, "zh" | "en").then(|| primary.to_string())
 }
 
 /// Answers a question typed by a user, in the conversation `context` when there is one: cleans it,
 /// asks the engine, stores the results for the buttons and renders the first one (or the
-/// no-answer text).
+/// no-answer text) — in the question's language, or the asker's `locale` when the question does
+/// not say.
 pub fn ask_view_in(
     engine: &Engine,
     replies: &ReplyStore,
     raw_question: &str,
     context: Option<AskContext>,
     reach: Reach,
+    locale: Option<&str>,
 ) -> View {
     let question = match render::clean_question(raw_question) {
         Question::Text(text) => text,
         Question::Empty => return View::text(render::empty_question_text()),
         Question::TooLong => return View::text(render::too_long_text()),
     };
-    answer_view(engine, replies, question, context, reach)
+    answer_view(engine, replies, question, context, reach, locale)
 }
 
 /// Answers an already cleaned question (see [`ask_view`]).
@@ -133,9 +142,11 @@ pub fn answer_view(
     question: String,
     context: Option<AskContext>,
     reach: Reach,
+    locale: Option<&str>,
 ) -> View {
     let options = AskOptions {
         context,
+        fallback_language: locale.and_then(language_of_locale),
         ..AskOptions::default()
     };
     let answer = engine.answer(&question, &options);
@@ -597,4 +608,16 @@ pub fn citation_choices(engine: &Engine, partial: &str, limit: usize) -> Vec<(St
         }
     }
     choices
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_discord_locale_gives_its_language() {
+        assert_eq!(language_of_locale("zh-TW").as_deref(), Some("zh"));
+        assert_eq!(language_of_locale("en-GB").as_deref(), Some("en"));
+        assert_eq!(language_of_locale("fr"), None);
+    }
 }

@@ -123,6 +123,8 @@ pub enum Hold {
 pub struct InteractionSetup {
     pub fault: Option<CallbackFault>,
     pub hold: Option<Hold>,
+    /// The asker's Discord locale (`zh-CN` when `None`).
+    pub locale: Option<&'static str>,
 }
 
 /// A REST route the fake knows; everything else is answered 404.
@@ -672,7 +674,7 @@ impl FakeDiscord {
     ) -> (String, String) {
         let setup = InteractionSetup {
             fault: Some(fault),
-            hold: None,
+            ..Default::default()
         };
         self.send_ask_with(user, question, setup)
     }
@@ -706,7 +708,7 @@ impl FakeDiscord {
             "version": 1,
             "channel_id": CHANNEL_ID,
             "guild_id": GUILD_ID,
-            "locale": "zh-CN",
+            "locale": setup.locale.unwrap_or("zh-CN"),
             "guild_locale": "zh-CN",
             "entitlements": [],
             "attachment_size_limit": 8_388_608,

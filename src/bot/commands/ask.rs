@@ -50,6 +50,8 @@ pub async fn ask(
     let channel = ctx.channel_id().get();
     let conversations = &ctx.data().conversations;
     let member = ctx.author().id.get();
+    // the asker's Discord locale decides the language when the question does not
+    let locale = ctx.locale().map(str::to_string);
     let context = conversations.context(channel, member);
     let reach = if ephemeral {
         Reach::Private
@@ -62,7 +64,14 @@ pub async fn ask(
     // comes right after the reply finds it
     let remembered = conversations.clone();
     let view = compute_and_send(ctx, ephemeral, move |engine, replies| {
-        let view = views::ask_view_in(engine, replies, &question, context, reach);
+        let view = views::ask_view_in(
+            engine,
+            replies,
+            &question,
+            context,
+            reach,
+            locale.as_deref(),
+        );
         if let Some(turn) = view.turn.clone().filter(|_| !ephemeral) {
             remembered.remember(channel, member, turn);
         }

@@ -44,8 +44,16 @@ pub async fn ask_about_message(
     let bot_id = ctx.framework().bot_id().get();
     let text = render::strip_bot_mention(&message.content, bot_id);
     let question = claim_question(&text);
+    let locale = ctx.locale().map(str::to_string);
     let view = compute_and_send(ctx, true, move |engine, replies| match question {
-        Some(question) => views::answer_view(engine, replies, question, None, Reach::Private),
+        Some(question) => views::answer_view(
+            engine,
+            replies,
+            question,
+            None,
+            Reach::Private,
+            locale.as_deref(),
+        ),
         None => View::text(NOT_TEXT.to_string()),
     })
     .await?;
