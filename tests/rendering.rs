@@ -3,7 +3,10 @@
 //! reports one that does not fit while the transcript still answers; `show` and `ask` show
 //! passages in the asker's language, and JSON carries every rendering.
 
-use std::path::{Path, PathBuf};
+#[path = "common/data.rs"]
+mod data;
+
+use std::path::Path;
 use std::process::Command;
 
 use interview_bot::corpus::Corpus;
@@ -83,21 +86,7 @@ fn every_chapter_has_an_english_title() {
 
 /// A data directory holding one transcript of four lines and `rendering` as its English one.
 fn data_with_rendering(rendering: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let transcripts = dir.path().join("data/transcripts");
-    std::fs::create_dir_all(&transcripts).expect("created");
-    std::fs::create_dir_all(dir.path().join("data/dict")).expect("created");
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data/dict");
-    for entry in std::fs::read_dir(&root).expect("the dictionaries") {
-        let path = entry.expect("an entry").path();
-        if path.is_file() {
-            let to = dir
-                .path()
-                .join("data/dict")
-                .join(path.file_name().expect("named"));
-            std::fs::copy(&path, to).expect("copied");
-        }
-    }
+    let (dir, transcripts) = data::with_dictionaries();
     std::fs::write(
         transcripts.join("talk.txt"),
         "大飞说模型发布了\n谄媚问题很严重\n团队修复了奖励模型\n记忆功能上线\n",

@@ -70,7 +70,7 @@ impl DenseScores {
 }
 
 /// Ranks of values, highest first (0 = highest).
-fn ranks(values: &[f32]) -> Vec<usize> {
+pub fn ranks(values: &[f32]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..values.len()).collect();
     order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
     let mut rank = vec![0; values.len()];

@@ -2,6 +2,7 @@
 //! ask — by meaning (its vector against every gist and question) and by words (the notes' word
 //! index).
 
+use super::dense::ranks;
 use crate::answer::state::semantic::NoteVectors;
 use crate::embed::standardized;
 use crate::search::notes::NoteIndex;
@@ -75,17 +76,6 @@ pub fn relative_words(scores: &mut [Option<NoteScores>]) {
     }
 }
 
-/// Ranks of values, highest first (0 = highest).
-fn ranks(values: &[f32]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..values.len()).collect();
-    order.sort_by(|&a, &b| values[b].total_cmp(&values[a]).then(a.cmp(&b)));
-    let mut rank = vec![0; values.len()];
-    for (r, &i) in order.iter().enumerate() {
-        rank[i] = r;
-    }
-    rank
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,11 +96,6 @@ mod tests {
     fn a_note_is_as_close_as_its_closest_text() {
         let v = vectors(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], &[0, 0, 1]);
         assert_eq!(best_per_note(&v, &[0.0, 1.0], 2), vec![1.0, 0.8]);
-    }
-
-    #[test]
-    fn notes_are_ranked_closest_first() {
-        assert_eq!(ranks(&[0.2, 0.9, 0.5]), vec![2, 0, 1]);
     }
 
     #[test]
