@@ -372,14 +372,43 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
         Command::Eval { file, fit: true } => {
             let engine = open_engine(config, false)?;
             let questions = interview_bot::eval::load_questions(file)?;
-            let (rankings, summary) = interview_bot::eval::fit_rankings(&engine, &questions);
             let path = config
                 .data_dir
                 .join(interview_bot::answer::state::rankings::RANKING_FILE);
+            let current = engine.state().rankings.clone();
+            let rankings = if questions.iter().any(|q| !q.context.is_empty()) {
+                // follow-ups: their ranking only, on top of the fitted single-question ones
+                if current.semantic.provenance == "unfitted" {
+                    anyhow::bail!(
+                        "{} holds no fitted single-question ranking: fit one first \
+                         (`interview-bot eval eval/train.jsonl --fit`)",
+                        path.display()
+                    );
+                }
+                let (follow_up, summary) =
+                    interview_bot::eval::follow_ups::fit_follow_ups(&engine, &questions);
+                println!("{summary}");
+                interview_bot::answer::state::rankings::Rankings {
+                    follow_up: Some(follow_up),
+                    ..current
+                }
+            } else {
+                let (rankings, summary) = interview_bot::eval::fit_rankings(&engine, &questions);
+                for line in &summary.lines {
+                    println!("{line}");
+                }
+                if current.follow_up.is_some() {
+                    println!(
+                        "the follow-up ranking is kept; fit it again on the new scores \
+                         (`eval eval/followups_train.jsonl --fit`)"
+                    );
+                }
+                interview_bot::answer::state::rankings::Rankings {
+                    follow_up: current.follow_up,
+                    ..rankings
+                }
+            };
             rankings.save(&path)?;
-            for line in &summary.lines {
-                println!("{line}");
-            }
             println!("wrote {}", path.display());
             Ok(())
         }

@@ -316,3 +316,48 @@ fn a_configured_longest_passage_bounds_every_passage() {
         }
     }
 }
+
+/// A follow-up asked after `earlier` was shown at lines `start..=end`.
+fn ask_after(earlier: &str, (start, end): (usize, usize), question: &str) -> Answer {
+    use interview_bot::answer::followup::{AskContext, ContextTurn, ShownPassage};
+    let context = AskContext {
+        turns: vec![ContextTurn {
+            question: earlier.into(),
+            shown: Some(ShownPassage {
+                transcript: "openai-podcast-ep2".into(),
+                line_start: start,
+                line_end: end,
+            }),
+        }],
+    };
+    let options = AskOptions {
+        context: Some(context),
+        ..AskOptions::default()
+    };
+    engine().answer(question, &options)
+}
+
+#[test]
+fn the_fitted_follow_up_ranking_is_used_in_hybrid_mode() {
+    let rankings = &engine().state().rankings;
+    let fitted = rankings
+        .follow_up
+        .as_ref()
+        .expect("a fitted follow-up ranking ships");
+    assert!(fitted.semantic, "fitted on the hybrid mode's scores");
+}
+
+#[test]
+fn a_follow_up_naming_another_speaker_gets_that_speakers_view() {
+    let answer = ask_after("Mark怎么看待谄媚问题", (323, 328), "那Nick呢？");
+    assert!(answer.answered, "{answer:?}");
+    assert_eq!(answer.results[0].speaker.as_deref(), Some("Nick Turley"));
+}
+
+#[test]
+fn what_came_next_is_found_near_the_passage_shown() {
+    let answer = ask_after("ChatGPT最早叫什么名字？", (15, 19), "后来呢？");
+    assert!(answer.answered, "{answer:?}");
+    let start = answer.results[0].line_start;
+    assert!((20..=50).contains(&start), "{start}");
+}

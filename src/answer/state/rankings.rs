@@ -50,6 +50,104 @@ pub const DECISION_FEATURES: [&str; 11] = [
     "name_absent",
 ];
 
+/// Names of what the follow-up ranking knows of a passage offered for a follow-up: its fused
+/// score against the best of its reading, that reading's probability of being answered and
+/// whether it is the completed one, where it lies against the passage shown before (just after,
+/// just before, far, the shown one itself; same chapter), whether its speaker is the one asked
+/// for, what the follow-up asks (what came next, leaning on the earlier question, a reason), and
+/// whether it is the plain "lines after the shown passage".
+pub const FOLLOW_FEATURES: [&str; 13] = [
+    "score_gap",
+    "reading_probability",
+    "completed_reading",
+    "after",
+    "before",
+    "far",
+    "shown",
+    "same_chapter",
+    "speaker",
+    "wants_next",
+    "elliptical",
+    "asks_why",
+    "next_lines",
+];
+
+/// Names of the follow-up decision's inputs after the top passage's follow-up features.
+pub const FOLLOW_DECISION_FEATURES: [&str; 2] = ["top_probability", "margin"];
+
+/// The ranking fitted on follow-up questions (`eval FILE --fit` on a file of follow-ups): a
+/// quadratic score over [`FOLLOW_FEATURES`] and a logistic decision over the top passage's
+/// features, its softmax probability and its margin.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FollowUpRanking {
+    /// Feature names the weights were fitted for (checked at load).
+    pub features: Vec<String>,
+    /// Mean of each feature over the training candidates.
+    pub mean: Vec<f32>,
+    /// Deviation of each feature.
+    pub deviation: Vec<f32>,
+    /// Weight of each quadratic term.
+    pub weights: Vec<f32>,
+    /// Mean of each decision input over the training follow-ups.
+    pub decision_mean: Vec<f32>,
+    /// Deviation of each decision input.
+    pub decision_deviation: Vec<f32>,
+    /// Weight of each quadratic term of the decision inputs.
+    pub decision_weights: Vec<f32>,
+    /// Bias of the decision.
+    pub decision_bias: f32,
+    /// Probability from which a follow-up is answered.
+    pub threshold: f32,
+    /// Whether it was fitted on scores of the semantic mode (it is used in that mode only).
+    pub semantic: bool,
+    /// How it was fitted, for the record.
+    pub provenance: String,
+}
+
+impl FollowUpRanking {
+    /// Whether it was fitted for the features this engine computes.
+    pub fn fits(&self) -> bool {
+        let width = FOLLOW_FEATURES.len();
+        let decision = width + FOLLOW_DECISION_FEATURES.len();
+        self.features.iter().map(String::as_str).eq(FOLLOW_FEATURES)
+            && self.mean.len() == width
+            && self.deviation.len() == width
+            && self.weights.len() == quadratic_width(width)
+            && self.decision_mean.len() == decision
+            && self.decision_deviation.len() == decision
+            && self.decision_weights.len() == quadratic_width(decision)
+    }
+
+    /// The score of a passage offered for a follow-up.
+    pub fn score(&self, features: &[f32]) -> f32 {
+        quadratic_score(&self.weights, &self.mean, &self.deviation, features)
+    }
+
+    /// The decision's inputs: the top passage's features, its softmax probability among the
+    /// scores (best first) and its margin over the second.
+    pub fn decision_inputs(scores: &[f32], top: &[f32]) -> Vec<f32> {
+        let probabilities = softmax(scores);
+        let mut inputs = top.to_vec();
+        inputs.push(probabilities.first().copied().unwrap_or(0.0));
+        inputs.push(match scores {
+            [a, b, ..] => a - b,
+            _ => 1.0,
+        });
+        inputs
+    }
+
+    /// Probability that the follow-up is answered by the top passage.
+    pub fn answerable(&self, inputs: &[f32]) -> f32 {
+        let score = quadratic_score(
+            &self.decision_weights,
+            &self.decision_mean,
+            &self.decision_deviation,
+            inputs,
+        );
+        sigmoid(score + self.decision_bias)
+    }
+}
+
 /// What is known of one candidate passage, as numbers on comparable scales.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Features {
@@ -119,6 +217,9 @@ pub struct Rankings {
     pub semantic: Ranking,
     /// Used when they are not.
     pub lexical: Ranking,
+    /// Used for follow-ups after a passage shown, when fitted (the rules of `decide` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpRanking>,
 }
 
 impl Rankings {
@@ -133,6 +234,15 @@ impl Rankings {
                 0,
                 "fitted for other features; run `interview-bot eval --fit`",
             ));
+        }
+        let mut rankings = rankings;
+        if rankings.follow_up.as_ref().is_some_and(|f| !f.fits()) {
+            tracing::warn!(
+                "{}: the follow-up ranking was fitted for other features; follow-ups ordered by \
+                 rules until `interview-bot eval FOLLOW-UPS --fit`",
+                path.display()
+            );
+            rankings.follow_up = None;
         }
         Ok(rankings)
     }
@@ -157,6 +267,7 @@ impl Rankings {
         Rankings {
             semantic: Ranking::lexical_only(),
             lexical: Ranking::lexical_only(),
+            follow_up: None,
         }
     }
 }
@@ -327,6 +438,29 @@ mod tests {
         rankings.save(&path).unwrap();
         let err = Rankings::load(&path).unwrap_err();
         assert!(err.to_string().contains("--fit"), "{err}");
+    }
+
+    #[test]
+    fn a_follow_up_ranking_for_other_features_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.json");
+        let mut rankings = Rankings::unfitted();
+        rankings.follow_up = Some(FollowUpRanking {
+            features: vec!["something else".into()],
+            mean: Vec::new(),
+            deviation: Vec::new(),
+            weights: Vec::new(),
+            decision_mean: Vec::new(),
+            decision_deviation: Vec::new(),
+            decision_weights: Vec::new(),
+            decision_bias: 0.0,
+            threshold: 0.5,
+            semantic: true,
+            provenance: String::new(),
+        });
+        rankings.save(&path).unwrap();
+        let loaded = Rankings::load(&path).expect("the single-question rankings still load");
+        assert!(loaded.follow_up.is_none());
     }
 
     #[test]

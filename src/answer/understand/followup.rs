@@ -116,6 +116,12 @@ const WHY_WORDS: &[&str] = &[
     "how come",
 ];
 
+/// Whether a question asks for a reason ("为啥", "why"), anywhere in it.
+pub fn asks_why(question: &str) -> bool {
+    let normalized = normalize(question);
+    WHY_WORDS.iter().any(|w| normalized.contains(w))
+}
+
 /// Below this many CJK characters (or two Latin words) of its own, a question is elliptical.
 const ELLIPTICAL_CJK_CHARS: usize = 4;
 

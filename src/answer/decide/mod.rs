@@ -2,6 +2,8 @@
 //! decision), which reading of a follow-up is answered, and, for a follow-up, the order of the
 //! passages around the one shown before.
 
+pub mod follow;
+
 use super::fuse::without_overlaps;
 use super::fuse::{Examined, Scored};
 use super::state::rankings::{self, Ranking};
@@ -23,7 +25,7 @@ pub const FOLLOWING_SCORE_SHARE: f32 = 0.5;
 pub const NEAR_LINES: usize = 25;
 /// Candidates a follow-up's decision looks at, so re-ordering has passages near the shown one to
 /// choose from.
-const CANDIDATES: usize = 25;
+pub const CANDIDATES: usize = 25;
 
 /// A passage chosen to be shown: a span of a transcript, the line that decides its topic, its
 /// score as shown and the question's terms it holds.
@@ -68,7 +70,8 @@ impl Pick {
         }
     }
 
-    fn of(state: &State, scored: &Scored) -> Pick {
+    /// The candidate as a passage to show.
+    pub fn of(state: &State, scored: &Scored) -> Pick {
         let c = &scored.candidate;
         Pick::new(
             state,
@@ -163,6 +166,16 @@ fn decide_follow_up(
     top_n: usize,
 ) -> Decision {
     let anchor = question.anchor;
+    // the fitted follow-up ranking, in the mode it was fitted in
+    let mode = examined.first().is_some_and(|e| e.signals.semantic);
+    let fitted = state
+        .rankings
+        .follow_up
+        .as_ref()
+        .filter(|ranking| ranking.semantic == mode);
+    if let (Some(ranking), Some(shown)) = (fitted, anchor) {
+        return follow::decide(state, question, follow, examined, shown, ranking, top_n);
+    }
     let completed = question.readings.len() - 1;
     if !follow.elliptical {
         let mut alone = decide_reading(state, examined, 0, CANDIDATES);
@@ -203,7 +216,7 @@ fn decide_follow_up(
 }
 
 /// The lines right after a shown passage, when there are any.
-fn next_lines(state: &State, shown: &Anchor) -> Option<Pick> {
+pub fn next_lines(state: &State, shown: &Anchor) -> Option<Pick> {
     let line_count = state.corpus.transcripts[shown.transcript].line_count();
     let start = shown.end.saturating_add(1);
     if start > line_count {
@@ -221,7 +234,7 @@ fn next_lines(state: &State, shown: &Anchor) -> Option<Pick> {
 
 /// Where a ranked passage lies relative to the passage shown before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Placement {
+pub enum Placement {
     /// Starting after the shown passage (or running on past it), this many lines after its end.
     After(usize),
     /// Ending before the shown passage, within [`NEAR_LINES`].
@@ -232,7 +245,8 @@ enum Placement {
     Shown,
 }
 
-fn placement(p: &Pick, anchor: Option<&Anchor>) -> Placement {
+/// Where `p` lies against the passage shown before (`Far` without one).
+pub fn placement(p: &Pick, anchor: Option<&Anchor>) -> Placement {
     let Some(anchor) = anchor.filter(|a| a.transcript == p.transcript) else {
         return Placement::Far;
     };

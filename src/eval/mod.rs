@@ -2,6 +2,8 @@
 //! per line, plus `"context"` for follow-up questions) and computes the same metrics as the
 //! reference scorer.
 
+pub mod follow_ups;
+
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -262,7 +264,7 @@ impl EvalReport {
 }
 
 /// Whether a span answers a question: it overlaps a gold range and is short enough to count.
-fn answers(q: &EvalQuestion, start: usize, end: usize) -> bool {
+pub(crate) fn answers(q: &EvalQuestion, start: usize, end: usize) -> bool {
     end + 1 - start <= MAX_HIT_LINES && q.gold.iter().any(|&(s, e)| start <= e && s <= end)
 }
 
@@ -292,6 +294,7 @@ pub fn fit_rankings(engine: &Engine, questions: &[EvalQuestion]) -> (Rankings, F
     let rankings = Rankings {
         semantic: semantic.unwrap_or_else(|| lexical.clone()),
         lexical,
+        follow_up: None,
     };
     (rankings, summary)
 }
@@ -299,7 +302,7 @@ pub fn fit_rankings(engine: &Engine, questions: &[EvalQuestion]) -> (Rankings, F
 /// Folds of the cross-fitting. The decision learns from ranker scores of questions the ranker
 /// was not fitted on, as it meets them when answering; the same folds estimate how the fitted
 /// engine does on questions it has not seen.
-const FOLDS: usize = 5;
+pub(crate) const FOLDS: usize = 5;
 
 /// What one training question gives the decision: its inputs, whether it is answerable, and
 /// whether the top passage answers it.
@@ -499,7 +502,7 @@ impl FoldAssignment {
 /// Each question's passage group, numbered in order of first appearance: questions whose gold
 /// lines overlap, directly or through other questions, share a group; a question without gold
 /// lines (a negative) is a group of its own.
-fn passage_groups(questions: &[EvalQuestion]) -> Vec<usize> {
+pub(crate) fn passage_groups(questions: &[EvalQuestion]) -> Vec<usize> {
     let mut parent: Vec<usize> = (0..questions.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
         while parent[i] != i {
