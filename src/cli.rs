@@ -89,8 +89,10 @@ pub enum Command {
         #[arg(long)]
         lang: Option<String>,
     },
-    /// Run a question file in the evaluation format and print the metrics; with --fit, fit the
-    /// ranking on it instead and write the parameters to the data directory.
+    /// Run a question file in the evaluation format and print the metrics (follow-ups: alone,
+    /// after the gold passages, after the engine's own answers); with --fit, fit the ranking on it
+    /// instead (the follow-up ranking for a file of follow-ups) and write the parameters to the
+    /// data directory.
     Eval {
         /// Questions, one JSON object per line.
         file: PathBuf,
