@@ -207,7 +207,8 @@ fn latin_mentioned(state: &State, label: &str) -> bool {
 }
 
 /// Whether a rendering of any transcript holds `label` (a normalised concept): a Latin word as a
-/// whole word, ignoring case; other text anywhere.
+/// whole word, ignoring case; other text as written (renderings are not normalised per question:
+/// this runs on the question's path).
 fn in_any_rendering(state: &State, label: &str) -> bool {
     let latin = label.is_ascii();
     state
@@ -220,7 +221,7 @@ fn in_any_rendering(state: &State, label: &str) -> bool {
             if latin {
                 crate::text::find_name(&line.to_lowercase(), label).is_some()
             } else {
-                crate::text::normalize(line).contains(label)
+                line.contains(label)
             }
         })
 }
