@@ -306,7 +306,11 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
         } => {
             let engine = open_engine(config, false)?;
             let passage = citation::resolve(&engine, citation)?;
+            let traditional = lang
+                .as_deref()
+                .is_some_and(|language| shows_in_traditional(&engine, Some(&passage), language));
             let translation = match lang.as_deref() {
+                _ if traditional => None,
                 Some(language) if !is_original_language(&engine, &passage, language) => {
                     let Some(translation) = engine.translate(&passage, language) else {
                         bail!(
@@ -321,6 +325,9 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
             };
             if *json {
                 println!("{}", serde_json::to_string(&json_result(&passage))?);
+            } else if traditional {
+                let cited = render_cited(&engine, &passage, None);
+                println!("{}", interview_bot::script::to_traditional(&cited));
             } else {
                 println!("{}", render_cited(&engine, &passage, translation.as_ref()));
             }
@@ -937,6 +944,20 @@ fn not_covered_text(never_mentioned: &[String], english: bool) -> String {
 /// line saying it is a translation and how to see the original), the original and its rendering
 /// line by line under `both`.
 fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> String {
+    let best = answer.results.first();
+    if *display != Display::Both && shows_in_traditional(engine, best, &answer.lang) {
+        // the original as a Simplified reader sees it, then every character in Traditional
+        let original = best
+            .and_then(|b| engine.transcripts().iter().find(|t| t.id == b.transcript))
+            .map_or(interview_bot::corpus::DEFAULT_LANGUAGE, |t| {
+                t.language.as_str()
+            });
+        let simplified = Answer {
+            lang: original.to_string(),
+            ..answer.clone()
+        };
+        return interview_bot::script::to_traditional(&render(engine, &simplified, display, color));
+    }
     let (open, close) = if color {
         ("\x1b[1;33m", "\x1b[0m")
     } else {
@@ -1103,6 +1124,18 @@ fn print_outlines(outlines: &[Outline], json: bool) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether text in `language` is `passage`'s transcript (or, with no passage, the default
+/// language) shown in Traditional characters: Traditional asked of a Simplified original.
+fn shows_in_traditional(engine: &Engine, passage: Option<&Passage>, language: &str) -> bool {
+    let original = passage
+        .and_then(|p| engine.transcripts().iter().find(|t| t.id == p.transcript))
+        .map_or(interview_bot::corpus::DEFAULT_LANGUAGE, |t| {
+            t.language.as_str()
+        });
+    interview_bot::script::is_traditional_code(language)
+        && interview_bot::script::is_simplified_code(original)
 }
 
 /// Whether `language` is the language `passage`'s transcript is written in.

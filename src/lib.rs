@@ -11,6 +11,7 @@ pub mod eval;
 pub mod leaks;
 pub mod lexicon;
 pub mod notes;
+pub mod script;
 pub mod search;
 pub mod text;
 pub mod topics;

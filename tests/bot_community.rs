@@ -11,6 +11,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use interview_bot::text::normalize;
 use serde_json::{json, Value};
 
 use common::bot_process::{Bot, BotSetup};
@@ -103,6 +104,30 @@ async fn follow_up_by_replying_to_an_answer_switches_the_speaker() {
             .unwrap_or("");
         assert!(question.contains("理解为"), "{question}");
         assert!(question.contains("谄媚"), "{question}");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_an_answer_in_traditional_characters_follows_it_up() {
+    with_bot(quick(), |fake, _bot, _dir| async move {
+        let first = fake.ask("1001", "Mark怎麼看待諂媚問題").await;
+        assert!(field(&first, "出處").contains("行"), "{first}");
+        let shown = fake.bot_message(&fake.new_id(), CHANNEL_ID, &first["data"]);
+        let reply = fake.reply_to_message(shown, "那Nick呢？", true).await;
+        assert_safe(&reply.body, "follow-up reply");
+        let speaker = reply.body["embeds"][0]["fields"]
+            .as_array()
+            .and_then(|f| f.iter().find(|f| f["name"] == "发言"))
+            .and_then(|f| f["value"].as_str())
+            .unwrap_or("")
+            .to_string();
+        assert_eq!(speaker, "Nick Turley", "{}", reply.body);
+        // the earlier question was read back from the answer's 問題 field, not its title
+        let question = reply.body["embeds"][0]["fields"][0]["value"]
+            .as_str()
+            .unwrap_or("");
+        assert!(normalize(question).contains("怎么看待"), "{question}");
     })
     .await;
 }
@@ -341,6 +366,43 @@ async fn citation_reopens_exactly_that_passage() {
         assert!(!field(&shown, "发言").is_empty());
         assert!(!embed(&shown)["title"].as_str().unwrap_or("").is_empty());
         assert_safe(&shown["data"], "/cite");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn citation_opens_in_the_language_asked_for() {
+    with_bot(quick(), |fake, _bot, _dir| async move {
+        let cite = |language: u64| {
+            json!([
+                {"name": "citation", "type": 3, "value": "openai-podcast-ep2#L16-16"},
+                {"name": "language", "type": 4, "value": language},
+            ])
+        };
+        // the choices in order: 中文（简体）, 中文（繁體）, English
+        let english = fake.slash("1001", "cite", cite(2)).await;
+        assert_eq!(field(&english, "Lines"), "line 16", "{english}");
+        assert!(
+            embed(&english)["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("original name")),
+            "{english}"
+        );
+        assert_safe(&english["data"], "/cite in English");
+        let traditional = fake.slash("1001", "cite", cite(1)).await;
+        assert!(
+            embed(&traditional)["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("最開始的名字")),
+            "{traditional}"
+        );
+        let simplified = fake.slash("1001", "cite", cite(0)).await;
+        assert!(
+            embed(&simplified)["description"]
+                .as_str()
+                .is_some_and(|d| d.contains("最开始的名字")),
+            "{simplified}"
+        );
     })
     .await;
 }

@@ -11,6 +11,7 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use interview_bot::text::normalize;
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
@@ -282,6 +283,85 @@ async fn an_english_question_gets_an_english_embed() {
             "footer {}",
             footer(&answer)
         );
+        fake.assert_contract(&[]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_traditional_question_gets_an_embed_in_traditional_characters() {
+    within_limit(async {
+        let Running {
+            fake,
+            bot: _bot,
+            dir: _dir,
+        } = start_default().await;
+        let answer = fake.ask("1001", "ChatGPT一開始叫什麼名字").await;
+        assert_safe(&answer["data"], "/ask answer in Traditional characters");
+        assert!(
+            title(&answer).contains("名字由來"),
+            "topic {}",
+            title(&answer)
+        );
+        assert!(field(&answer, "出處").contains("行"), "{answer}");
+        assert!(description(&answer).contains("其實是"), "{answer}");
+        assert!(!description(&answer).contains("其实是"), "{answer}");
+        fake.assert_contract(&[]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_button_shows_the_clicker_the_other_language_privately() {
+    within_limit(async {
+        let Running {
+            fake,
+            bot: _bot,
+            dir: _dir,
+        } = start_default().await;
+        let answer = fake.ask("1001", "ChatGPT最早叫什么名字？").await;
+        let lines = line_range(field(&answer, "出处"));
+        let english = fake.click("1002", &button_id(&answer, "English")).await;
+        assert_eq!(
+            english["type"], 4,
+            "a new message, the public one untouched: {english}"
+        );
+        assert_eq!(english["data"]["flags"], 64, "private");
+        assert_safe(&english["data"], "English button");
+        assert!(field(&english, "Lines").starts_with("lines "), "{english}");
+        assert_eq!(
+            field(&english, "Citation"),
+            field(&answer, "引用"),
+            "the same passage"
+        );
+        assert!(
+            footer(&english).contains("not the speakers' own words"),
+            "{english}"
+        );
+        // back to Chinese from the private copy: that message changes in place
+        let chinese = fake.click("1002", &button_id(&english, "中文")).await;
+        assert_eq!(chinese["type"], 7, "{chinese}");
+        assert_eq!(line_range(field(&chinese, "出处")), lines);
+        fake.assert_contract(&[]);
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_language_choice_holds_for_their_next_answers_only() {
+    within_limit(async {
+        let Running {
+            fake,
+            bot: _bot,
+            dir: _dir,
+        } = start_default().await;
+        let answer = fake.ask("1001", "ChatGPT最早叫什么名字？").await;
+        fake.click("1002", &button_id(&answer, "English")).await;
+        let theirs = fake.ask("1002", "谄媚那事最先是谁发现的").await;
+        assert!(field(&theirs, "Lines").starts_with("line"), "{theirs}");
+        assert!(button_id(&theirs, "More context").starts_with("ib:"));
+        let others = fake.ask("1003", "谄媚那事最先是谁发现的").await;
+        assert!(field(&others, "出处").contains("行"), "{others}");
         fake.assert_contract(&[]);
     })
     .await;
@@ -638,11 +718,14 @@ async fn full_width_traditional_asks_the_same_as_plain() {
         } = start_default().await;
         let plain = fake.ask("2100", "ChatGPT最早叫什么名字？").await;
         let folded = fake.ask("2101", "ＣｈａｔＧＰＴ最早叫什麼名字？").await;
-        // the same passage, speaker and citation; only the question shown differs, as typed
+        // the same passage, speaker and citation; only the question shown differs, as typed, and
+        // the Traditional one is shown in Traditional characters
         let field = |reply: &Value, name: &str| {
-            embed(reply)["fields"]
-                .as_array()
-                .and_then(|f| f.iter().find(|f| f["name"] == name).cloned())
+            embed(reply)["fields"].as_array().and_then(|f| {
+                f.iter()
+                    .find(|f| f["name"].as_str().map(normalize) == Some(normalize(name)))
+                    .map(|f| normalize(f["value"].as_str().unwrap_or_default()))
+            })
         };
         for name in ["发言", "出处", "引用"] {
             assert_eq!(field(&plain, name), field(&folded, name), "{name}");

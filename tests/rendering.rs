@@ -1,7 +1,7 @@
 //! The English rendering of the shipped interview: it fits the transcript line for line, names
 //! what its lines name, gives every chapter an English title; `index` lists a rendering, or
 //! reports one that does not fit while the transcript still answers; `show` and `ask` show
-//! passages in the asker's language, and JSON carries every rendering.
+//! passages in the asker's language and script, and JSON carries every rendering.
 
 #[path = "common/data.rs"]
 mod data;
@@ -287,6 +287,66 @@ fn json_keeps_the_original_and_adds_translations_and_the_language_shown() {
             .is_some_and(|t| t.starts_with("How ChatGPT")),
         "{value}"
     );
+}
+
+#[test]
+fn a_traditional_question_is_answered_in_traditional_characters() {
+    let (out, _index) = ask(&["為什麼ChatGPT一開始的名字後來不用了？"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.starts_with("要點："), "led by the summary: {stdout}");
+    assert!(stdout.contains("\n話題：ChatGPT名字由來"), "{stdout}");
+    assert!(stdout.contains("\n發言："), "{stdout}");
+    assert!(stdout.contains("其實是“Chat with GPT-3.5”"), "{stdout}");
+    assert!(
+        !stdout.contains("其实是"),
+        "no Simplified line left: {stdout}"
+    );
+}
+
+#[test]
+fn json_of_a_traditional_question_adds_the_passage_in_traditional_characters() {
+    let (out, _index) = ask(&["--json", "ChatGPT一開始叫什麼名字"]);
+    let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(value["lang"], "zh-Hant", "{value}");
+    let first = &value["results"][0];
+    assert!(
+        first["text"].as_str().is_some_and(|t| t.contains("最开始")),
+        "the original stays as written: {value}"
+    );
+    let traditional = &first["translations"]["zh-Hant"];
+    assert!(
+        traditional["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("最開始")),
+        "{value}"
+    );
+    assert!(
+        traditional["topic"]
+            .as_str()
+            .is_some_and(|t| t.contains("名字由來")),
+        "{value}"
+    );
+}
+
+#[test]
+fn show_in_traditional_characters_converts_the_original() {
+    let (out, _index) = show(&["openai-podcast-ep2#L16-16", "--lang", "zh-Hant"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("   16 │ ChatGPT最開始的名字其實是“Chat with GPT-3.5”。"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("話題："), "{stdout}");
 }
 
 #[test]

@@ -77,17 +77,29 @@ impl Engine {
             .position(|t| t.id == passage.transcript)?;
         let span = (passage.line_start, passage.line_end);
         let speaker = passage.speaker.as_deref();
-        present::translations(&self.state, t, span, &passage.topic, speaker).remove(language)
+        present::translations(&self.state, t, span, &passage.topic, speaker)
+            .remove(language)
+            .or_else(|| present::script_translation(&self.state, t, passage, language))
     }
 
-    /// A topic title in `language`: the title a curated chapter gives it there, else as it is.
+    /// A topic title in `language`: the title a curated chapter gives it there, else as it is
+    /// (in Traditional characters when those are asked for).
     pub fn topic_title_in(&self, title: &str, language: &str) -> String {
         self.transcripts()
             .iter()
             .flat_map(|t| &t.chapters)
             .find(|c| c.title == title)
             .and_then(|c| c.title_in.get(language))
-            .map_or_else(|| title.to_string(), String::clone)
+            .map_or_else(
+                || {
+                    if crate::script::is_traditional_code(language) {
+                        crate::script::to_traditional(title)
+                    } else {
+                        title.to_string()
+                    }
+                },
+                String::clone,
+            )
     }
 
     /// Outlines of all transcripts, or of one.

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::decide::{Decision, Pick};
 use super::state::State;
 use super::understand::Question;
-use crate::topics;
+use crate::{script, topics};
 
 /// The engine's reply to a question.
 #[derive(Debug, Clone, Serialize)]
@@ -59,7 +59,8 @@ pub struct Passage {
 }
 
 /// A passage in another language: its lines from the transcript's rendering, its topic and
-/// speaker as named in that language (as in the original where the metadata gives no name).
+/// speaker as named in that language (as in the original where the metadata gives no name) — or
+/// in another script: the original in Traditional characters.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Translation {
     /// The rendered lines, joined with newlines.
@@ -107,10 +108,16 @@ pub fn present(
         .unwrap_or(original)
         .to_string();
     if decision.answered {
+        let mut results: Vec<Passage> = decision.picks.iter().map(|p| passage(state, p)).collect();
+        for (result, pick) in results.iter_mut().zip(&decision.picks) {
+            if let Some(translation) = script_translation(state, pick.transcript, result, &lang) {
+                result.translations.insert(lang.clone(), translation);
+            }
+        }
         Answer {
             question: text,
             answered: true,
-            results: decision.picks.iter().map(|p| passage(state, p)).collect(),
+            results,
             suggestions: Vec::new(),
             never_mentioned: Vec::new(),
             lang,
@@ -197,6 +204,26 @@ pub fn passage(state: &State, pick: &Pick) -> Passage {
         score: pick.score,
         matched_terms: pick.matched.clone(),
     }
+}
+
+/// `passage` of transcript `t` in Traditional characters, when `language` asks for them, the
+/// transcript is in Simplified Chinese and no rendering of it gives them.
+pub fn script_translation(
+    state: &State,
+    t: usize,
+    passage: &Passage,
+    language: &str,
+) -> Option<Translation> {
+    let transcript = &state.corpus.transcripts[t];
+    let wanted = script::is_traditional_code(language)
+        && script::is_simplified_code(&transcript.language)
+        && !passage.translations.contains_key(language);
+    wanted.then(|| Translation {
+        text: script::to_traditional(&passage.text),
+        topic: script::to_traditional(&passage.topic),
+        speaker: passage.speaker.as_deref().map(script::to_traditional),
+        summary: passage.summary.as_deref().map(script::to_traditional),
+    })
 }
 
 /// The gist, in `language`, of the noted stretch that shares the most lines with `start..=end`

@@ -1,5 +1,5 @@
-//! Button clicks: paging, expanding context, 👍/👎 votes, starting a discussion thread and
-//! posting a private answer to the channel, resolved from the server-side state named in the
+//! Button clicks: paging, expanding context, 👍/👎 votes, starting a discussion thread,
+//! posting a private answer to the channel and showing an answer in the other language, resolved from the server-side state named in the
 //! button's `custom_id`. Expired state answers "已过期，请重新提问" privately.
 
 use std::time::Instant;
@@ -61,6 +61,10 @@ pub async fn handle_click(
             let answer = answer.clone();
             share(ctx, data, click, answer, button.page).await
         }
+        (ButtonAction::Language, ReplyState::Answer(answer)) => {
+            let answer = answer.clone();
+            switch_language(ctx, data, click, answer, button.page).await
+        }
         _ => {
             let reply = button.reply;
             let page = button.page;
@@ -102,6 +106,44 @@ pub async fn handle_click(
             Ok(())
         }
     }
+}
+
+/// Shows page `page` of an answer in the other language (中文 / English) to whoever clicked:
+/// a private copy of a public answer (the public message stays as it is), or a private answer
+/// changed in place; the clicker's choice is remembered for their next answers.
+async fn switch_language(
+    ctx: &serenity::Context,
+    data: &Data,
+    click: &serenity::ComponentInteraction,
+    answer: AnswerState,
+    page: usize,
+) -> Result<(), Error> {
+    let locale = click.locale.clone();
+    let replies = data.replies.clone();
+    let private = answer.reach == Reach::Private;
+    let switched = with_engine(&data.engine, move |engine| {
+        let language = views::other_language(engine, &answer, page, Some(&locale))?;
+        let state = AnswerState {
+            lang: language.clone(),
+            reach: Reach::Private,
+            ..answer
+        };
+        let reply = replies.insert(ReplyState::Answer(state.clone()));
+        Some((language, views::state_page(engine, reply, &state, page)))
+    })
+    .await?;
+    let Some((language, view)) = switched else {
+        return respond_privately(ctx, click, render::EXPIRED_TEXT).await;
+    };
+    data.languages.choose(click.user.id.get(), &language);
+    let response = if private {
+        serenity::CreateInteractionResponse::UpdateMessage(view.to_update())
+    } else {
+        serenity::CreateInteractionResponse::Message(view.to_update().ephemeral(true))
+    };
+    click.create_response(ctx, response).await?;
+    tracing::info!(user = %click.user.id, language = %language, "language");
+    Ok(())
 }
 
 /// Posts page `page` of a private answer to the channel, as a public answer with its own buttons,

@@ -58,8 +58,13 @@ pub async fn handle_message(
         Reach::Public
     };
     let replies = data.replies.clone();
+    let chosen = data.languages.chosen(message.author.id.get());
     let view = with_engine(&data.engine, move |engine| {
-        views::ask_view_in(engine, &replies, &question, context, reach, None)
+        let reader = views::Reader {
+            chosen: chosen.as_deref(),
+            locale: None,
+        };
+        views::ask_view_in(engine, &replies, &question, context, reach, reader)
     })
     .await?;
     // remembered before the reply is sent, so a follow-up right after it finds the context
@@ -87,10 +92,11 @@ pub fn turn_from_answer(
         embed
             .fields
             .iter()
-            .find(|f| f.name == name)
+            .find(|f| crate::text::normalize(&f.name) == crate::text::normalize(name))
             .map(|f| f.value.as_str())
     };
-    // an answer shown in English names its fields in English
+    // an answer shown in English names its fields in English; one in Traditional characters
+    // names them in those (the names are compared as normalised, so 問題 is 问题)
     let cited = field(render::CITATION_FIELD).or_else(|| field(render::CITATION_FIELD_EN))?;
     let cited = citation::parse(cited).ok()?;
     let transcript = citation::transcript_of(transcripts, &cited).ok()?;

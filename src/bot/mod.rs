@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod cooldown;
 pub mod feedback;
 pub mod inflight;
+pub mod languages;
 pub mod mention;
 pub mod registration;
 pub mod render;
@@ -62,6 +63,8 @@ pub struct Data {
     pub in_flight: Arc<InFlight>,
     /// The last answers per channel and thread, for follow-up questions.
     pub conversations: Arc<Conversations>,
+    /// The language each member chose for their answers.
+    pub languages: Arc<languages::LanguageChoices>,
 }
 
 impl Data {
@@ -76,6 +79,7 @@ impl Data {
             Duration::from_secs(discord.follow_up_minutes * 60),
             discord.button_cache_capacity,
         );
+        let languages = languages::LanguageChoices::new(discord.button_cache_capacity);
         Data {
             engine,
             feedback: Arc::new(FeedbackLog::new(&discord.feedback_log)),
@@ -83,6 +87,7 @@ impl Data {
             replies: Arc::new(replies),
             in_flight: Arc::new(InFlight::default()),
             conversations: Arc::new(conversations),
+            languages: Arc::new(languages),
         }
     }
 }

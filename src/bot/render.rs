@@ -88,6 +88,22 @@ impl EmbedSpec {
         self
     }
 
+    /// The same embed with every text passed through `convert` (e.g. into Traditional
+    /// characters), fitted again.
+    pub fn converted(self, convert: impl Fn(&str) -> String) -> EmbedSpec {
+        EmbedSpec {
+            title: convert(&self.title),
+            description: convert(&self.description),
+            fields: self
+                .fields
+                .iter()
+                .map(|(name, value)| (convert(name), convert(value)))
+                .collect(),
+            footer: convert(&self.footer),
+        }
+        .fitted()
+    }
+
     /// The serenity embed (fitted).
     pub fn to_embed(&self) -> serenity::CreateEmbed {
         let fitted = self.clone().fitted();
@@ -253,7 +269,8 @@ pub fn cooldown_text(seconds: u64) -> String {
 
 /// Reply when the interview does not answer: a short note (naming what the question asks about
 /// that the interview never mentions, when so), the question echoed safely and the nearest
-/// topics — in English when the answer's language `lang` is English.
+/// topics — in English when the answer's language `lang` is English, in Traditional characters
+/// when it is Chinese in those.
 pub fn no_answer_text(
     question: &str,
     never_mentioned: &[String],
@@ -286,6 +303,9 @@ pub fn no_answer_text(
         for suggestion in suggestions.iter().take(5) {
             text.push_str(&format!("\n· {}", safe_text(suggestion)));
         }
+    }
+    if crate::script::is_traditional_code(lang) {
+        text = crate::script::to_traditional(&text);
     }
     truncate_chars(&text, MESSAGE_LIMIT)
 }

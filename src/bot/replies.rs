@@ -66,6 +66,8 @@ pub enum ButtonAction {
     Thread,
     /// Post page `n` of a private answer to the channel.
     Share,
+    /// Show page `n` in the other language (中文 / English) to whoever clicks, privately.
+    Language,
 }
 
 impl ButtonAction {
@@ -77,6 +79,7 @@ impl ButtonAction {
             ButtonAction::Downvote => "d",
             ButtonAction::Thread => "t",
             ButtonAction::Share => "s",
+            ButtonAction::Language => "l",
         }
     }
 
@@ -88,6 +91,7 @@ impl ButtonAction {
             "d" => Some(ButtonAction::Downvote),
             "t" => Some(ButtonAction::Thread),
             "s" => Some(ButtonAction::Share),
+            "l" => Some(ButtonAction::Language),
             _ => None,
         }
     }
@@ -208,6 +212,7 @@ mod tests {
             ButtonAction::Downvote,
             ButtonAction::Thread,
             ButtonAction::Share,
+            ButtonAction::Language,
         ] {
             let id = ButtonId {
                 reply: u64::MAX,

@@ -105,34 +105,53 @@ impl View {
 
 /// Answers a question typed by a user on its own, as a public answer (see [`ask_view_in`]).
 pub fn ask_view(engine: &Engine, replies: &ReplyStore, raw_question: &str) -> View {
-    ask_view_in(engine, replies, raw_question, None, Reach::Public, None)
+    ask_view_in(
+        engine,
+        replies,
+        raw_question,
+        None,
+        Reach::Public,
+        Reader::default(),
+    )
 }
 
-/// The language of a Discord locale (`zh-CN`, `zh-TW` → `zh`; `en-US`, `en-GB` → `en`), for an
-/// answer whose question does not say; none for other locales.
+/// What is known of the language of the member an answer is for.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reader<'a> {
+    /// The language they chose with the 中文 / English button: it wins.
+    pub chosen: Option<&'a str>,
+    /// Their Discord locale: it decides when the question's language is unclear.
+    pub locale: Option<&'a str>,
+}
+
+/// The language of a Discord locale (`zh-CN` → `zh`, `zh-TW` → `zh-Hant`; `en-US`, `en-GB` →
+/// `en`), for an answer whose question does not say; none for other locales.
 pub fn language_of_locale(locale: &str) -> Option<String> {
+    if crate::script::is_traditional_code(locale) {
+        return Some(crate::script::TRADITIONAL.to_string());
+    }
     let primary = locale.split('-').next().unwrap_or_default();
     matches!(primary, "zh" | "en").then(|| primary.to_string())
 }
 
 /// Answers a question typed by a user, in the conversation `context` when there is one: cleans it,
 /// asks the engine, stores the results for the buttons and renders the first one (or the
-/// no-answer text) — in the question's language, or the asker's `locale` when the question does
-/// not say.
+/// no-answer text) — in the language the `reader` chose, else the question's, else the
+/// reader's locale's.
 pub fn ask_view_in(
     engine: &Engine,
     replies: &ReplyStore,
     raw_question: &str,
     context: Option<AskContext>,
     reach: Reach,
-    locale: Option<&str>,
+    reader: Reader,
 ) -> View {
     let question = match render::clean_question(raw_question) {
         Question::Text(text) => text,
         Question::Empty => return View::text(render::empty_question_text()),
         Question::TooLong => return View::text(render::too_long_text()),
     };
-    answer_view(engine, replies, question, context, reach, locale)
+    answer_view(engine, replies, question, context, reach, reader)
 }
 
 /// Answers an already cleaned question (see [`ask_view`]).
@@ -142,11 +161,12 @@ pub fn answer_view(
     question: String,
     context: Option<AskContext>,
     reach: Reach,
-    locale: Option<&str>,
+    reader: Reader,
 ) -> View {
     let options = AskOptions {
         context,
-        fallback_language: locale.and_then(language_of_locale),
+        language: reader.chosen.map(str::to_string),
+        fallback_language: reader.locale.and_then(language_of_locale),
         ..AskOptions::default()
     };
     let answer = engine.answer(&question, &options);
@@ -245,6 +265,15 @@ fn embed_in(
     let cited = citation::of(engine.transcripts(), passage);
     let pages = state.passages.len();
     let asked = asked(state);
+    if crate::script::is_traditional_code(&state.lang)
+        && crate::script::is_simplified_code(original)
+    {
+        // the original as a Simplified reader sees it, then every character in Traditional
+        let marks = engine.highlight(&passage.text, matched);
+        let title = transcript_title(engine, &passage.transcript);
+        return render::passage_embed(passage, &marks, &title, &cited, asked.as_ref(), page, pages)
+            .converted(crate::script::to_traditional);
+    }
     let rendered = passage.translations.get(&state.lang);
     match rendered.filter(|_| state.lang != original) {
         Some(translation) => {
@@ -279,10 +308,15 @@ pub fn state_page(engine: &Engine, reply: u64, state: &AnswerState, page: usize)
     let page = page.min(passages.len().saturating_sub(1));
     let passage = &passages[page];
     let embed = embed_in(engine, passage, &passage.matched_terms, state, page);
-    View::embed(
-        embed,
-        answer_buttons(reply, page, passages.len(), false, state.reach),
-    )
+    let buttons = AnswerButtons {
+        page,
+        pages: passages.len(),
+        expanded: false,
+        reach: state.reach,
+        english: is_english(&shown_language(engine, state, passage)),
+        switch: other_language(engine, state, page, None).is_some(),
+    };
+    View::embed(embed, answer_buttons(reply, &buttons))
 }
 
 /// Page `page` of an answer with [`CONTEXT_LINES`] more lines on each side.
@@ -298,21 +332,105 @@ pub fn state_context(engine: &Engine, reply: u64, state: &AnswerState, page: usi
         return state_page(engine, reply, state, page);
     };
     let embed = embed_in(engine, &wider, &original.matched_terms, state, page);
-    View::embed(
-        embed,
-        answer_buttons(reply, page, passages.len(), true, state.reach),
-    )
+    let buttons = AnswerButtons {
+        page,
+        pages: passages.len(),
+        expanded: true,
+        reach: state.reach,
+        english: is_english(&shown_language(engine, state, original)),
+        switch: other_language(engine, state, page, None).is_some(),
+    };
+    View::embed(embed, answer_buttons(reply, &buttons))
+}
+
+/// Whether a language code is English.
+fn is_english(language: &str) -> bool {
+    language.split('-').next() == Some("en")
+}
+
+/// The language `passage` of `state` is shown in: the answer's when its transcript is written
+/// or rendered in it (or it is Traditional characters of a Simplified original), else the
+/// transcript's own.
+pub fn shown_language(engine: &Engine, state: &AnswerState, passage: &Passage) -> String {
+    let original = engine
+        .transcripts()
+        .iter()
+        .find(|t| t.id == passage.transcript)
+        .map_or(crate::corpus::DEFAULT_LANGUAGE, |t| t.language.as_str());
+    let lang = state.lang.as_str();
+    let shown = lang == original
+        || passage.translations.contains_key(lang)
+        || (crate::script::is_traditional_code(lang)
+            && crate::script::is_simplified_code(original));
+    if shown && !lang.is_empty() {
+        lang.to_string()
+    } else {
+        original.to_string()
+    }
+}
+
+/// The language the 中文 / English button under page `page` of `state` switches to: English
+/// when it is shown in Chinese and the passage has an English rendering (or is English), Chinese
+/// when it is shown in English and the passage is Chinese — in Traditional characters for a
+/// clicker whose `locale` reads them. None for other languages.
+pub fn other_language(
+    engine: &Engine,
+    state: &AnswerState,
+    page: usize,
+    locale: Option<&str>,
+) -> Option<String> {
+    let passage = state.passages.get(page)?;
+    let original = engine
+        .transcripts()
+        .iter()
+        .find(|t| t.id == passage.transcript)
+        .map_or(crate::corpus::DEFAULT_LANGUAGE, |t| t.language.as_str());
+    let shown = shown_language(engine, state, passage);
+    let is_chinese = |code: &str| code.split('-').next() == Some("zh");
+    if is_chinese(&shown) {
+        let english = is_english(original) || passage.translations.keys().any(|k| is_english(k));
+        english.then(|| "en".to_string())
+    } else if is_english(&shown) && is_chinese(original) {
+        let traditional = locale.is_some_and(crate::script::is_traditional_code);
+        Some(if traditional {
+            crate::script::TRADITIONAL.to_string()
+        } else {
+            original.to_string()
+        })
+    } else {
+        None
+    }
+}
+
+/// What the buttons under one page of an answer depend on.
+#[derive(Debug, Clone, Copy)]
+pub struct AnswerButtons {
+    /// The page shown (0-based).
+    pub page: usize,
+    /// How many pages the answer has.
+    pub pages: usize,
+    /// Whether the page is shown with more lines around it.
+    pub expanded: bool,
+    /// Who sees the answer.
+    pub reach: Reach,
+    /// Whether the page is shown in English (the labels follow).
+    pub english: bool,
+    /// Whether the page can be shown in the other language (中文 / English).
+    pub switch: bool,
 }
 
 /// The buttons under an answer: ◀ ▶ (when there are several results), 展开上下文, 👍, 👎; then
-/// 开个讨论串 under a public answer, or 公开发到频道 under a private one.
-pub fn answer_buttons(
-    reply: u64,
-    page: usize,
-    pages: usize,
-    expanded: bool,
-    reach: Reach,
-) -> Vec<serenity::CreateActionRow> {
+/// 开个讨论串 under a public answer, or 公开发到频道 under a private one, and English (or 中文)
+/// when the page can be shown in the other language — labelled in English on an English page.
+pub fn answer_buttons(reply: u64, buttons: &AnswerButtons) -> Vec<serenity::CreateActionRow> {
+    let AnswerButtons {
+        page,
+        pages,
+        expanded,
+        reach,
+        english,
+        switch,
+    } = *buttons;
     let id = |action, page| {
         ButtonId {
             reply,
@@ -321,39 +439,73 @@ pub fn answer_buttons(
         }
         .encode()
     };
-    let mut buttons = pager(reply, page, pages);
-    buttons.push(
+    let mut first = pager(reply, page, pages);
+    first.push(
         serenity::CreateButton::new(id(ButtonAction::Context, page))
-            .label("展开上下文")
+            .label(if english {
+                CONTEXT_LABEL_EN
+            } else {
+                CONTEXT_LABEL
+            })
             .style(serenity::ButtonStyle::Secondary)
             .disabled(expanded),
     );
-    buttons.push(
+    first.push(
         serenity::CreateButton::new(id(ButtonAction::Upvote, page))
             .label("👍")
             .style(serenity::ButtonStyle::Secondary),
     );
-    buttons.push(
+    first.push(
         serenity::CreateButton::new(id(ButtonAction::Downvote, page))
             .label("👎")
             .style(serenity::ButtonStyle::Secondary),
     );
-    let mut rows = vec![serenity::CreateActionRow::Buttons(buttons)];
-    let community = match reach {
-        Reach::Public => Some((ButtonAction::Thread, THREAD_LABEL)),
-        Reach::Private => Some((ButtonAction::Share, SHARE_LABEL)),
-        Reach::Nested => None,
+    let mut second = Vec::new();
+    let community = match (reach, english) {
+        (Reach::Public, false) => Some((ButtonAction::Thread, THREAD_LABEL)),
+        (Reach::Public, true) => Some((ButtonAction::Thread, THREAD_LABEL_EN)),
+        (Reach::Private, false) => Some((ButtonAction::Share, SHARE_LABEL)),
+        (Reach::Private, true) => Some((ButtonAction::Share, SHARE_LABEL_EN)),
+        (Reach::Nested, _) => None,
     };
     if let Some((action, label)) = community {
-        rows.push(serenity::CreateActionRow::Buttons(vec![
+        second.push(
             serenity::CreateButton::new(id(action, page))
                 .label(label)
                 .style(serenity::ButtonStyle::Primary),
-        ]));
+        );
+    }
+    if switch {
+        // the label names the language the click shows, in that language
+        second.push(
+            serenity::CreateButton::new(id(ButtonAction::Language, page))
+                .label(if english {
+                    CHINESE_LABEL
+                } else {
+                    ENGLISH_LABEL
+                })
+                .style(serenity::ButtonStyle::Secondary),
+        );
+    }
+    let mut rows = vec![serenity::CreateActionRow::Buttons(first)];
+    if !second.is_empty() {
+        rows.push(serenity::CreateActionRow::Buttons(second));
     }
     rows
 }
 
+/// Label of the button that shows more lines around the passage.
+pub const CONTEXT_LABEL: &str = "展开上下文";
+/// The same on an English page.
+pub const CONTEXT_LABEL_EN: &str = "More context";
+/// Label of the button that shows the answer in Chinese.
+pub const CHINESE_LABEL: &str = "中文";
+/// Label of the button that shows the answer in English.
+pub const ENGLISH_LABEL: &str = "English";
+/// Label of the button that starts a discussion thread, on an English page.
+pub const THREAD_LABEL_EN: &str = "Start a thread";
+/// Label of the button that posts a private answer to the channel, on an English page.
+pub const SHARE_LABEL_EN: &str = "Post to channel";
 /// Label of the button that starts a discussion thread.
 pub const THREAD_LABEL: &str = "开个讨论串";
 /// Label of the button that posts a private answer to the channel.
@@ -545,7 +697,15 @@ pub fn quote_view(engine: &Engine) -> View {
 
 /// `/cite`: exactly the cited passage with its topic and speaker, and the answer buttons; a
 /// malformed or out-of-range citation gets a message saying what is wrong.
-pub fn cite_view(engine: &Engine, replies: &ReplyStore, text: &str, reach: Reach) -> View {
+/// `language` (a code; none: the transcript's own) is the one it is shown in, when its transcript
+/// is rendered in it.
+pub fn cite_view(
+    engine: &Engine,
+    replies: &ReplyStore,
+    text: &str,
+    reach: Reach,
+    language: Option<&str>,
+) -> View {
     let passage = match citation::resolve(engine, text) {
         Ok(passage) => passage,
         Err(error) => return View::text(safe_error(&error.to_string())),
@@ -555,7 +715,7 @@ pub fn cite_view(engine: &Engine, replies: &ReplyStore, text: &str, reach: Reach
         understood: None,
         passages: vec![passage],
         reach,
-        lang: String::new(),
+        lang: language.unwrap_or_default().to_string(),
     };
     let reply = replies.insert(ReplyState::Answer(state.clone()));
     let mut view = state_page(engine, reply, &state, 0);
@@ -616,7 +776,8 @@ mod tests {
 
     #[test]
     fn a_discord_locale_gives_its_language() {
-        assert_eq!(language_of_locale("zh-TW").as_deref(), Some("zh"));
+        assert_eq!(language_of_locale("zh-TW").as_deref(), Some("zh-Hant"));
+        assert_eq!(language_of_locale("zh-CN").as_deref(), Some("zh"));
         assert_eq!(language_of_locale("en-GB").as_deref(), Some("en"));
         assert_eq!(language_of_locale("fr"), None);
     }

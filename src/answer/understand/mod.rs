@@ -35,9 +35,10 @@ pub struct Reading {
 }
 
 /// The language a question is written in, read from most of its words: `zh` when it has more
-/// CJK characters than Latin words, `en` when it has more Latin words and at least one of them is
-/// an English function word ("what", "the"); `None` when that is unclear — a bare keyword or
-/// name ("Codex"), as many of each, or no letters at all.
+/// CJK characters than Latin words (`zh-Hant` when most of its distinctive characters are
+/// Traditional ones), `en` when it has more Latin words and at least one of them is an English
+/// function word ("what", "the"); `None` when that is unclear — a bare keyword or name
+/// ("Codex"), as many of each, or no letters at all.
 pub fn language_of(question: &str) -> Option<&'static str> {
     let cjk = question.chars().filter(|&c| is_cjk(c)).count();
     let words: Vec<String> = question
@@ -46,7 +47,11 @@ pub fn language_of(question: &str) -> Option<&'static str> {
         .map(str::to_ascii_lowercase)
         .collect();
     if cjk > words.len() {
-        Some("zh")
+        Some(if crate::script::is_traditional(question) {
+            crate::script::TRADITIONAL
+        } else {
+            "zh"
+        })
     } else if words.len() > cjk && words.iter().any(|w| is_english_stopword(w)) {
         Some("en")
     } else {
@@ -262,7 +267,8 @@ mod tests {
             ("What is the Fail Whale?", Some("en")),
             ("why did they drop chat with gpt-3.5", Some("en")),
             ("what did Mark say about 谄媚", Some("en")),
-            ("為什麼後來不叫Chat with GPT-3.5了？", Some("zh")),
+            ("為什麼後來不叫Chat with GPT-3.5了？", Some("zh-Hant")),
+            ("为什么后来不叫Chat with GPT-3.5了？", Some("zh")),
             ("Codex", None),
             ("Fail Whale", None),
             ("？？", None),

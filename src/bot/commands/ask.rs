@@ -50,8 +50,9 @@ pub async fn ask(
     let channel = ctx.channel_id().get();
     let conversations = &ctx.data().conversations;
     let member = ctx.author().id.get();
-    // the asker's Discord locale decides the language when the question does not
+    // the language the asker chose wins; their Discord locale decides when the question does not
     let locale = ctx.locale().map(str::to_string);
+    let chosen = ctx.data().languages.chosen(member);
     let context = conversations.context(channel, member);
     let reach = if ephemeral {
         Reach::Private
@@ -70,7 +71,10 @@ pub async fn ask(
             &question,
             context,
             reach,
-            locale.as_deref(),
+            views::Reader {
+                chosen: chosen.as_deref(),
+                locale: locale.as_deref(),
+            },
         );
         if let Some(turn) = view.turn.clone().filter(|_| !ephemeral) {
             remembered.remember(channel, member, turn);

@@ -45,6 +45,7 @@ pub async fn ask_about_message(
     let text = render::strip_bot_mention(&message.content, bot_id);
     let question = claim_question(&text);
     let locale = ctx.locale().map(str::to_string);
+    let chosen = ctx.data().languages.chosen(ctx.author().id.get());
     let view = compute_and_send(ctx, true, move |engine, replies| match question {
         Some(question) => views::answer_view(
             engine,
@@ -52,7 +53,10 @@ pub async fn ask_about_message(
             question,
             None,
             Reach::Private,
-            locale.as_deref(),
+            views::Reader {
+                chosen: chosen.as_deref(),
+                locale: locale.as_deref(),
+            },
         ),
         None => View::text(NOT_TEXT.to_string()),
     })
@@ -95,6 +99,12 @@ pub async fn cite(
     #[max_length = 100]
     #[autocomplete = "autocomplete_citation"]
     citation: String,
+    #[description = "Show it in this language (default: the interview's own)"]
+    #[name_localized("zh-CN", "语言")]
+    #[name_localized("zh-TW", "語言")]
+    #[description_localized("zh-CN", "用这种语言显示（默认：访谈原文的语言）")]
+    #[description_localized("zh-TW", "用這種語言顯示（預設：訪談原文的語言）")]
+    language: Option<CiteLanguage>,
 ) -> Result<(), Error> {
     let started = Instant::now();
     let reach = if ctx.guild_id().is_none()
@@ -111,7 +121,8 @@ pub async fn cite(
     let (conversations, channel) = (ctx.data().conversations.clone(), ctx.channel_id().get());
     let member = ctx.author().id.get();
     let view = compute_and_send(ctx, false, move |engine, replies| {
-        let view = views::cite_view(engine, replies, &citation, reach);
+        let language = language.map(CiteLanguage::code);
+        let view = views::cite_view(engine, replies, &citation, reach, language);
         if let Some(turn) = view.turn.clone() {
             conversations.remember(channel, member, turn);
         }
@@ -120,6 +131,31 @@ pub async fn cite(
     .await?;
     log_command(ctx.author().id, "cite", started, view.answered);
     Ok(())
+}
+
+/// The languages `/cite` can show a passage in.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum CiteLanguage {
+    /// Chinese in Simplified characters.
+    #[name = "中文（简体）"]
+    Simplified,
+    /// Chinese in Traditional characters.
+    #[name = "中文（繁體）"]
+    Traditional,
+    /// English.
+    #[name = "English"]
+    English,
+}
+
+impl CiteLanguage {
+    /// Its language code.
+    pub fn code(self) -> &'static str {
+        match self {
+            CiteLanguage::Simplified => "zh",
+            CiteLanguage::Traditional => crate::script::TRADITIONAL,
+            CiteLanguage::English => "en",
+        }
+    }
 }
 
 /// Citations matching what was typed: the typed one when valid, then chapters, from memory.
