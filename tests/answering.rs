@@ -355,6 +355,22 @@ fn a_follow_up_naming_another_speaker_gets_that_speakers_view() {
 }
 
 #[test]
+fn an_english_follow_up_of_a_chinese_question_switches_the_speaker_and_answers_in_english() {
+    let answer = ask_after("Mark怎么看待谄媚问题", (323, 328), "what about Nick?");
+    assert!(answer.answered, "{answer:?}");
+    assert_eq!(answer.results[0].speaker.as_deref(), Some("Nick Turley"));
+    assert_eq!(answer.lang, "en");
+}
+
+#[test]
+fn a_chinese_follow_up_of_an_english_question_switches_the_speaker_and_answers_in_chinese() {
+    let answer = ask_after("What did Mark say about sycophancy?", (323, 328), "那Nick呢？");
+    assert!(answer.answered, "{answer:?}");
+    assert_eq!(answer.results[0].speaker.as_deref(), Some("Nick Turley"));
+    assert_eq!(answer.lang, "zh");
+}
+
+#[test]
 fn what_came_next_is_found_near_the_passage_shown() {
     let answer = ask_after("ChatGPT最早叫什么名字？", (15, 19), "后来呢？");
     assert!(answer.answered, "{answer:?}");
