@@ -1,6 +1,7 @@
 //! Passage notes (`<id>.notes.jsonl` beside a transcript): for each stretch of lines, in order
-//! and covering every line, a one-sentence gist of what it states and the questions it answers —
-//! read and checked here, searched as a view of their own by the engine.
+//! and covering every line, a one-sentence gist of what it states and the questions it answers
+//! (in its language and others) — read and checked here, searched as a view of their own by the
+//! engine.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -28,6 +29,8 @@ pub struct Note {
     pub gist_in: BTreeMap<String, String>,
     /// Questions the stretch answers, as members would ask them.
     pub questions: Vec<String>,
+    /// More questions it answers, asked in other languages, by language code.
+    pub questions_in: BTreeMap<String, Vec<String>>,
 }
 
 impl Note {
@@ -40,11 +43,13 @@ impl Note {
         }
     }
 
-    /// Every text of the note that is searched: the gist in each language, then the questions.
+    /// Every text of the note that is searched: the gist in each language, then the questions,
+    /// then the questions in other languages.
     pub fn texts(&self) -> impl Iterator<Item = &str> {
         std::iter::once(self.gist.as_str())
             .chain(self.gist_in.values().map(String::as_str))
             .chain(self.questions.iter().map(String::as_str))
+            .chain(self.questions_in.values().flatten().map(String::as_str))
     }
 
     /// Whether the stretch shares a line with `start..=end`.
@@ -166,6 +171,8 @@ struct NoteEntry {
     gist_in: BTreeMap<String, String>,
     #[serde(default)]
     questions: Vec<String>,
+    #[serde(default)]
+    questions_in: BTreeMap<String, Vec<String>>,
 }
 
 impl NoteEntry {
@@ -201,6 +208,20 @@ impl NoteEntry {
         if let Some(n) = self.questions.iter().position(|q| q.trim().is_empty()) {
             return fail(format!("question {} is empty", n + 1));
         }
+        for (code, questions) in &self.questions_in {
+            if !crate::corpus::is_language_code(code) {
+                return fail(format!("'{code}' in questions_in is not a language code"));
+            }
+            if questions.is_empty() || questions.len() > MAX_QUESTIONS {
+                return fail(format!(
+                    "{} {code} questions: a stretch carries 1 to {MAX_QUESTIONS} per language",
+                    questions.len()
+                ));
+            }
+            if let Some(n) = questions.iter().position(|q| q.trim().is_empty()) {
+                return fail(format!("{code} question {} is empty", n + 1));
+            }
+        }
         Ok(Note {
             start,
             end,
@@ -214,6 +235,14 @@ impl NoteEntry {
                 .questions
                 .into_iter()
                 .map(|q| q.trim().to_string())
+                .collect(),
+            questions_in: self
+                .questions_in
+                .into_iter()
+                .map(|(code, questions)| {
+                    let questions = questions.into_iter().map(|q| q.trim().to_string());
+                    (code, questions.collect())
+                })
                 .collect(),
         })
     }
@@ -282,6 +311,27 @@ mod tests {
         let text = GOOD.replace(r#""questions":["为什么？"]"#, r#""questions":[]"#);
         let message = parse(&text, 5).unwrap_err().to_string();
         assert!(message.contains("0 questions"), "{message}");
+    }
+
+    #[test]
+    fn questions_in_other_languages_are_searched_too() {
+        let text = GOOD.replace(
+            r#""questions":["为什么？"]"#,
+            r#""questions":["为什么？"],"questions_in":{"en":["Why?","How come?"]}"#,
+        );
+        let notes = parse(&text, 5).expect("valid notes");
+        let texts: Vec<&str> = notes.notes[1].texts().collect();
+        assert_eq!(texts, ["乙说了原因", "为什么？", "Why?", "How come?"]);
+    }
+
+    #[test]
+    fn an_empty_list_of_questions_in_a_language_is_refused() {
+        let text = GOOD.replace(
+            r#""questions":["为什么？"]"#,
+            r#""questions":["为什么？"],"questions_in":{"en":[]}"#,
+        );
+        let message = parse(&text, 5).unwrap_err().to_string();
+        assert!(message.contains("0 en questions"), "{message}");
     }
 
     #[test]

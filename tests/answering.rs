@@ -1,6 +1,9 @@
 //! The answering engine on the real transcript: asserted line ranges, topics and speakers for
 //! questions as users type them, honest abstention, and bad input answered without panic.
 
+#[path = "common/data.rs"]
+mod data;
+
 use std::path::PathBuf;
 use std::sync::OnceLock;
 
@@ -364,7 +367,11 @@ fn an_english_follow_up_of_a_chinese_question_switches_the_speaker_and_answers_i
 
 #[test]
 fn a_chinese_follow_up_of_an_english_question_switches_the_speaker_and_answers_in_chinese() {
-    let answer = ask_after("What did Mark say about sycophancy?", (323, 328), "那Nick呢？");
+    let answer = ask_after(
+        "What did Mark say about sycophancy?",
+        (323, 328),
+        "那Nick呢？",
+    );
     assert!(answer.answered, "{answer:?}");
     assert_eq!(answer.results[0].speaker.as_deref(), Some("Nick Turley"));
     assert_eq!(answer.lang, "zh");
@@ -376,4 +383,43 @@ fn what_came_next_is_found_near_the_passage_shown() {
     assert!(answer.answered, "{answer:?}");
     let start = answer.results[0].line_start;
     assert!((20..=50).contains(&start), "{start}");
+}
+
+#[test]
+fn a_new_interview_without_notes_or_rendering_is_answered_by_the_fitted_ranking() {
+    // the fitted ranking weighs the notes and English views; a transcript without them must
+    // still be answered, its missing views counting for nothing
+    let (dir, transcripts) = data::with_dictionaries();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+    let shipped = std::fs::read_to_string(root.join("transcripts/openai-podcast-ep2.txt"))
+        .expect("the shipped transcript");
+    let first_lines: Vec<&str> = shipped.lines().take(120).collect();
+    std::fs::write(transcripts.join("new-talk.txt"), first_lines.join("\n")).expect("written");
+    std::fs::copy(
+        root.join("ranking.json"),
+        dir.path().join("data/ranking.json"),
+    )
+    .expect("the fitted ranking copied");
+    let options = EngineOptions {
+        data_dir: dir.path().join("data"),
+        index_dir: Some(dir.path().join("index")),
+        force_rebuild: false,
+        answer: AnswerConfig::default(),
+        semantic: SemanticConfig::default(),
+        progress: interview_bot::Progress::default(),
+    };
+    let engine = Engine::open(&options).expect("the engine opens on the new interview");
+    assert!(
+        engine.state().semantic.get().is_some(),
+        "answering by meaning too"
+    );
+    let answer = engine.answer("ChatGPT最初叫什么名字？", &AskOptions::default());
+    assert!(answer.answered, "{answer:?}");
+    let first = &answer.results[0];
+    assert!(
+        first.line_start <= 18 && 14 <= first.line_end,
+        "{}-{}",
+        first.line_start,
+        first.line_end
+    );
 }

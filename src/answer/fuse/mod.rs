@@ -8,8 +8,8 @@ use super::narrow::{Candidate, Narrowed};
 use super::retrieve::dense::DenseScores;
 use super::retrieve::lexical::Region;
 use super::retrieve::Retrieved;
-use super::state::rankings::{Features, QuestionSignals, Ranking};
-use super::state::State;
+use super::state::rankings::{Features, QuestionSignals, Ranking, UNKNOWN};
+use super::state::{State, ENGLISH};
 use super::understand::query::{Cues, QueryPlan};
 use super::understand::Understood;
 use crate::topics;
@@ -108,7 +108,7 @@ pub fn features(
                     scores,
                     topic,
                     Views {
-                        english: english_view(retrieved, &candidate),
+                        english: english_view(state, retrieved, &candidate),
                         notes: notes_view(state, retrieved, &candidate),
                     },
                 );
@@ -122,7 +122,7 @@ pub fn features(
         .collect();
     Featured {
         candidates,
-        note_closest: note_closest(retrieved),
+        note_closest: note_closest(state, retrieved),
         name_absent: !understood.never_mentioned.is_empty(),
     }
 }
@@ -281,11 +281,11 @@ pub fn passage_features(
             held(cues.time, candidate.holds_time),
             (end + 1 - start) as f32 / 12.0,
             english.score,
-            finite(english.window),
-            finite(english.line),
-            finite(notes.closeness),
+            english.window,
+            english.line,
+            notes.closeness,
             notes.rank,
-            finite(notes.neighbour),
+            notes.neighbour,
             notes.words,
         ],
     }
@@ -306,14 +306,14 @@ pub struct NotesView {
     pub words: f32,
 }
 
-/// The notes view of a candidate (all 0 without notes; the meaning half 0 without the semantic
-/// signal).
+/// The notes view of a candidate ([`NotesView::UNKNOWN`] when its transcript has no notes; the
+/// meaning half 0 without the semantic signal).
 fn notes_view(state: &State, retrieved: &Retrieved, candidate: &Candidate) -> NotesView {
     let t = candidate.transcript;
-    let (Some(notes), Some(Some(scores))) = (
-        state.corpus.transcripts[t].notes.as_ref(),
-        retrieved.notes.get(t),
-    ) else {
+    let Some(notes) = state.corpus.transcripts[t].notes.as_ref() else {
+        return NotesView::UNKNOWN;
+    };
+    let Some(Some(scores)) = retrieved.notes.get(t) else {
         return NotesView::default();
     };
     let within: Vec<usize> = (0..notes.notes.len())
@@ -342,10 +342,13 @@ fn notes_view(state: &State, retrieved: &Retrieved, candidate: &Candidate) -> No
     }
 }
 
-/// How close the question comes to the closest note anywhere (raw cosine; 0 without notes or
-/// the semantic signal): a question near a note's question is well covered, one far from every
-/// note likely is not.
-pub fn note_closest(retrieved: &Retrieved) -> f32 {
+/// How close the question comes to the closest note anywhere (raw cosine; 0 without the
+/// semantic signal, unknown when no transcript has notes): a question near a note's question is
+/// well covered, one far from every note likely is not.
+pub fn note_closest(state: &State, retrieved: &Retrieved) -> f32 {
+    if state.corpus.transcripts.iter().all(|t| t.notes.is_none()) {
+        return UNKNOWN;
+    }
     retrieved
         .notes
         .iter()
@@ -363,6 +366,16 @@ pub struct Views {
     pub notes: NotesView,
 }
 
+impl NotesView {
+    /// The view of a transcript without notes: nothing known.
+    pub const UNKNOWN: NotesView = NotesView {
+        closeness: UNKNOWN,
+        rank: UNKNOWN,
+        neighbour: UNKNOWN,
+        words: UNKNOWN,
+    };
+}
+
 /// What the English rendering says of a candidate: how well its words match the question's
 /// English words, and how close its windows and lines come to the question's meaning.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -375,8 +388,15 @@ pub struct EnglishView {
     pub line: f32,
 }
 
-/// The English view of a candidate (all 0 without a rendering or the semantic signal).
-fn english_view(retrieved: &Retrieved, candidate: &Candidate) -> EnglishView {
+/// The English view of a candidate ([`EnglishView::UNKNOWN`] when its transcript has no English
+/// rendering; the meaning half 0 without the semantic signal).
+fn english_view(state: &State, retrieved: &Retrieved, candidate: &Candidate) -> EnglishView {
+    if state.corpus.transcripts[candidate.transcript]
+        .rendering(ENGLISH)
+        .is_none()
+    {
+        return EnglishView::UNKNOWN;
+    }
     let dense = retrieved.english_dense[candidate.transcript].as_ref();
     let (start, end) = (candidate.start, candidate.end);
     let (first, last) = (
@@ -385,9 +405,18 @@ fn english_view(retrieved: &Retrieved, candidate: &Candidate) -> EnglishView {
     );
     EnglishView {
         score: english_score(&retrieved.english, candidate),
-        window: dense.map_or(0.0, |d| d.best_window_in(first, last).0),
-        line: dense.map_or(0.0, |d| d.best_line_in(start, end)),
+        window: dense.map_or(0.0, |d| finite(d.best_window_in(first, last).0)),
+        line: dense.map_or(0.0, |d| finite(d.best_line_in(start, end))),
     }
+}
+
+impl EnglishView {
+    /// The view of a transcript without an English rendering: nothing known.
+    pub const UNKNOWN: EnglishView = EnglishView {
+        score: UNKNOWN,
+        window: UNKNOWN,
+        line: UNKNOWN,
+    };
 }
 
 /// The English view's support for a candidate: the best relative score of the windows found by

@@ -8,6 +8,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
+/// The value of a feature nothing is known of: that of a view the transcript does not have
+/// (notes, an English rendering). A ranking scores it as the mean of its training rows.
+pub const UNKNOWN: f32 = f32::NAN;
+
 /// Names of the passage features, in the order of `Features::values`.
 pub const PASSAGE_FEATURES: [&str; 23] = [
     "lexical_score",
@@ -336,13 +340,15 @@ pub fn quadratic_terms(x: &[f32]) -> Vec<f32> {
     terms
 }
 
-/// The weighted sum of the quadratic terms of `x` standardised by `mean` and `deviation`.
+/// The weighted sum of the quadratic terms of `x` standardised by `mean` and `deviation`. An
+/// unknown value ([`UNKNOWN`]: a view the transcript does not have) stands at the mean, so that
+/// it counts for nothing, alone or in a product.
 pub fn quadratic_score(weights: &[f32], mean: &[f32], deviation: &[f32], x: &[f32]) -> f32 {
     let standardized: Vec<f32> = x
         .iter()
         .zip(mean)
         .zip(deviation)
-        .map(|((v, m), d)| (v - m) / d)
+        .map(|((v, m), d)| if v.is_nan() { 0.0 } else { (v - m) / d })
         .collect();
     dot(weights, &quadratic_terms(&standardized))
 }
@@ -409,6 +415,16 @@ pub fn softmax(scores: &[f32]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_value_counts_as_the_mean() {
+        let weights = vec![1.0; quadratic_width(2)];
+        let (mean, deviation) = ([0.5, 2.0], [1.0, 1.0]);
+        let at_mean = quadratic_score(&weights, &mean, &deviation, &[0.5, 3.0]);
+        let unknown = quadratic_score(&weights, &mean, &deviation, &[UNKNOWN, 3.0]);
+        assert_eq!(unknown, at_mean);
+        assert!(unknown.is_finite());
+    }
 
     #[test]
     fn lexical_only_ranks_by_the_lexical_score() {
