@@ -17,7 +17,7 @@ fn shipped() -> Corpus {
 }
 
 #[test]
-fn the_shipped_notes_cover_every_line_with_a_gist_in_both_languages() {
+fn the_shipped_notes_cover_every_line_with_a_gist_and_questions_in_both_languages() {
     let corpus = shipped();
     assert!(corpus.problems.is_empty(), "{:?}", corpus.problems);
     let transcript = &corpus.transcripts[0];
@@ -33,10 +33,16 @@ fn the_shipped_notes_cover_every_line_with_a_gist_in_both_languages() {
             english.is_ascii() || !english.chars().any(is_han),
             "{english}"
         );
-        assert!((4..=8).contains(&note.questions.len()), "{note:?}");
+        assert!((4..=12).contains(&note.questions.len()), "{note:?}");
         assert!(
             note.questions.iter().any(|q| !q.chars().any(is_han)),
             "one question in English: {note:?}"
+        );
+        let english = note.questions_in.get("en").expect("questions in English");
+        assert!((6..=8).contains(&english.len()), "{note:?}");
+        assert!(
+            english.iter().all(|q| !q.chars().any(is_han)),
+            "written in English: {english:?}"
         );
         assert!(
             note.end + 1 - note.start <= 15,
