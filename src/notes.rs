@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 pub const NOTES_SUFFIX: &str = ".notes.jsonl";
 
 /// Most questions one stretch may carry (4–8 are advised).
-pub const MAX_QUESTIONS: usize = 12;
+pub const MAX_QUESTIONS: usize = 16;
 
 /// What is noted of one stretch of a transcript.
 #[derive(Debug, Clone, PartialEq)]
