@@ -70,7 +70,7 @@ fn a_line_over_2000_characters_gets_its_error_and_the_stream_goes_on() {
 
 #[test]
 fn a_line_of_mentions_and_chatter_alone_is_an_empty_question() {
-    let answers = batch("<@123456789> lol\n<@123456789> ChatGPT最初叫什么 lol\n".as_bytes());
+    let answers = batch("<@123456789> lol\n<@123456789> ChatGPT最初叫什么名字 lol\n".as_bytes());
     let error = answers[0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("问题是空的"), "{error}");
     assert_eq!(answers[1]["answered"], true, "{}", answers[1]);

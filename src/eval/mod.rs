@@ -276,8 +276,10 @@ pub struct FitSummary {
     pub lines: Vec<String>,
 }
 
-/// Share of answerable questions the decision may abstain on while fitting its threshold.
-const MAX_FALSE_ABSTAIN: f32 = 0.04;
+/// Share of answerable questions the decision may abstain on while fitting its threshold: 3 % in
+/// sample comes to under 5 % on questions the threshold never saw (held out), the ceiling that
+/// false abstention must stay under.
+const MAX_FALSE_ABSTAIN: f32 = 0.03;
 
 /// Fits the ranking and the decision of both modes on training questions.
 pub fn fit_rankings(engine: &Engine, questions: &[EvalQuestion]) -> (Rankings, FitSummary) {
