@@ -308,15 +308,20 @@ pub fn state_page(engine: &Engine, reply: u64, state: &AnswerState, page: usize)
     let page = page.min(passages.len().saturating_sub(1));
     let passage = &passages[page];
     let embed = embed_in(engine, passage, &passage.matched_terms, state, page);
-    let buttons = AnswerButtons {
-        page,
-        pages: passages.len(),
-        expanded: false,
-        reach: state.reach,
-        english: is_english(&shown_language(engine, state, passage)),
-        switch: other_language(engine, state, page, None).is_some(),
-    };
+    let buttons = buttons_of(engine, state, page, false);
     View::embed(embed, answer_buttons(reply, &buttons))
+}
+
+/// What the buttons under page `page` of `state` depend on.
+fn buttons_of(engine: &Engine, state: &AnswerState, page: usize, expanded: bool) -> AnswerButtons {
+    AnswerButtons {
+        page,
+        pages: state.passages.len(),
+        expanded,
+        reach: state.reach,
+        english: is_english(&shown_language(engine, state, &state.passages[page])),
+        switch: other_language(engine, state, page, None).is_some(),
+    }
 }
 
 /// Page `page` of an answer with [`CONTEXT_LINES`] more lines on each side.
@@ -332,14 +337,7 @@ pub fn state_context(engine: &Engine, reply: u64, state: &AnswerState, page: usi
         return state_page(engine, reply, state, page);
     };
     let embed = embed_in(engine, &wider, &original.matched_terms, state, page);
-    let buttons = AnswerButtons {
-        page,
-        pages: passages.len(),
-        expanded: true,
-        reach: state.reach,
-        english: is_english(&shown_language(engine, state, original)),
-        switch: other_language(engine, state, page, None).is_some(),
-    };
+    let buttons = buttons_of(engine, state, page, true);
     View::embed(embed, answer_buttons(reply, &buttons))
 }
 
