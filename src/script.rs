@@ -28,8 +28,22 @@ pub fn is_simplified_code(code: &str) -> bool {
 /// Whether Chinese text is written in Traditional characters: it holds more characters found
 /// only in Traditional writing than characters found only in Simplified writing.
 pub fn is_traditional(text: &str) -> bool {
+    let (traditional, simplified) = distinctive_characters(text);
+    traditional > simplified
+}
+
+/// Whether Chinese text is written in Simplified characters: more of its characters are found
+/// only in Simplified writing than only in Traditional (text with neither is neither).
+pub fn is_simplified(text: &str) -> bool {
+    let (traditional, simplified) = distinctive_characters(text);
+    simplified > traditional
+}
+
+/// How many characters of `text` are found only in Traditional writing, and how many only in
+/// Simplified writing (none of either without the converter).
+fn distinctive_characters(text: &str) -> (usize, usize) {
     let Some(converter) = converter() else {
-        return false;
+        return (0, 0);
     };
     let mut buf = [0u8; 4];
     let (mut traditional, mut simplified) = (0usize, 0usize);
@@ -41,7 +55,7 @@ pub fn is_traditional(text: &str) -> bool {
             simplified += 1;
         }
     }
-    traditional > simplified
+    (traditional, simplified)
 }
 
 /// `text` in Traditional characters (Taiwan standard characters; words are not replaced by
@@ -100,6 +114,14 @@ mod tests {
         ] {
             assert_eq!(is_traditional(question), traditional, "{question}");
         }
+    }
+
+    #[test]
+    fn text_without_distinctive_characters_is_of_neither_script() {
+        for text in ["那Nick呢？", "Codex", "ChatGPT的名字"] {
+            assert!(!is_traditional(text) && !is_simplified(text), "{text}");
+        }
+        assert!(is_simplified("那他怎么说？"));
     }
 
     #[test]

@@ -378,6 +378,15 @@ fn a_chinese_follow_up_of_an_english_question_switches_the_speaker_and_answers_i
 }
 
 #[test]
+fn a_follow_up_of_no_script_of_its_own_keeps_the_traditional_characters_of_the_question() {
+    let answer = ask_after("Mark怎麼看待諂媚問題", (323, 328), "那Nick呢？");
+    assert!(answer.answered, "{answer:?}");
+    assert_eq!(answer.lang, "zh-Hant");
+    let simplified = ask_after("Mark怎麼看待諂媚問題", (323, 328), "那Nick怎么说？");
+    assert_eq!(simplified.lang, "zh", "its own script wins");
+}
+
+#[test]
 fn what_came_next_is_found_near_the_passage_shown() {
     let answer = ask_after("ChatGPT最早叫什么名字？", (15, 19), "后来呢？");
     assert!(answer.answered, "{answer:?}");

@@ -116,9 +116,10 @@ async fn a_reply_to_an_answer_in_traditional_characters_follows_it_up() {
         let shown = fake.bot_message(&fake.new_id(), CHANNEL_ID, &first["data"]);
         let reply = fake.reply_to_message(shown, "那Nick呢？", true).await;
         assert_safe(&reply.body, "follow-up reply");
+        // answered in the Traditional characters of the conversation
         let speaker = reply.body["embeds"][0]["fields"]
             .as_array()
-            .and_then(|f| f.iter().find(|f| f["name"] == "发言"))
+            .and_then(|f| f.iter().find(|f| f["name"] == "發言"))
             .and_then(|f| f["value"].as_str())
             .unwrap_or("")
             .to_string();

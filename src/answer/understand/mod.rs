@@ -11,7 +11,7 @@ use super::AskOptions;
 use crate::corpus::Speaker;
 use crate::lexicon::is_english_stopword;
 use crate::text::{is_cjk, strip_chatter};
-use followup::FollowUp;
+use followup::{AskContext, FollowUp};
 use query::{QueryBuilder, QueryPlan};
 
 /// A question as the pipeline understands it: its plan, and its vector when the semantic signal
@@ -130,7 +130,26 @@ pub fn understand(state: &State, question: &str, options: &AskOptions) -> Questi
             .collect(),
         follow: Some(follow),
         anchor,
-        language: language_of(&strip_chatter(question)),
+        language: follow_up_language(question, context),
+    }
+}
+
+/// A follow-up's language: its own, except that Chinese with no character telling its script
+/// keeps the script of the conversation's last question ("那Nick呢？" after a question written in
+/// Traditional characters is answered in them too).
+fn follow_up_language(question: &str, context: &AskContext) -> Option<&'static str> {
+    let own = language_of(&strip_chatter(question));
+    let earlier = context
+        .turns
+        .last()
+        .and_then(|turn| language_of(&strip_chatter(&turn.question)));
+    match (own, earlier) {
+        (Some("zh"), Some(crate::script::TRADITIONAL))
+            if !crate::script::is_simplified(question) =>
+        {
+            Some(crate::script::TRADITIONAL)
+        }
+        _ => own,
     }
 }
 
