@@ -903,11 +903,7 @@ fn render_cited(
             &passage.text,
         ),
         Some((language, translation)) => {
-            let original = engine
-                .transcripts()
-                .iter()
-                .find(|t| t.id == passage.transcript)
-                .map_or("", |t| t.language.as_str());
+            let original = engine.original_language(passage);
             (
                 format!(
                     "{cited}\nTopic: {}\nSpeaker: {}\n({})\n\n",
@@ -947,11 +943,9 @@ fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> S
     let best = answer.results.first();
     if *display != Display::Both && shows_in_traditional(engine, best, &answer.lang) {
         // the original as a Simplified reader sees it, then every character in Traditional
-        let original = best
-            .and_then(|b| engine.transcripts().iter().find(|t| t.id == b.transcript))
-            .map_or(interview_bot::corpus::DEFAULT_LANGUAGE, |t| {
-                t.language.as_str()
-            });
+        let original = best.map_or(interview_bot::corpus::DEFAULT_LANGUAGE, |b| {
+            engine.original_language(b)
+        });
         let simplified = Answer {
             lang: original.to_string(),
             ..answer.clone()
@@ -1019,11 +1013,7 @@ fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> S
         ));
     }
     if let Some((code, _)) = rendering {
-        let original = engine
-            .transcripts()
-            .iter()
-            .find(|t| t.id == best.transcript)
-            .map_or("", |t| t.language.as_str());
+        let original = engine.original_language(best);
         out.push_str(&format!("({})\n", translation_note(original, code)));
         if !both {
             out.push_str(&format!(
@@ -1129,13 +1119,10 @@ fn print_outlines(outlines: &[Outline], json: bool) -> anyhow::Result<()> {
 /// Whether text in `language` is `passage`'s transcript (or, with no passage, the default
 /// language) shown in Traditional characters: Traditional asked of a Simplified original.
 fn shows_in_traditional(engine: &Engine, passage: Option<&Passage>, language: &str) -> bool {
-    let original = passage
-        .and_then(|p| engine.transcripts().iter().find(|t| t.id == p.transcript))
-        .map_or(interview_bot::corpus::DEFAULT_LANGUAGE, |t| {
-            t.language.as_str()
-        });
-    interview_bot::script::is_traditional_code(language)
-        && interview_bot::script::is_simplified_code(original)
+    let original = passage.map_or(interview_bot::corpus::DEFAULT_LANGUAGE, |p| {
+        engine.original_language(p)
+    });
+    interview_bot::script::converts(original, language)
 }
 
 /// Whether `language` is the language `passage`'s transcript is written in.

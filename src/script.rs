@@ -25,6 +25,12 @@ pub fn is_simplified_code(code: &str) -> bool {
         && !is_traditional_code(code)
 }
 
+/// Whether text written in `original` is shown in `language` by converting its characters:
+/// Traditional characters asked of a Simplified original.
+pub fn converts(original: &str, language: &str) -> bool {
+    is_traditional_code(language) && is_simplified_code(original)
+}
+
 /// Whether Chinese text is written in Traditional characters: it holds more characters found
 /// only in Traditional writing than characters found only in Simplified writing.
 pub fn is_traditional(text: &str) -> bool {
@@ -122,6 +128,14 @@ mod tests {
             assert!(!is_traditional(text) && !is_simplified(text), "{text}");
         }
         assert!(is_simplified("那他怎么说？"));
+    }
+
+    #[test]
+    fn only_traditional_asked_of_simplified_is_a_conversion() {
+        assert!(converts("zh", "zh-Hant"));
+        assert!(!converts("zh", "zh"));
+        assert!(!converts("en", "zh-Hant"));
+        assert!(!converts("zh", "en"));
     }
 
     #[test]

@@ -69,6 +69,14 @@ pub fn language_name(code: &str) -> &str {
 }
 
 impl Engine {
+    /// The language `passage`'s transcript is written in (the default for an unknown one).
+    pub fn original_language(&self, passage: &Passage) -> &str {
+        self.transcripts()
+            .iter()
+            .find(|t| t.id == passage.transcript)
+            .map_or(crate::corpus::DEFAULT_LANGUAGE, |t| t.language.as_str())
+    }
+
     /// `passage` in `language`: `None` when its transcript has no rendering in that language.
     pub fn translate(&self, passage: &Passage, language: &str) -> Option<Translation> {
         let t = self
@@ -82,24 +90,14 @@ impl Engine {
             .or_else(|| present::script_translation(&self.state, t, passage, language))
     }
 
-    /// A topic title in `language`: the title a curated chapter gives it there, else as it is
-    /// (in Traditional characters when those are asked for).
+    /// A topic title in `language`: the title a curated chapter gives it there, else as it is.
     pub fn topic_title_in(&self, title: &str, language: &str) -> String {
         self.transcripts()
             .iter()
             .flat_map(|t| &t.chapters)
             .find(|c| c.title == title)
             .and_then(|c| c.title_in.get(language))
-            .map_or_else(
-                || {
-                    if crate::script::is_traditional_code(language) {
-                        crate::script::to_traditional(title)
-                    } else {
-                        title.to_string()
-                    }
-                },
-                String::clone,
-            )
+            .map_or_else(|| title.to_string(), String::clone)
     }
 
     /// Outlines of all transcripts, or of one.

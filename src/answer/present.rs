@@ -215,8 +215,7 @@ pub fn script_translation(
     language: &str,
 ) -> Option<Translation> {
     let transcript = &state.corpus.transcripts[t];
-    let wanted = script::is_traditional_code(language)
-        && script::is_simplified_code(&transcript.language)
+    let wanted = script::converts(&transcript.language, language)
         && !passage.translations.contains_key(language);
     wanted.then(|| Translation {
         text: script::to_traditional(&passage.text),

@@ -265,9 +265,7 @@ fn embed_in(
     let cited = citation::of(engine.transcripts(), passage);
     let pages = state.passages.len();
     let asked = asked(state);
-    if crate::script::is_traditional_code(&state.lang)
-        && crate::script::is_simplified_code(original)
-    {
+    if crate::script::converts(original, &state.lang) {
         // the original as a Simplified reader sees it, then every character in Traditional
         let marks = engine.highlight(&passage.text, matched);
         let title = transcript_title(engine, &passage.transcript);
@@ -350,16 +348,11 @@ fn is_english(language: &str) -> bool {
 /// or rendered in it (or it is Traditional characters of a Simplified original), else the
 /// transcript's own.
 pub fn shown_language(engine: &Engine, state: &AnswerState, passage: &Passage) -> String {
-    let original = engine
-        .transcripts()
-        .iter()
-        .find(|t| t.id == passage.transcript)
-        .map_or(crate::corpus::DEFAULT_LANGUAGE, |t| t.language.as_str());
+    let original = engine.original_language(passage);
     let lang = state.lang.as_str();
     let shown = lang == original
         || passage.translations.contains_key(lang)
-        || (crate::script::is_traditional_code(lang)
-            && crate::script::is_simplified_code(original));
+        || crate::script::converts(original, lang);
     if shown && !lang.is_empty() {
         lang.to_string()
     } else {
@@ -378,11 +371,7 @@ pub fn other_language(
     locale: Option<&str>,
 ) -> Option<String> {
     let passage = state.passages.get(page)?;
-    let original = engine
-        .transcripts()
-        .iter()
-        .find(|t| t.id == passage.transcript)
-        .map_or(crate::corpus::DEFAULT_LANGUAGE, |t| t.language.as_str());
+    let original = engine.original_language(passage);
     let shown = shown_language(engine, state, passage);
     let is_chinese = |code: &str| code.split('-').next() == Some("zh");
     if is_chinese(&shown) {
