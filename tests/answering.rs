@@ -387,6 +387,20 @@ fn a_follow_up_of_no_script_of_its_own_keeps_the_traditional_characters_of_the_q
 }
 
 #[test]
+fn lines_hold_the_kinds_of_answer_they_name() {
+    let state = engine().state();
+    let held = |line: usize| state.kinds_held(0, line, line);
+    assert!(held(197).person, "Ilya Sutskever");
+    assert!(held(50).place, "日本");
+    assert!(held(16).version, "GPT-3.5");
+    let date = held(2);
+    assert!(
+        !date.person && !date.place && !date.version,
+        "7月1日: {date:?}"
+    );
+}
+
+#[test]
 fn what_came_next_is_found_near_the_passage_shown() {
     let answer = ask_after("ChatGPT最早叫什么名字？", (15, 19), "后来呢？");
     assert!(answer.answered, "{answer:?}");

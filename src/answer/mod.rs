@@ -9,6 +9,7 @@
 //! | [`understand`] | a question's plan and vector; a follow-up's readings in its context |
 //! | [`retrieve`] | regions found by words and windows found by meaning, in the transcript and in its English rendering |
 //! | [`narrow`] | regions cut to the spans that answer, within the longest passage |
+//! | [`kinds`] | the kind of answer a question asks for (who, which company, where, which model) and the kinds a line holds |
 //! | [`fuse`] | each candidate's features, the fitted ranking, the question's signals |
 //! | [`decide`] | the fitted decision to answer, the reading answered, a follow-up's order |
 //! | [`present`] | passages with lines, speaker, topic and renderings; the language shown |
@@ -19,6 +20,7 @@ pub mod citation;
 pub mod decide;
 mod explain;
 pub mod fuse;
+pub mod kinds;
 pub mod narrow;
 pub mod present;
 pub mod retrieve;

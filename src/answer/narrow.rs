@@ -3,6 +3,7 @@
 //! found by its notes) taken as it is — every candidate kept within the configured longest
 //! passage.
 
+use super::kinds::HeldKinds;
 use super::retrieve::lexical::Region;
 use super::retrieve::Retrieved;
 use super::state::State;
@@ -558,6 +559,28 @@ fn widen(candidate: &mut Candidate, min_lines: usize, line_count: usize) {
             candidate.end += 1;
         }
         before = !before;
+    }
+}
+
+/// What a span holds of the answers a question can ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanHolds {
+    /// A number.
+    pub number: bool,
+    /// A date or a time.
+    pub time: bool,
+    /// Names and versions.
+    pub kinds: HeldKinds,
+}
+
+/// What lines `start..=end` (1-based) of transcript `t` hold: a number, a time, names.
+pub fn span_holds(state: &State, t: usize, start: usize, end: usize) -> SpanHolds {
+    let transcript = &state.corpus.transcripts[t];
+    let lines = start.max(1)..=end.min(transcript.line_count());
+    SpanHolds {
+        number: lines.clone().any(|n| holds_number(transcript.line(n))),
+        time: lines.clone().any(|n| holds_time(transcript.line(n))),
+        kinds: state.kinds_held(t, start, end),
     }
 }
 

@@ -3,10 +3,13 @@
 //! over the top one and its threshold — cross-fitted over folds grouped by passage, which also
 //! estimate how it does on follow-ups it has not seen.
 
-use super::{answers, context_of, passage_groups, EvalQuestion, FOLDS};
+use super::{answers, context_of, own_context_of, passage_groups, EvalQuestion, FOLDS};
 use crate::answer::decide::follow::{self, Offered};
+use crate::answer::followup::AskContext;
 use crate::answer::fuse::fit::{self, DecisionOutcome, RankingExample};
 use crate::answer::state::rankings::{FollowUpRanking, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES};
+use crate::answer::state::State;
+use crate::answer::understand::Question;
 use crate::answer::{examine, understand, AskOptions, Engine};
 
 /// Share of answerable follow-ups the decision may decline while fitting its threshold.
@@ -14,6 +17,8 @@ const MAX_FALSE_ABSTAIN: f32 = 0.05;
 
 /// One follow-up as the fit sees it: the passages offered, which answer it, and its labels.
 struct Case {
+    question: Question,
+    by_rules: bool,
     offered: Vec<Offered>,
     answering: Vec<bool>,
     answerable: bool,
@@ -23,61 +28,93 @@ struct Case {
 /// What the decision learns from one follow-up, scored by a ranker not fitted on it.
 struct Row {
     inputs: Vec<f32>,
+    by_rules: bool,
     answerable: bool,
     top_answers: bool,
     group: usize,
 }
 
 /// The follow-up ranking fitted on `questions` (each with its context), and a line saying what
-/// it does on follow-ups held out.
+/// it does on follow-ups held out: after their gold passages, and after the engine's own answers
+/// to the turns before (as a member gets them).
 pub fn fit_follow_ups(engine: &Engine, questions: &[EvalQuestion]) -> (FollowUpRanking, String) {
-    let cases = cases(engine, questions);
+    let transcript = engine
+        .transcripts()
+        .first()
+        .map(|t| t.id.clone())
+        .unwrap_or_default();
+    let groups = passage_groups(questions);
+    let cases: Vec<Case> = questions
+        .iter()
+        .zip(&groups)
+        .filter_map(|(q, &group)| case(engine, q, context_of(q, &transcript), group))
+        .collect();
     let fold = |group: usize| group % FOLDS;
     // the decision learns from scores of a ranker fitted on the other folds
     let mut rows: Vec<Row> = Vec::new();
+    let mut rankers = Vec::new();
     for f in 0..FOLDS {
         let ranker = fit_ranker(&cases, |c| fold(c.group) != f);
-        let scoring = ranking(ranker, None, 0.0);
+        let scoring = ranking(ranker.clone(), None, 0.0);
         for case in cases.iter().filter(|c| fold(c.group) == f) {
-            if let Some(row) = row(case, &scoring) {
+            if let Some(row) = row(engine.state(), case, &scoring) {
                 rows.push(row);
             }
         }
+        rankers.push(ranker);
     }
-    // held out: each fold decided by a decision and threshold fitted on the others
-    let (mut hits, mut positives, mut declined, mut negatives) = (0, 0, 0, 0);
-    for f in 0..FOLDS {
+    // held out: each fold decided by a decision and threshold fitted on the others, alone and
+    // as the engine decides (the fitted decision or the rules)
+    let (mut alone, mut either) = (Tally::default(), Tally::default());
+    let mut held_out = Vec::new();
+    for (f, ranker) in rankers.into_iter().enumerate() {
         let (decision, threshold) = fit_decision(&rows, |r| fold(r.group) != f);
-        let judge = ranking(
-            fit::QuadraticRanker {
-                mean: Vec::new(),
-                deviation: Vec::new(),
-                weights: Vec::new(),
-            },
-            Some(decision),
-            threshold,
-        );
+        let judge = ranking(ranker, Some(decision), threshold);
         for r in rows.iter().filter(|r| fold(r.group) == f) {
             let answered = judge.answerable(&r.inputs) >= threshold;
-            if r.answerable {
-                positives += 1;
-                hits += usize::from(answered && r.top_answers);
-            } else {
-                negatives += 1;
-                declined += usize::from(!answered);
-            }
+            alone.add(r.answerable, answered, r.top_answers);
+            either.add(r.answerable, answered || r.by_rules, r.top_answers);
         }
+        held_out.push(judge);
+    }
+    // the same folds asked after the engine's own answers to the earlier turns
+    let mut own = Tally::default();
+    for (q, &group) in questions.iter().zip(&groups) {
+        let judge = &held_out[fold(group)];
+        let (answered, right) = match case(engine, q, own_context_of(engine, q), group) {
+            Some(case) => decided(engine.state(), &case, judge),
+            // nothing shown before (the earlier turn declined): answered as the engine does
+            None => {
+                let options = AskOptions {
+                    context: Some(own_context_of(engine, q)),
+                    ..AskOptions::default()
+                };
+                let answer = engine.answer(&q.q.replace('\n', " "), &options);
+                let right = answer
+                    .results
+                    .first()
+                    .is_some_and(|r| answers(q, r.line_start, r.line_end));
+                (answer.answered, right)
+            }
+        };
+        own.add(q.answerable, answered, right);
     }
     let ranker = fit_ranker(&cases, |_| true);
     let (decision, threshold) = fit_decision(&rows, |_| true);
-    let share = |a: usize, b: usize| a as f64 / b.max(1) as f64;
     let summary = format!(
-        "follow-ups: {} questions ({} answerable) after their gold passages; {FOLDS}-fold \
-         estimate grouped by passage: hit1 {:.3}, declined negatives {:.3}; threshold {threshold:.3}",
-        cases.len(),
-        positives,
-        share(hits, positives),
-        share(declined, negatives),
+        "follow-ups: {} questions ({} answerable); {FOLDS}-fold estimate grouped by passage, \
+         after the gold passages: hit1 {:.3}, declined negatives {:.3} (the fitted decision \
+         alone), {:.3} and {:.3} (the fitted decision or the rules, as answered); after the \
+         engine's own answers, as answered: hit1 {:.3}, declined negatives {:.3}; threshold \
+         {threshold:.3}",
+        questions.len(),
+        own.positives,
+        alone.hit1(),
+        alone.declined(),
+        either.hit1(),
+        either.declined(),
+        own.hit1(),
+        own.declined(),
     );
     let mut fitted = ranking(ranker, Some(decision), threshold);
     fitted.semantic = engine.semantic_on();
@@ -85,43 +122,76 @@ pub fn fit_follow_ups(engine: &Engine, questions: &[EvalQuestion]) -> (FollowUpR
     (fitted, summary)
 }
 
-/// Every follow-up asked after its gold passages, through the engine's own stages.
-fn cases(engine: &Engine, questions: &[EvalQuestion]) -> Vec<Case> {
+/// A follow-up asked after `context`, through the engine's own stages (none when nothing was
+/// shown before it).
+fn case(engine: &Engine, q: &EvalQuestion, context: AskContext, group: usize) -> Option<Case> {
     let state = engine.state();
-    let transcript = engine
-        .transcripts()
-        .first()
-        .map(|t| t.id.clone())
-        .unwrap_or_default();
-    let groups = passage_groups(questions);
-    questions
+    let options = AskOptions {
+        context: Some(context),
+        ..AskOptions::default()
+    };
+    let question = understand::understand(state, &q.q.replace('\n', " "), &options);
+    let (anchor, follow) = (question.anchor?, question.follow.clone()?);
+    let examined: Vec<_> = question
+        .readings
         .iter()
-        .zip(groups)
-        .filter_map(|(q, group)| {
-            let options = AskOptions {
-                context: Some(context_of(q, &transcript)),
-                ..AskOptions::default()
-            };
-            let question = understand::understand(state, &q.q.replace('\n', " "), &options);
-            let (anchor, follow) = (question.anchor?, question.follow.clone()?);
-            let examined: Vec<_> = question
-                .readings
-                .iter()
-                .map(|r| examine(state, &r.understood, None, Some(anchor)))
-                .collect();
-            let offered = follow::offered(state, &question, &follow, &examined, anchor);
-            let answering = offered
-                .iter()
-                .map(|o| answers(q, o.pick.start, o.pick.end))
-                .collect();
-            Some(Case {
-                offered,
-                answering,
-                answerable: q.answerable,
-                group,
-            })
-        })
-        .collect()
+        .map(|r| examine(state, &r.understood, None, Some(anchor)))
+        .collect();
+    let offered = follow::offered(state, &question, &follow, &examined, anchor);
+    let answering = offered
+        .iter()
+        .map(|o| answers(q, o.pick.start, o.pick.end))
+        .collect();
+    let by_rules = follow::answered_by_rules(state, &question, &follow, &examined);
+    Some(Case {
+        question,
+        by_rules,
+        offered,
+        answering,
+        answerable: q.answerable,
+        group,
+    })
+}
+
+/// Whether `judge` answers a case as the engine would (its fitted decision or the rules), and
+/// whether its top passage answers it.
+fn decided(state: &State, case: &Case, judge: &FollowUpRanking) -> (bool, bool) {
+    match row(state, case, judge) {
+        Some(r) => (
+            judge.answerable(&r.inputs) >= judge.threshold || r.by_rules,
+            r.top_answers,
+        ),
+        None => (false, false),
+    }
+}
+
+/// Hits among answerable follow-ups and declines among the others.
+#[derive(Default)]
+struct Tally {
+    hits: usize,
+    positives: usize,
+    declined: usize,
+    negatives: usize,
+}
+
+impl Tally {
+    fn add(&mut self, answerable: bool, answered: bool, right: bool) {
+        if answerable {
+            self.positives += 1;
+            self.hits += usize::from(answered && right);
+        } else {
+            self.negatives += 1;
+            self.declined += usize::from(!answered);
+        }
+    }
+
+    fn hit1(&self) -> f64 {
+        self.hits as f64 / self.positives.max(1) as f64
+    }
+
+    fn declined(&self) -> f64 {
+        self.declined as f64 / self.negatives.max(1) as f64
+    }
 }
 
 /// The ranker fitted on the answerable cases `include` keeps.
@@ -138,9 +208,9 @@ fn fit_ranker(cases: &[Case], include: impl Fn(&Case) -> bool) -> fit::Quadratic
 }
 
 /// A case's decision row under a ranking (none when nothing is offered).
-fn row(case: &Case, scoring: &FollowUpRanking) -> Option<Row> {
+fn row(state: &State, case: &Case, scoring: &FollowUpRanking) -> Option<Row> {
     let ranked = follow::ranked(case.offered.clone(), scoring);
-    let inputs = follow::decision_inputs(&ranked)?;
+    let inputs = follow::decision_inputs(state, &case.question, &ranked)?;
     let top = &ranked.first()?.0.pick;
     let top_answers = case
         .offered
@@ -149,6 +219,7 @@ fn row(case: &Case, scoring: &FollowUpRanking) -> Option<Row> {
         .any(|(o, &a)| a && o.pick.start == top.start && o.pick.end == top.end);
     Some(Row {
         inputs,
+        by_rules: case.by_rules,
         answerable: case.answerable,
         top_answers,
         group: case.group,

@@ -4,11 +4,12 @@
 //! fitted decision (or the rules' answer/decline) says the interview answers it.
 
 use super::{answerable, placement, ranking_of, Decision, Pick, Placement, CANDIDATES};
-use crate::answer::fuse::{without_overlaps, Examined};
-use crate::answer::state::rankings::{FollowUpRanking, FOLLOW_FEATURES};
+use crate::answer::fuse::{self, without_overlaps, Examined};
+use crate::answer::narrow;
+use crate::answer::state::rankings::{FollowUpRanking, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES};
 use crate::answer::state::State;
 use crate::answer::understand::followup::{asks_why, FollowUp};
-use crate::answer::understand::{Anchor, Question};
+use crate::answer::understand::{Anchor, Question, Understood};
 use crate::topics;
 
 /// Position of the speaker feature in [`FOLLOW_FEATURES`].
@@ -150,11 +151,70 @@ pub fn ranked(offered: Vec<Offered>, ranking: &FollowUpRanking) -> Vec<(Offered,
     })
 }
 
-/// The fitted decision's inputs for passages ranked best first (none without passages).
-pub fn decision_inputs(ranked: &[(Offered, f32)]) -> Option<Vec<f32>> {
+/// The fitted decision's inputs for passages ranked best first (none without passages): the top
+/// one's features, its probability and margin, and what the follow-up alone asks for against
+/// what that passage holds.
+pub fn decision_inputs(
+    state: &State,
+    question: &Question,
+    ranked: &[(Offered, f32)],
+) -> Option<Vec<f32>> {
     let (top, _) = ranked.first()?;
     let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
-    Some(FollowUpRanking::decision_inputs(&scores, &top.features))
+    let asked = asked_against(state, question, &top.pick);
+    Some(FollowUpRanking::decision_inputs(
+        &scores,
+        &top.features,
+        &asked,
+    ))
+}
+
+/// What the follow-up read alone asks for against what `pick` holds: a number, a time, a kind
+/// of answer it lacks; the thing asked for or a name the corpus never mentions; the share of the
+/// follow-up's weight the corpus lacks.
+fn asked_against(state: &State, question: &Question, pick: &Pick) -> Vec<f32> {
+    let held = narrow::span_holds(state, pick.transcript, pick.start, pick.end);
+    match question.readings.first() {
+        Some(alone) => asked_of(&alone.understood, held),
+        None => vec![0.0; FOLLOW_DECISION_FEATURES.len() - 2],
+    }
+}
+
+/// What a follow-up understood alone asks for against what a passage holds (see
+/// [`asked_against`]).
+fn asked_of(alone: &Understood, held: narrow::SpanHolds) -> Vec<f32> {
+    let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let cues = alone.plan.cues;
+    vec![
+        flag(cues.number && !held.number),
+        flag(cues.time && !held.time),
+        flag(cues.kind.is_some_and(|kind| !held.kinds.holds(kind))),
+        flag(fuse::focus_missing(&alone.plan)),
+        fuse::absent_share(&alone.plan),
+        flag(!alone.never_mentioned.is_empty()),
+    ]
+}
+
+/// The reading shown as understood: the completed one for a follow-up leaning on the earlier
+/// question, else the question alone.
+fn reading_shown(question: &Question, follow: &FollowUp) -> usize {
+    if follow.elliptical {
+        question.readings.len() - 1
+    } else {
+        0
+    }
+}
+
+/// Whether the rules answer a follow-up: its reading is answered as a question of its own, or it
+/// asks what came next, or it leans wholly on the earlier question.
+pub fn answered_by_rules(
+    state: &State,
+    question: &Question,
+    follow: &FollowUp,
+    examined: &[Examined],
+) -> bool {
+    let reading = &examined[reading_shown(question, follow)];
+    super::answers(ranking_of(state, reading), reading) || follow.wants_next || !follow.own_content
 }
 
 /// The decision for a follow-up after the passage `anchor`, under the fitted follow-up ranking.
@@ -168,23 +228,13 @@ pub fn decide(
     top_n: usize,
 ) -> Decision {
     let ranked = ranked(offered(state, question, follow, examined, anchor), ranking);
-    // the reading shown as understood: the completed one for a follow-up leaning on the earlier
-    // question, else the question alone
-    let reading = if follow.elliptical {
-        question.readings.len() - 1
-    } else {
-        0
-    };
-    // answered when the fitted decision says so, or as the rules would: the reading answered as
-    // a question of its own, or a follow-up that asks what came next or leans wholly on the
-    // earlier question (measured: the fitted decision alone declines more of what it should
-    // answer than it gains in declined negatives — docs/quality.md)
-    let fitted = decision_inputs(&ranked)
+    let reading = reading_shown(question, follow);
+    // answered when the fitted decision says so, or as the rules would (measured: the fitted
+    // decision alone declines more of what it should answer than it gains in declined
+    // negatives — docs/quality.md)
+    let fitted = decision_inputs(state, question, &ranked)
         .is_some_and(|inputs| ranking.answerable(&inputs) >= ranking.threshold);
-    let as_the_rules = super::answers(ranking_of(state, &examined[reading]), &examined[reading])
-        || follow.wants_next
-        || !follow.own_content;
-    let answered = fitted || as_the_rules;
+    let answered = fitted || answered_by_rules(state, question, follow, examined);
     Decision {
         reading,
         answered,
@@ -196,5 +246,72 @@ pub fn decide(
                 ..offered.pick
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::answer::kinds::{AnswerKind, HeldKinds};
+    use crate::answer::understand::query::{Cues, QueryPlan};
+
+    fn understood(cues: Cues, never_mentioned: &[&str]) -> Understood {
+        Understood {
+            plan: QueryPlan {
+                normalized: String::new(),
+                concepts: Vec::new(),
+                cues,
+            },
+            vector: None,
+            never_mentioned: never_mentioned.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    fn holding(number: bool, person: bool) -> narrow::SpanHolds {
+        narrow::SpanHolds {
+            number,
+            time: false,
+            kinds: HeldKinds {
+                person,
+                ..HeldKinds::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_follow_up_asking_how_much_is_told_when_the_passage_holds_no_number() {
+        let how_much = understood(
+            Cues {
+                number: true,
+                ..Cues::default()
+            },
+            &[],
+        );
+        assert_eq!(asked_of(&how_much, holding(false, false))[0], 1.0);
+        assert_eq!(asked_of(&how_much, holding(true, false))[0], 0.0);
+    }
+
+    #[test]
+    fn a_follow_up_asking_who_is_told_when_the_passage_names_no_one() {
+        let who = understood(
+            Cues {
+                kind: Some(AnswerKind::Person),
+                ..Cues::default()
+            },
+            &[],
+        );
+        assert_eq!(asked_of(&who, holding(false, false))[2], 1.0);
+        assert_eq!(asked_of(&who, holding(false, true))[2], 0.0);
+    }
+
+    #[test]
+    fn a_follow_up_naming_what_the_corpus_never_mentions_says_so() {
+        let inputs = asked_of(
+            &understood(Cues::default(), &["Trey Parker"]),
+            holding(true, true),
+        );
+        assert_eq!(inputs.len(), FOLLOW_DECISION_FEATURES.len() - 2);
+        assert_eq!(inputs.last(), Some(&1.0));
+        assert_eq!(inputs[..3], [0.0, 0.0, 0.0], "nothing asked for is missing");
     }
 }

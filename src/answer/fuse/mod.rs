@@ -163,7 +163,7 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
 }
 
 /// Share of the question's importance carried by concepts the corpus never mentions.
-fn absent_share(plan: &QueryPlan) -> f32 {
+pub fn absent_share(plan: &QueryPlan) -> f32 {
     let total: f32 = plan.concepts.iter().map(|c| c.importance).sum();
     let absent: f32 = plan
         .concepts

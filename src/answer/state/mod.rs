@@ -1,5 +1,6 @@
 //! The engine's loaded state: the corpus, the text analyzer, the full-text and line indexes, the
-//! passage vectors, the outlines and glossary, and the fitted rankings — opened from `index_dir`
+//! kinds of answer each line holds, the passage vectors, the outlines and glossary, and the
+//! fitted rankings — opened from `index_dir`
 //! when fresh, built otherwise. Every stage of the question pipeline reads it; none changes it.
 
 mod derived;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use jieba_rs::Jieba;
 use sha2::{Digest, Sha256};
 
+use super::kinds::{held_kinds, HeldKinds};
 use crate::config::{AnswerConfig, SemanticConfig};
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
@@ -73,6 +75,8 @@ pub struct State {
     pub outlines: Vec<Vec<Topic>>,
     /// Every line normalised, per transcript (for keyword look-up).
     pub normalized_lines: Vec<Vec<String>>,
+    /// The kinds of answer each line holds (a person, a place…), per transcript.
+    pub line_kinds: Vec<Vec<HeldKinds>>,
     /// The encoder and passage vectors, when the semantic signal is on.
     pub semantic: SemanticState,
     /// The fitted rankings of both modes.
@@ -105,9 +109,11 @@ impl State {
         let mut lines = LineIndex::new();
         let mut line_terms: Vec<Vec<LineTerms>> = Vec::new();
         let mut normalized_lines: Vec<Vec<String>> = Vec::new();
+        let mut line_kinds: Vec<Vec<HeldKinds>> = Vec::new();
         for (t, transcript) in corpus.transcripts.iter().enumerate() {
             let mut terms = Vec::with_capacity(transcript.line_count());
             let mut normalized_text = Vec::with_capacity(transcript.line_count());
+            let mut kinds = Vec::with_capacity(transcript.line_count());
             let english = transcript.rendering(ENGLISH);
             for (i, line) in transcript.lines.iter().enumerate() {
                 let normalized = normalize(line);
@@ -124,10 +130,13 @@ impl State {
                     english: english
                         .map_or_else(String::new, |r| english_words(&r.lines[i]).join(" ")),
                 });
+                let tagged = analyzer.jieba().tag(&normalized, false);
+                kinds.push(held_kinds(line, tagged.iter().map(|t| (t.word, t.tag))));
                 normalized_text.push(normalized);
             }
             line_terms.push(terms);
             normalized_lines.push(normalized_text);
+            line_kinds.push(kinds);
         }
 
         let vocabulary = lines
@@ -210,10 +219,22 @@ impl State {
             aliases,
             outlines,
             normalized_lines,
+            line_kinds,
             semantic,
             rankings,
             config: options.answer.clone(),
         })
+    }
+}
+
+impl State {
+    /// The kinds of answer lines `start..=end` (1-based) of transcript `transcript` hold.
+    pub fn kinds_held(&self, transcript: usize, start: usize, end: usize) -> HeldKinds {
+        self.line_kinds[transcript]
+            .iter()
+            .skip(start.saturating_sub(1))
+            .take((end + 1).saturating_sub(start))
+            .fold(HeldKinds::default(), |held, line| held.or(*line))
     }
 }
 

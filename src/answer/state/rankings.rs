@@ -76,8 +76,20 @@ pub const FOLLOW_FEATURES: [&str; 13] = [
     "next_lines",
 ];
 
-/// Names of the follow-up decision's inputs after the top passage's follow-up features.
-pub const FOLLOW_DECISION_FEATURES: [&str; 2] = ["top_probability", "margin"];
+/// Names of the follow-up decision's inputs after the top passage's follow-up features: its
+/// softmax probability and margin, then what the follow-up alone asks for against what the top
+/// passage holds (a number, a time, a person or other kind) and what it names that the corpus
+/// lacks.
+pub const FOLLOW_DECISION_FEATURES: [&str; 8] = [
+    "top_probability",
+    "margin",
+    "number_missing",
+    "time_missing",
+    "kind_missing",
+    "focus_missing",
+    "absent_share",
+    "name_absent",
+];
 
 /// The ranking fitted on follow-up questions (`eval FILE --fit` on a file of follow-ups): a
 /// quadratic score over [`FOLLOW_FEATURES`] and a logistic decision over the top passage's
@@ -128,8 +140,9 @@ impl FollowUpRanking {
     }
 
     /// The decision's inputs: the top passage's features, its softmax probability among the
-    /// scores (best first) and its margin over the second.
-    pub fn decision_inputs(scores: &[f32], top: &[f32]) -> Vec<f32> {
+    /// scores (best first) and its margin over the second, then `asked` (the rest of
+    /// [`FOLLOW_DECISION_FEATURES`]).
+    pub fn decision_inputs(scores: &[f32], top: &[f32], asked: &[f32]) -> Vec<f32> {
         let probabilities = softmax(scores);
         let mut inputs = top.to_vec();
         inputs.push(probabilities.first().copied().unwrap_or(0.0));
@@ -137,6 +150,11 @@ impl FollowUpRanking {
             [a, b, ..] => a - b,
             _ => 1.0,
         });
+        inputs.extend_from_slice(asked);
+        debug_assert_eq!(
+            inputs.len(),
+            FOLLOW_FEATURES.len() + FOLLOW_DECISION_FEATURES.len()
+        );
         inputs
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::answer::kinds::{asked_kind, AnswerKind};
 use crate::lexicon::{english_words, is_english_stopword, stem, Glossary};
 use crate::search::lines::LineIndex;
 use crate::search::{TermField, WeightedTerm};
@@ -70,6 +71,8 @@ pub struct Cues {
     pub number: bool,
     /// 哪一年 / 什么时候 / when: a date or a time.
     pub time: bool,
+    /// 谁 / 哪家公司 / 哪里 / 哪个版本: a person, an organisation, a place or a version.
+    pub kind: Option<AnswerKind>,
 }
 
 /// A question turned into weighted concepts.
@@ -200,6 +203,7 @@ impl QueryBuilder<'_> {
             number: NUMBER_MARKERS.iter().any(|m| normalized.contains(m)),
             time: normalized.starts_with("when ")
                 || TIME_MARKERS.iter().any(|m| normalized.contains(m)),
+            kind: asked_kind(&normalized),
         };
         let mut concepts: Vec<Concept> = Vec::new();
         let mut rest = normalized.clone();
