@@ -1,6 +1,5 @@
 //! The engine's loaded state: the corpus, the text analyzer, the full-text and line indexes, the
-//! kinds of answer each line holds, the passage vectors, the outlines and glossary, and the
-//! fitted rankings — opened from `index_dir`
+//! passage vectors, the outlines and glossary, and the fitted rankings — opened from `index_dir`
 //! when fresh, built otherwise. Every stage of the question pipeline reads it; none changes it.
 
 mod derived;
@@ -75,8 +74,6 @@ pub struct State {
     pub outlines: Vec<Vec<Topic>>,
     /// Every line normalised, per transcript (for keyword look-up).
     pub normalized_lines: Vec<Vec<String>>,
-    /// The kinds of answer each line holds (a person, a place…), per transcript.
-    pub line_kinds: Vec<Vec<HeldKinds>>,
     /// The encoder and passage vectors, when the semantic signal is on.
     pub semantic: SemanticState,
     /// The fitted rankings of both modes.
@@ -109,11 +106,9 @@ impl State {
         let mut lines = LineIndex::new();
         let mut line_terms: Vec<Vec<LineTerms>> = Vec::new();
         let mut normalized_lines: Vec<Vec<String>> = Vec::new();
-        let mut line_kinds: Vec<Vec<HeldKinds>> = Vec::new();
         for (t, transcript) in corpus.transcripts.iter().enumerate() {
             let mut terms = Vec::with_capacity(transcript.line_count());
             let mut normalized_text = Vec::with_capacity(transcript.line_count());
-            let mut kinds = Vec::with_capacity(transcript.line_count());
             let english = transcript.rendering(ENGLISH);
             for (i, line) in transcript.lines.iter().enumerate() {
                 let normalized = normalize(line);
@@ -130,13 +125,10 @@ impl State {
                     english: english
                         .map_or_else(String::new, |r| english_words(&r.lines[i]).join(" ")),
                 });
-                let tagged = analyzer.jieba().tag(&normalized, false);
-                kinds.push(held_kinds(line, tagged.iter().map(|t| (t.word, t.tag))));
                 normalized_text.push(normalized);
             }
             line_terms.push(terms);
             normalized_lines.push(normalized_text);
-            line_kinds.push(kinds);
         }
 
         let vocabulary = lines
@@ -219,7 +211,6 @@ impl State {
             aliases,
             outlines,
             normalized_lines,
-            line_kinds,
             semantic,
             rankings,
             config: options.answer.clone(),
@@ -228,13 +219,17 @@ impl State {
 }
 
 impl State {
-    /// The kinds of answer lines `start..=end` (1-based) of transcript `transcript` hold.
+    /// The kinds of answer lines `start..=end` (1-based) of transcript `transcript` hold, read
+    /// when asked (a follow-up's top passage): tagging every line would slow each start.
     pub fn kinds_held(&self, transcript: usize, start: usize, end: usize) -> HeldKinds {
-        self.line_kinds[transcript]
-            .iter()
-            .skip(start.saturating_sub(1))
-            .take((end + 1).saturating_sub(start))
-            .fold(HeldKinds::default(), |held, line| held.or(*line))
+        let lines = &self.corpus.transcripts[transcript].lines;
+        let normalized = &self.normalized_lines[transcript];
+        (start.max(1)..=end.min(lines.len()))
+            .map(|n| {
+                let tagged = self.analyzer.jieba().tag(&normalized[n - 1], false);
+                held_kinds(&lines[n - 1], tagged.iter().map(|t| (t.word, t.tag)))
+            })
+            .fold(HeldKinds::default(), HeldKinds::or)
     }
 }
 
