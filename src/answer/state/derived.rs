@@ -70,7 +70,7 @@ pub fn load_or_build(
     force: bool,
     build: impl FnOnce() -> Result<Derived>,
 ) -> Result<Derived> {
-    let path = dir.map(|d| d.join(format!("{PREFIX}{fingerprint}.json")));
+    let path = dir.map(|d| d.join(format!("{PREFIX}{fingerprint}.bin")));
     let saved = path.as_deref().filter(|_| !force).and_then(read);
     if let Some(saved) = saved.filter(|d| d.fits(shapes)) {
         return Ok(saved);
@@ -87,12 +87,12 @@ pub fn load_or_build(
 
 fn read(path: &Path) -> Option<Derived> {
     let bytes = std::fs::read(path).ok()?;
-    serde_json::from_slice(&bytes).ok()
+    bincode::deserialize(&bytes).ok()
 }
 
 fn write(dir: &Path, path: &Path, derived: &Derived) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let bytes = serde_json::to_vec(derived).map_err(|e| Error::Index(e.to_string()))?;
+    let bytes = bincode::serialize(derived).map_err(|e| Error::Index(e.to_string()))?;
     let scratch = path.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::write(&scratch, bytes).map_err(|e| Error::io(&scratch, e))?;
     std::fs::rename(&scratch, path).map_err(|e| Error::io(path, e))
@@ -146,13 +146,13 @@ mod tests {
         })
         .unwrap();
         assert_eq!(reused.outlines, built.outlines);
-        std::fs::write(dir.path().join("derived-f.json"), b"{broken").unwrap();
+        std::fs::write(dir.path().join("derived-f.bin"), b"{broken").unwrap();
         let rebuilt =
             load_or_build(Some(dir.path()), "f", &THREE_LINES, false, || Ok(sample())).unwrap();
         assert_eq!(rebuilt.outlines.len(), 1);
         load_or_build(Some(dir.path()), "g", &THREE_LINES, false, || Ok(sample())).unwrap();
         assert!(
-            !dir.path().join("derived-f.json").exists(),
+            !dir.path().join("derived-f.bin").exists(),
             "older results removed"
         );
     }
@@ -190,5 +190,38 @@ mod tests {
             rebuilt.note_indexes[0].as_ref().map(NoteIndex::len),
             Some(1)
         );
+    }
+
+    #[test]
+    fn a_saved_note_index_comes_back_as_it_was_built() {
+        let dir = tempfile::tempdir().unwrap();
+        let noted = [Shape {
+            lines: 3,
+            notes: Some(2),
+        }];
+        let docs = [
+            NoteDoc {
+                words: vec!["名字".into(), "名字".into(), "发布".into()],
+                grams: vec!["名字".into()],
+                english: vec!["name".into()],
+            },
+            NoteDoc {
+                words: vec!["谄媚".into()],
+                grams: Vec::new(),
+                english: vec!["sycophancy".into(), "name".into()],
+            },
+        ];
+        let index = NoteIndex::build(&docs);
+        let with_notes = || {
+            let mut derived = sample();
+            derived.note_indexes = vec![Some(NoteIndex::build(&docs))];
+            Ok(derived)
+        };
+        load_or_build(Some(dir.path()), "f", &noted, false, with_notes).unwrap();
+        let reused = load_or_build(Some(dir.path()), "f", &noted, false, || {
+            panic!("must not rebuild")
+        })
+        .unwrap();
+        assert_eq!(reused.note_indexes, vec![Some(index)]);
     }
 }
