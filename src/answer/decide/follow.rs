@@ -229,9 +229,9 @@ pub fn decide(
 ) -> Decision {
     let ranked = ranked(offered(state, question, follow, examined, anchor), ranking);
     let reading = reading_shown(question, follow);
-    // answered when the fitted decision says so, or as the rules would (measured: the fitted
-    // decision alone declines more of what it should answer than it gains in declined
-    // negatives — docs/quality.md)
+    // answered when the fitted decision says so, or as the rules would (measured held out: the
+    // fitted decision alone trades answered follow-ups for declined negatives about one for
+    // one — docs/quality.md)
     let fitted = decision_inputs(state, question, &ranked)
         .is_some_and(|inputs| ranking.answerable(&inputs) >= ranking.threshold);
     let answered = fitted || answered_by_rules(state, question, follow, examined);
