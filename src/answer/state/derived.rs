@@ -3,7 +3,7 @@
 //! segmentation is the costly part of a start with many transcripts), and the word index of
 //! each transcript's notes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -60,29 +60,37 @@ impl Derived {
     }
 }
 
-/// The results saved in `dir` for this fingerprint, or `build()` (saved for the next start when a
-/// directory is given). A missing, unreadable or corrupt file, or one that does not fit
-/// transcripts of these `shapes`, is rebuilt, never an error.
-pub fn load_or_build(
+/// The results saved in `dir` for this fingerprint when they are whole and fit transcripts of
+/// these `shapes` (never when `force`d).
+pub fn saved(
     dir: Option<&Path>,
     fingerprint: &str,
     shapes: &[Shape],
     force: bool,
+) -> Option<Derived> {
+    let dir = dir.filter(|_| !force)?;
+    read(&path_in(dir, fingerprint)).filter(|d| d.fits(shapes))
+}
+
+/// `build()`, saved in `dir` (when given) for the next start in place of older results.
+pub fn build_and_save(
+    dir: Option<&Path>,
+    fingerprint: &str,
     build: impl FnOnce() -> Result<Derived>,
 ) -> Result<Derived> {
-    let path = dir.map(|d| d.join(format!("{PREFIX}{fingerprint}.bin")));
-    let saved = path.as_deref().filter(|_| !force).and_then(read);
-    if let Some(saved) = saved.filter(|d| d.fits(shapes)) {
-        return Ok(saved);
-    }
     let derived = build()?;
-    if let (Some(dir), Some(path)) = (dir, path.as_deref()) {
-        match write(dir, path, &derived) {
-            Ok(()) => remove_others(dir, path),
+    if let Some(dir) = dir {
+        let path = path_in(dir, fingerprint);
+        match write(dir, &path, &derived) {
+            Ok(()) => remove_others(dir, &path),
             Err(e) => tracing::warn!(error = %e, "cannot save derived data; rebuilt next start"),
         }
     }
     Ok(derived)
+}
+
+fn path_in(dir: &Path, fingerprint: &str) -> PathBuf {
+    dir.join(format!("{PREFIX}{fingerprint}.bin"))
 }
 
 fn read(path: &Path) -> Option<Derived> {
@@ -116,6 +124,22 @@ fn remove_others(dir: &Path, keep: &Path) {
 mod tests {
     use super::*;
     use crate::search::notes::NoteDoc;
+
+    /// The results saved in `dir` for this fingerprint, or `build()` (saved for the next start when a
+    /// directory is given). A missing, unreadable or corrupt file, or one that does not fit
+    /// transcripts of these `shapes`, is rebuilt, never an error.
+    fn load_or_build(
+        dir: Option<&Path>,
+        fingerprint: &str,
+        shapes: &[Shape],
+        force: bool,
+        build: impl FnOnce() -> Result<Derived>,
+    ) -> Result<Derived> {
+        match saved(dir, fingerprint, shapes, force) {
+            Some(saved) => Ok(saved),
+            None => build_and_save(dir, fingerprint, build),
+        }
+    }
 
     fn sample() -> Derived {
         Derived {

@@ -83,7 +83,9 @@ pub struct State {
 }
 
 impl State {
-    /// Loads transcripts and dictionaries and opens (or builds) the index.
+    /// Loads transcripts and dictionaries and opens (or builds) the index. The semantic side (the
+    /// encoder and the saved vectors) and the saved derived results are read on a second thread
+    /// while this one builds the word segmenter and the line index, the longest step of a start.
     pub fn open(options: &EngineOptions) -> Result<State> {
         let corpus = Corpus::load(&options.data_dir.join("transcripts"))?;
         for problem in &corpus.problems {
@@ -99,8 +101,122 @@ impl State {
             }
         }
         let lexicon = Lexicon::load(&options.data_dir.join("dict"))?;
-        let aliases = speaker_aliases(&corpus);
-        let jieba = Arc::new(build_jieba(&lexicon, &aliases)?);
+        let fingerprint = fingerprint(&corpus, &lexicon)?;
+        let shapes: Vec<derived::Shape> = corpus
+            .transcripts
+            .iter()
+            .map(|t| derived::Shape {
+                lines: t.line_count(),
+                notes: t.notes.as_ref().map(|n| n.notes.len()),
+            })
+            .collect();
+        let index_dir = options.index_dir.as_deref();
+        let (lexical, (semantic, derived_key, saved)) = std::thread::scope(|scope| {
+            let reading = scope.spawn(|| {
+                let semantic = semantic::open(
+                    &options.semantic,
+                    &corpus,
+                    index_dir,
+                    options.force_rebuild,
+                    &options.progress,
+                );
+                // automatic outlines depend on whether lines have vectors
+                let derived_key = match semantic.get() {
+                    Some(_) => format!("{fingerprint}-{}", &crate::embed::fetch::SHA256[..12]),
+                    None => fingerprint.clone(),
+                };
+                let saved = derived::saved(index_dir, &derived_key, &shapes, options.force_rebuild);
+                (semantic, derived_key, saved)
+            });
+            let lexical = Lexical::build(&corpus, &lexicon);
+            let read = reading
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (lexical, read)
+        });
+        let Lexical {
+            analyzer,
+            aliases,
+            lines,
+            line_terms,
+            normalized_lines,
+            vocabulary,
+            synonyms,
+        } = lexical?;
+        let derived::Derived {
+            glossary,
+            outlines,
+            note_indexes,
+        } = match saved {
+            Some(saved) => saved,
+            None => derived::build_and_save(index_dir, &derived_key, || {
+                Ok(derived::Derived {
+                    note_indexes: corpus
+                        .transcripts
+                        .iter()
+                        .map(|t| t.notes.as_ref().map(|notes| note_index(notes, &analyzer)))
+                        .collect(),
+                    glossary: Glossary::build(&lexicon.cedict_entries()?, &vocabulary),
+                    outlines: corpus
+                        .transcripts
+                        .iter()
+                        .enumerate()
+                        .map(|(i, t)| topics::outline(t, &analyzer, line_vectors(&semantic, i)))
+                        .collect(),
+                })
+            })?,
+        };
+        let ranking_path = options.data_dir.join(rankings::RANKING_FILE);
+        let rankings = match Rankings::load(&ranking_path) {
+            Ok(rankings) => rankings,
+            Err(e) => {
+                tracing::warn!("{e}; ranking unfitted");
+                Rankings::unfitted()
+            }
+        };
+        let build_docs = || window_docs(&line_terms);
+        let (index, index_origin) = match index_dir {
+            Some(dir) => {
+                SearchIndex::open_or_build(dir, &fingerprint, options.force_rebuild, build_docs)?
+            }
+            None => (SearchIndex::build_in_ram(build_docs())?, IndexOrigin::Built),
+        };
+        Ok(State {
+            corpus,
+            analyzer,
+            index,
+            index_origin,
+            lines,
+            note_indexes,
+            synonyms,
+            glossary,
+            aliases,
+            outlines,
+            normalized_lines,
+            semantic,
+            rankings,
+            config: options.answer.clone(),
+        })
+    }
+}
+
+/// The word side of the state, built from the corpus and dictionaries: the segmenter, the
+/// speaker aliases, each line's postings and terms, and the thesaurus as queries use it.
+struct Lexical {
+    analyzer: Analyzer,
+    aliases: Vec<(String, String)>,
+    lines: LineIndex,
+    line_terms: Vec<Vec<LineTerms>>,
+    normalized_lines: Vec<Vec<String>>,
+    /// The corpus's Chinese words of two characters or more (what the glossary keeps).
+    vocabulary: std::collections::HashSet<String>,
+    synonyms: HashMap<String, Vec<String>>,
+}
+
+impl Lexical {
+    fn build(corpus: &Corpus, lexicon: &Lexicon) -> Result<Lexical> {
+        let aliases = speaker_aliases(corpus);
+        let jieba = Arc::new(build_jieba(lexicon, &aliases)?);
         let analyzer = Analyzer::new(jieba, lexicon.stopwords.clone());
 
         let mut lines = LineIndex::new();
@@ -136,84 +252,15 @@ impl State {
             .filter(|w| w.chars().count() >= 2 && w.chars().all(is_cjk))
             .map(str::to_string)
             .collect();
-        let synonyms = synonym_map(&lexicon.synonym_groups, &corpus, &analyzer, &lines);
-        let semantic = semantic::open(
-            &options.semantic,
-            &corpus,
-            options.index_dir.as_deref(),
-            options.force_rebuild,
-            &options.progress,
-        );
-        let fingerprint = fingerprint(&corpus, &lexicon)?;
-        // automatic outlines depend on whether lines have vectors
-        let derived_key = match semantic.get() {
-            Some(_) => format!("{fingerprint}-{}", &crate::embed::fetch::SHA256[..12]),
-            None => fingerprint.clone(),
-        };
-        let shapes: Vec<derived::Shape> = corpus
-            .transcripts
-            .iter()
-            .map(|t| derived::Shape {
-                lines: t.line_count(),
-                notes: t.notes.as_ref().map(|n| n.notes.len()),
-            })
-            .collect();
-        let derived::Derived {
-            glossary,
-            outlines,
-            note_indexes,
-        } = derived::load_or_build(
-            options.index_dir.as_deref(),
-            &derived_key,
-            &shapes,
-            options.force_rebuild,
-            || {
-                Ok(derived::Derived {
-                    note_indexes: corpus
-                        .transcripts
-                        .iter()
-                        .map(|t| t.notes.as_ref().map(|notes| note_index(notes, &analyzer)))
-                        .collect(),
-                    glossary: Glossary::build(&lexicon.cedict_entries()?, &vocabulary),
-                    outlines: corpus
-                        .transcripts
-                        .iter()
-                        .enumerate()
-                        .map(|(i, t)| topics::outline(t, &analyzer, line_vectors(&semantic, i)))
-                        .collect(),
-                })
-            },
-        )?;
-        let ranking_path = options.data_dir.join(rankings::RANKING_FILE);
-        let rankings = match Rankings::load(&ranking_path) {
-            Ok(rankings) => rankings,
-            Err(e) => {
-                tracing::warn!("{e}; ranking unfitted");
-                Rankings::unfitted()
-            }
-        };
-        let build_docs = || window_docs(&line_terms);
-        let (index, index_origin) = match &options.index_dir {
-            Some(dir) => {
-                SearchIndex::open_or_build(dir, &fingerprint, options.force_rebuild, build_docs)?
-            }
-            None => (SearchIndex::build_in_ram(build_docs())?, IndexOrigin::Built),
-        };
-        Ok(State {
-            corpus,
+        let synonyms = synonym_map(&lexicon.synonym_groups, corpus, &analyzer, &lines);
+        Ok(Lexical {
             analyzer,
-            index,
-            index_origin,
-            lines,
-            note_indexes,
-            synonyms,
-            glossary,
             aliases,
-            outlines,
+            lines,
+            line_terms,
             normalized_lines,
-            semantic,
-            rankings,
-            config: options.answer.clone(),
+            vocabulary,
+            synonyms,
         })
     }
 }
