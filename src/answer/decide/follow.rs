@@ -35,14 +35,19 @@ pub fn offered(
 ) -> Vec<Offered> {
     let why = question.readings.first().is_some_and(|r| asks_why(&r.text));
     let completed = question.readings.len() - 1;
+    let bests: Vec<Vec<fuse::Scored>> = examined
+        .iter()
+        .map(|examined| {
+            without_overlaps(examined.all.clone(), CANDIDATES, |s| {
+                (s.candidate.transcript, s.candidate.start, s.candidate.end)
+            })
+        })
+        .collect();
     let mut offered = Vec::new();
-    for (reading, examined) in examined.iter().enumerate() {
+    for (reading, (examined, best)) in examined.iter().zip(&bests).enumerate() {
         let probability = answerable(ranking_of(state, examined), examined);
-        let best = without_overlaps(examined.all.clone(), CANDIDATES, |s| {
-            (s.candidate.transcript, s.candidate.start, s.candidate.end)
-        });
         let top = best.first().map_or(0.0, |s| s.score);
-        for scored in &best {
+        for scored in best {
             let pick = Pick::of(state, scored);
             let context = Context {
                 score_gap: scored.score - top,
@@ -50,6 +55,7 @@ pub fn offered(
                 completed: reading == completed && completed > 0,
                 next_lines: false,
                 why,
+                agreement: agreement(&bests, reading, scored),
             };
             let features = features(state, &pick, anchor, follow, &context);
             offered.push(Offered { pick, features });
@@ -62,6 +68,7 @@ pub fn offered(
             completed: false,
             next_lines: true,
             why,
+            agreement: 0.0,
         };
         let features = features(state, &next, anchor, follow, &context);
         offered.push(Offered {
@@ -79,6 +86,31 @@ struct Context {
     completed: bool,
     next_lines: bool,
     why: bool,
+    /// How well the other reading ranks the same lines (see [`agreement`]).
+    agreement: f32,
+}
+
+/// How well the other readings of the follow-up rank a candidate of reading `reading`: e to the
+/// gap between the best of their candidates overlapping it and their top one (1 when it is their
+/// top too), 0 when none overlaps it or the follow-up has one reading.
+fn agreement(bests: &[Vec<fuse::Scored>], reading: usize, scored: &fuse::Scored) -> f32 {
+    let c = &scored.candidate;
+    bests
+        .iter()
+        .enumerate()
+        .filter(|&(other, _)| other != reading)
+        .filter_map(|(_, best)| {
+            let top = best.first()?.score;
+            best.iter()
+                .filter(|s| {
+                    s.candidate.transcript == c.transcript
+                        && s.candidate.start <= c.end
+                        && c.start <= s.candidate.end
+                })
+                .map(|s| (s.score - top).exp())
+                .reduce(f32::max)
+        })
+        .fold(0.0, f32::max)
 }
 
 /// The values of [`FOLLOW_FEATURES`] for `pick`.
@@ -121,6 +153,7 @@ fn features(
         flag(follow.elliptical),
         flag(context.why),
         flag(context.next_lines),
+        context.agreement,
     ];
     debug_assert_eq!(values.len(), FOLLOW_FEATURES.len());
     debug_assert_eq!(FOLLOW_FEATURES[SPEAKER], "speaker");
@@ -276,6 +309,34 @@ mod tests {
                 ..HeldKinds::default()
             },
         }
+    }
+
+    fn scored(start: usize, end: usize, score: f32) -> fuse::Scored {
+        fuse::Scored {
+            candidate: narrow::Candidate::plain(0, start, end, start),
+            features: Default::default(),
+            score,
+        }
+    }
+
+    #[test]
+    fn a_passage_the_other_reading_ranks_high_agrees_more() {
+        let alone = vec![scored(10, 15, 3.0), scored(40, 45, 2.0)];
+        let completed = vec![
+            scored(41, 46, 5.0),
+            scored(12, 17, 4.0),
+            scored(80, 85, 1.0),
+        ];
+        let bests = [alone.clone(), completed.clone()];
+        // the completed reading's top passage overlaps the second of the reading alone
+        assert_eq!(agreement(&bests, 0, &alone[1]), 1.0);
+        assert!((agreement(&bests, 0, &alone[0]) - (-1.0f32).exp()).abs() < 1e-6);
+        assert_eq!(
+            agreement(&bests, 1, &completed[2]),
+            0.0,
+            "not among the other's"
+        );
+        assert_eq!(agreement(&bests[..1], 0, &alone[0]), 0.0, "one reading");
     }
 
     #[test]

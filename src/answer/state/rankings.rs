@@ -60,7 +60,7 @@ pub const DECISION_FEATURES: [&str; 11] = [
 /// just before, far, the shown one itself; same chapter), whether its speaker is the one asked
 /// for, what the follow-up asks (what came next, leaning on the earlier question, a reason), and
 /// whether it is the plain "lines after the shown passage".
-pub const FOLLOW_FEATURES: [&str; 13] = [
+pub const FOLLOW_FEATURES: [&str; 14] = [
     "score_gap",
     "reading_probability",
     "completed_reading",
@@ -74,6 +74,7 @@ pub const FOLLOW_FEATURES: [&str; 13] = [
     "elliptical",
     "asks_why",
     "next_lines",
+    "agreement",
 ];
 
 /// Names of the follow-up decision's inputs after the top passage's follow-up features: its
