@@ -8,7 +8,7 @@ use crate::answer::fuse::{self, without_overlaps, Examined};
 use crate::answer::narrow;
 use crate::answer::state::rankings::{FollowUpRanking, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES};
 use crate::answer::state::State;
-use crate::answer::understand::followup::{asks_why, FollowUp};
+use crate::answer::understand::followup::{asks_before, asks_example, asks_why, FollowUp};
 use crate::answer::understand::{Anchor, Question, Understood};
 use crate::topics;
 
@@ -33,7 +33,8 @@ pub fn offered(
     examined: &[Examined],
     anchor: Anchor,
 ) -> Vec<Offered> {
-    let why = question.readings.first().is_some_and(|r| asks_why(&r.text));
+    let asks = |test: fn(&str) -> bool| question.readings.first().is_some_and(|r| test(&r.text));
+    let (why, before, example) = (asks(asks_why), asks(asks_before), asks(asks_example));
     let completed = question.readings.len() - 1;
     let bests: Vec<Vec<fuse::Scored>> = examined
         .iter()
@@ -55,6 +56,8 @@ pub fn offered(
                 completed: reading == completed && completed > 0,
                 next_lines: false,
                 why,
+                before,
+                example,
                 agreement: agreement(&bests, reading, scored),
             };
             let features = features(state, &pick, anchor, follow, &context);
@@ -68,6 +71,8 @@ pub fn offered(
             completed: false,
             next_lines: true,
             why,
+            before,
+            example,
             agreement: 0.0,
         };
         let features = features(state, &next, anchor, follow, &context);
@@ -86,6 +91,8 @@ struct Context {
     completed: bool,
     next_lines: bool,
     why: bool,
+    before: bool,
+    example: bool,
     /// How well the other reading ranks the same lines (see [`agreement`]).
     agreement: f32,
 }
@@ -154,6 +161,8 @@ fn features(
         flag(context.why),
         flag(context.next_lines),
         context.agreement,
+        flag(context.before),
+        flag(context.example),
     ];
     debug_assert_eq!(values.len(), FOLLOW_FEATURES.len());
     debug_assert_eq!(FOLLOW_FEATURES[SPEAKER], "speaker");

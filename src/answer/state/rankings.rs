@@ -58,9 +58,10 @@ pub const DECISION_FEATURES: [&str; 11] = [
 /// score against the best of its reading, that reading's probability of being answered and
 /// whether it is the completed one, where it lies against the passage shown before (just after,
 /// just before, far, the shown one itself; same chapter), whether its speaker is the one asked
-/// for, what the follow-up asks (what came next, leaning on the earlier question, a reason), and
-/// whether it is the plain "lines after the shown passage".
-pub const FOLLOW_FEATURES: [&str; 14] = [
+/// for, what the follow-up asks (what came next, leaning on the earlier question, a reason),
+/// whether it is the plain "lines after the shown passage", how well the other reading ranks the
+/// same lines, and whether the follow-up asks what came before or for an example.
+pub const FOLLOW_FEATURES: [&str; 16] = [
     "score_gap",
     "reading_probability",
     "completed_reading",
@@ -75,6 +76,8 @@ pub const FOLLOW_FEATURES: [&str; 14] = [
     "asks_why",
     "next_lines",
     "agreement",
+    "asks_before",
+    "asks_example",
 ];
 
 /// Names of the follow-up decision's inputs after the top passage's follow-up features: its

@@ -116,6 +116,50 @@ const WHY_WORDS: &[&str] = &[
     "how come",
 ];
 
+/// Words asking what came before the last answer.
+const BEFORE_WORDS: &[&str] = &[
+    "之前呢",
+    "在那之前",
+    "此前",
+    "之前",
+    "以前",
+    "起初",
+    "一开始",
+    "before that",
+    "before",
+    "earlier",
+    "at first",
+];
+
+/// Words asking for an example or the details of the last answer.
+const EXAMPLE_WORDS: &[&str] = &[
+    "举个例子",
+    "举例",
+    "例子",
+    "比如",
+    "例如",
+    "具体",
+    "细节",
+    "for example",
+    "for instance",
+    "example",
+    "such as",
+    "specifically",
+    "details",
+];
+
+/// Whether a question asks what came before ("之前呢", "before that"), anywhere in it.
+pub fn asks_before(question: &str) -> bool {
+    let normalized = normalize(question);
+    BEFORE_WORDS.iter().any(|w| normalized.contains(w))
+}
+
+/// Whether a question asks for an example or details ("比如呢", "for example"), anywhere in it.
+pub fn asks_example(question: &str) -> bool {
+    let normalized = normalize(question);
+    EXAMPLE_WORDS.iter().any(|w| normalized.contains(w))
+}
+
 /// Whether a question asks for a reason ("为啥", "why"), anywhere in it.
 pub fn asks_why(question: &str) -> bool {
     let normalized = normalize(question);
@@ -454,6 +498,26 @@ pub(crate) mod tests {
                 follow.question.contains("chatgpt"),
                 "{question}: {}",
                 follow.question
+            );
+        }
+    }
+
+    #[test]
+    fn a_follow_up_asking_what_came_before_or_for_an_example_is_told() {
+        for question in [
+            "那在那之前呢",
+            "一开始是怎么回事",
+            "what happened before that",
+        ] {
+            assert!(asks_before(question), "{question}");
+        }
+        for question in ["比如呢", "能舉個例子嗎", "any examples?", "such as?"] {
+            assert!(asks_example(question), "{question}");
+        }
+        for question in ["后来呢", "为啥", "what about Mark"] {
+            assert!(
+                !asks_before(question) && !asks_example(question),
+                "{question}"
             );
         }
     }
