@@ -134,15 +134,7 @@ impl State {
                 .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
             (lexical, read)
         });
-        let Lexical {
-            analyzer,
-            aliases,
-            lines,
-            line_terms,
-            normalized_lines,
-            vocabulary,
-            synonyms,
-        } = lexical?;
+        let lexical = lexical?;
         let derived::Derived {
             glossary,
             outlines,
@@ -154,14 +146,20 @@ impl State {
                     note_indexes: corpus
                         .transcripts
                         .iter()
-                        .map(|t| t.notes.as_ref().map(|notes| note_index(notes, &analyzer)))
+                        .map(|t| {
+                            t.notes
+                                .as_ref()
+                                .map(|notes| note_index(notes, &lexical.analyzer))
+                        })
                         .collect(),
-                    glossary: Glossary::build(&lexicon.cedict_entries()?, &vocabulary),
+                    glossary: Glossary::build(&lexicon.cedict_entries()?, &lexical.vocabulary),
                     outlines: corpus
                         .transcripts
                         .iter()
                         .enumerate()
-                        .map(|(i, t)| topics::outline(t, &analyzer, line_vectors(&semantic, i)))
+                        .map(|(i, t)| {
+                            topics::outline(t, &lexical.analyzer, line_vectors(&semantic, i))
+                        })
                         .collect(),
                 })
             })?,
@@ -174,7 +172,7 @@ impl State {
                 Rankings::unfitted()
             }
         };
-        let build_docs = || window_docs(&line_terms);
+        let build_docs = || window_docs(&lexical.line_terms);
         let (index, index_origin) = match index_dir {
             Some(dir) => {
                 SearchIndex::open_or_build(dir, &fingerprint, options.force_rebuild, build_docs)?
@@ -183,16 +181,16 @@ impl State {
         };
         Ok(State {
             corpus,
-            analyzer,
+            analyzer: lexical.analyzer,
             index,
             index_origin,
-            lines,
+            lines: lexical.lines,
             note_indexes,
-            synonyms,
+            synonyms: lexical.synonyms,
             glossary,
-            aliases,
+            aliases: lexical.aliases,
             outlines,
-            normalized_lines,
+            normalized_lines: lexical.normalized_lines,
             semantic,
             rankings,
             config: options.answer.clone(),
