@@ -293,8 +293,11 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                     );
                 }
                 if let Some(notes) = &transcript.notes {
+                    let answered: usize = notes.notes.iter().map(|n| n.texts().count()).sum();
+                    let unanswered: usize = notes.notes.iter().map(|n| n.unanswered.len()).sum();
                     println!(
-                        "notes: {} ({} stretches, {})",
+                        "notes: {} ({} stretches, {answered} texts answered, {unanswered} \
+                         questions unanswered, {})",
                         transcript.id,
                         notes.notes.len(),
                         notes.path.display()

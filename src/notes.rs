@@ -1,7 +1,7 @@
 //! Passage notes (`<id>.notes.jsonl` beside a transcript): for each stretch of lines, in order
 //! and covering every line, a one-sentence gist of what it states and the questions it answers
-//! (in its language and others) — read and checked here, searched as a view of their own by the
-//! engine.
+//! (in its language and others), and questions a reader might ask of it that the interview does
+//! not answer — read and checked here, searched as a view of their own by the engine.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 pub const NOTES_SUFFIX: &str = ".notes.jsonl";
 
 /// Most questions one stretch may carry (4–8 are advised).
-pub const MAX_QUESTIONS: usize = 16;
+pub const MAX_QUESTIONS: usize = 24;
 
 /// What is noted of one stretch of a transcript.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +31,9 @@ pub struct Note {
     pub questions: Vec<String>,
     /// More questions it answers, asked in other languages, by language code.
     pub questions_in: BTreeMap<String, Vec<String>>,
+    /// Questions about what the stretch speaks of that nothing in the interview answers (a
+    /// number, a date, a name or a reason it never gives), in any language.
+    pub unanswered: Vec<String>,
 }
 
 impl Note {
@@ -173,6 +176,8 @@ struct NoteEntry {
     questions: Vec<String>,
     #[serde(default)]
     questions_in: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    unanswered: Vec<String>,
 }
 
 impl NoteEntry {
@@ -222,6 +227,15 @@ impl NoteEntry {
                 return fail(format!("{code} question {} is empty", n + 1));
             }
         }
+        if self.unanswered.len() > MAX_QUESTIONS {
+            return fail(format!(
+                "{} unanswered questions: a stretch carries at most {MAX_QUESTIONS}",
+                self.unanswered.len()
+            ));
+        }
+        if let Some(n) = self.unanswered.iter().position(|q| q.trim().is_empty()) {
+            return fail(format!("unanswered question {} is empty", n + 1));
+        }
         Ok(Note {
             start,
             end,
@@ -243,6 +257,11 @@ impl NoteEntry {
                     let questions = questions.into_iter().map(|q| q.trim().to_string());
                     (code, questions.collect())
                 })
+                .collect(),
+            unanswered: self
+                .unanswered
+                .into_iter()
+                .map(|q| q.trim().to_string())
                 .collect(),
         })
     }
@@ -332,6 +351,31 @@ mod tests {
         );
         let message = parse(&text, 5).unwrap_err().to_string();
         assert!(message.contains("0 en questions"), "{message}");
+    }
+
+    #[test]
+    fn unanswered_questions_are_kept_apart_from_the_searched_texts() {
+        let text = GOOD.replace(
+            r#""questions":["为什么？"]"#,
+            r#""questions":["为什么？"],"unanswered":[" 花了多少钱？ "]"#,
+        );
+        let notes = parse(&text, 5).expect("valid notes");
+        assert_eq!(notes.notes[1].unanswered, ["花了多少钱？"]);
+        assert!(notes.notes[1].texts().all(|t| t != "花了多少钱？"));
+        assert!(notes.notes[0].unanswered.is_empty());
+    }
+
+    #[test]
+    fn an_empty_unanswered_question_is_refused() {
+        let text = GOOD.replace(
+            r#""questions":["为什么？"]"#,
+            r#""questions":["为什么？"],"unanswered":["几点？",""]"#,
+        );
+        let message = parse(&text, 5).unwrap_err().to_string();
+        assert!(
+            message.contains("unanswered question 2 is empty"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -116,6 +116,22 @@ fn index_lists_the_notes_it_found() {
 }
 
 #[test]
+fn index_counts_the_questions_the_notes_leave_unanswered() {
+    let notes = NOTES.replace(
+        r#""questions":["团队怎么修的？","记忆功能上线了吗？"]"#,
+        r#""questions":["团队怎么修的？","记忆功能上线了吗？"],"unanswered":["修了几天？","Who fixed it?"]"#,
+    );
+    let dir = data_with_notes(Some(&notes));
+    let out = run(dir.path(), &["index"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("7 texts answered, 2 questions unanswered"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn notes_with_a_gap_are_reported_and_the_transcript_still_answers() {
     let dir = data_with_notes(Some(&NOTES.replace("[3,4]", "[4,4]")));
     let out = run(dir.path(), &["index"]);

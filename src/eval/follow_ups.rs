@@ -7,7 +7,9 @@ use super::{answers, context_of, own_context_of, passage_groups, EvalQuestion, F
 use crate::answer::decide::follow::{self, Offered};
 use crate::answer::followup::AskContext;
 use crate::answer::fuse::fit::{self, DecisionOutcome, RankingExample};
-use crate::answer::state::rankings::{FollowUpRanking, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES};
+use crate::answer::state::rankings::{
+    FollowUpRanking, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES,
+};
 use crate::answer::state::State;
 use crate::answer::understand::Question;
 use crate::answer::{examine, understand, AskOptions, Engine};
@@ -18,6 +20,8 @@ const MAX_FALSE_ABSTAIN: f32 = 0.05;
 /// One follow-up as the fit sees it: the passages offered, which answer it, and its labels.
 struct Case {
     question: Question,
+    /// The signals of the follow-up read alone.
+    alone: Option<QuestionSignals>,
     by_rules: bool,
     offered: Vec<Offered>,
     answering: Vec<bool>,
@@ -143,8 +147,10 @@ fn case(engine: &Engine, q: &EvalQuestion, context: AskContext, group: usize) ->
         .map(|o| answers(q, o.pick.start, o.pick.end))
         .collect();
     let by_rules = follow::answered_by_rules(state, &question, &follow, &examined);
+    let alone = examined.first().map(|e| e.signals);
     Some(Case {
         question,
+        alone,
         by_rules,
         offered,
         answering,
@@ -210,7 +216,7 @@ fn fit_ranker(cases: &[Case], include: impl Fn(&Case) -> bool) -> fit::Quadratic
 /// A case's decision row under a ranking (none when nothing is offered).
 fn row(state: &State, case: &Case, scoring: &FollowUpRanking) -> Option<Row> {
     let ranked = follow::ranked(case.offered.clone(), scoring);
-    let inputs = follow::decision_inputs(state, &case.question, &ranked)?;
+    let inputs = follow::decision_inputs(state, &case.question, case.alone.as_ref(), &ranked)?;
     let top = &ranked.first()?.0.pick;
     let top_answers = case
         .offered

@@ -6,7 +6,9 @@
 use super::{answerable, placement, ranking_of, Decision, Pick, Placement, CANDIDATES};
 use crate::answer::fuse::{self, without_overlaps, Examined};
 use crate::answer::narrow;
-use crate::answer::state::rankings::{FollowUpRanking, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES};
+use crate::answer::state::rankings::{
+    FollowUpRanking, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES, UNKNOWN,
+};
 use crate::answer::state::State;
 use crate::answer::understand::followup::{asks_before, asks_example, asks_why, FollowUp};
 use crate::answer::understand::{Anchor, Question, Understood};
@@ -194,16 +196,18 @@ pub fn ranked(offered: Vec<Offered>, ranking: &FollowUpRanking) -> Vec<(Offered,
 }
 
 /// The fitted decision's inputs for passages ranked best first (none without passages): the top
-/// one's features, its probability and margin, and what the follow-up alone asks for against
-/// what that passage holds.
+/// one's features, its probability and margin, what the follow-up alone asks for against what
+/// that passage holds, and how near it comes to what the notes leave unanswered (`alone`: the
+/// signals of the follow-up read alone).
 pub fn decision_inputs(
     state: &State,
     question: &Question,
+    alone: Option<&QuestionSignals>,
     ranked: &[(Offered, f32)],
 ) -> Option<Vec<f32>> {
     let (top, _) = ranked.first()?;
     let scores: Vec<f32> = ranked.iter().map(|(_, s)| *s).collect();
-    let asked = asked_against(state, question, &top.pick);
+    let asked = asked_against(state, question, alone, &top.pick);
     Some(FollowUpRanking::decision_inputs(
         &scores,
         &top.features,
@@ -213,18 +217,27 @@ pub fn decision_inputs(
 
 /// What the follow-up read alone asks for against what `pick` holds: a number, a time, a kind
 /// of answer it lacks; the thing asked for or a name the corpus never mentions; the share of the
-/// follow-up's weight the corpus lacks.
-fn asked_against(state: &State, question: &Question, pick: &Pick) -> Vec<f32> {
+/// follow-up's weight the corpus lacks; how near it comes to the notes' unanswered questions.
+fn asked_against(
+    state: &State,
+    question: &Question,
+    signals: Option<&QuestionSignals>,
+    pick: &Pick,
+) -> Vec<f32> {
     let held = narrow::span_holds(state, pick.transcript, pick.start, pick.end);
     match question.readings.first() {
-        Some(alone) => asked_of(&alone.understood, held),
+        Some(alone) => asked_of(&alone.understood, held, signals),
         None => vec![0.0; FOLLOW_DECISION_FEATURES.len() - 2],
     }
 }
 
-/// What a follow-up understood alone asks for against what a passage holds (see
-/// [`asked_against`]).
-fn asked_of(alone: &Understood, held: narrow::SpanHolds) -> Vec<f32> {
+/// What a follow-up understood alone asks for against what a passage holds, with its signals as
+/// a question of its own (see [`asked_against`]).
+fn asked_of(
+    alone: &Understood,
+    held: narrow::SpanHolds,
+    signals: Option<&QuestionSignals>,
+) -> Vec<f32> {
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
     let cues = alone.plan.cues;
     vec![
@@ -234,6 +247,8 @@ fn asked_of(alone: &Understood, held: narrow::SpanHolds) -> Vec<f32> {
         flag(fuse::focus_missing(&alone.plan)),
         fuse::absent_share(&alone.plan),
         flag(!alone.never_mentioned.is_empty()),
+        signals.map_or(UNKNOWN, |s| s.unanswered_closest),
+        signals.map_or(UNKNOWN, |s| s.unanswered_share),
     ]
 }
 
@@ -274,7 +289,8 @@ pub fn decide(
     // answered when the fitted decision says so, or as the rules would (measured held out: the
     // fitted decision alone trades answered follow-ups for declined negatives about one for
     // one — docs/quality.md)
-    let fitted = decision_inputs(state, question, &ranked)
+    let alone = examined.first().map(|e| &e.signals);
+    let fitted = decision_inputs(state, question, alone, &ranked)
         .is_some_and(|inputs| ranking.answerable(&inputs) >= ranking.threshold);
     let answered = fitted || answered_by_rules(state, question, follow, examined);
     Decision {
@@ -357,8 +373,8 @@ mod tests {
             },
             &[],
         );
-        assert_eq!(asked_of(&how_much, holding(false, false))[0], 1.0);
-        assert_eq!(asked_of(&how_much, holding(true, false))[0], 0.0);
+        assert_eq!(asked_of(&how_much, holding(false, false), None)[0], 1.0);
+        assert_eq!(asked_of(&how_much, holding(true, false), None)[0], 0.0);
     }
 
     #[test]
@@ -370,8 +386,8 @@ mod tests {
             },
             &[],
         );
-        assert_eq!(asked_of(&who, holding(false, false))[2], 1.0);
-        assert_eq!(asked_of(&who, holding(false, true))[2], 0.0);
+        assert_eq!(asked_of(&who, holding(false, false), None)[2], 1.0);
+        assert_eq!(asked_of(&who, holding(false, true), None)[2], 0.0);
     }
 
     #[test]
@@ -379,9 +395,24 @@ mod tests {
         let inputs = asked_of(
             &understood(Cues::default(), &["Trey Parker"]),
             holding(true, true),
+            None,
         );
         assert_eq!(inputs.len(), FOLLOW_DECISION_FEATURES.len() - 2);
-        assert_eq!(inputs.last(), Some(&1.0));
+        assert_eq!(inputs[5], 1.0);
         assert_eq!(inputs[..3], [0.0, 0.0, 0.0], "nothing asked for is missing");
+    }
+
+    #[test]
+    fn a_follow_up_near_an_unanswered_question_says_how_near() {
+        let signals = QuestionSignals {
+            unanswered_closest: 0.93,
+            unanswered_share: 0.4,
+            ..QuestionSignals::default()
+        };
+        let alone = understood(Cues::default(), &[]);
+        let inputs = asked_of(&alone, holding(true, true), Some(&signals));
+        assert_eq!(inputs[6..], [0.93, 0.4]);
+        let unknown = asked_of(&alone, holding(true, true), None);
+        assert!(unknown[6].is_nan() && unknown[7].is_nan());
     }
 }

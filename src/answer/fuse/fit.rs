@@ -171,7 +171,8 @@ pub fn fit_decision(rows: &[(Vec<f32>, bool)], width: usize) -> FittedDecision {
     }
 }
 
-/// Per-feature mean and deviation over training rows.
+/// Per-feature mean and deviation over training rows, over the known values of each feature
+/// (an unknown one, [`UNKNOWN`](crate::answer::state::rankings::UNKNOWN), stands at the mean).
 struct Scaling {
     mean: Vec<f32>,
     deviation: Vec<f32>,
@@ -179,22 +180,32 @@ struct Scaling {
 
 impl Scaling {
     fn of(rows: &[&[f32]], width: usize) -> Scaling {
-        let n = rows.len().max(1) as f32;
-        let mut mean = vec![0.0; width];
+        let mut known = vec![0.0f32; width];
+        let mut mean = vec![0.0f32; width];
         for row in rows {
-            for (m, v) in mean.iter_mut().zip(row.iter()) {
-                *m += v / n;
+            for ((m, k), v) in mean.iter_mut().zip(&mut known).zip(row.iter()) {
+                if !v.is_nan() {
+                    *m += v;
+                    *k += 1.0;
+                }
             }
         }
-        let mut deviation = vec![0.0; width];
+        for (m, k) in mean.iter_mut().zip(&known) {
+            *m /= k.max(1.0);
+        }
+        let mut deviation = vec![0.0f32; width];
         for row in rows {
             for ((d, v), m) in deviation.iter_mut().zip(row.iter()).zip(&mean) {
-                *d += (v - m) * (v - m) / n;
+                if !v.is_nan() {
+                    *d += (v - m) * (v - m);
+                }
             }
         }
         // a constant feature keeps deviation 1 (its weight then stays near 0)
         let deviation = deviation
             .into_iter()
+            .zip(&known)
+            .map(|(d, k)| d / k.max(1.0))
             .map(|d| if d > 1e-12 { d.sqrt() } else { 1.0 })
             .collect();
         Scaling { mean, deviation }
@@ -204,7 +215,7 @@ impl Scaling {
         x.iter()
             .zip(&self.mean)
             .zip(&self.deviation)
-            .map(|((v, m), d)| (v - m) / d)
+            .map(|((v, m), d)| if v.is_nan() { 0.0 } else { (v - m) / d })
             .collect()
     }
 }
@@ -290,6 +301,16 @@ impl Adam {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unknown_values_stand_at_the_mean_of_the_known_ones() {
+        let rows: Vec<&[f32]> = vec![&[1.0, f32::NAN], &[3.0, f32::NAN], &[f32::NAN, f32::NAN]];
+        let scaling = Scaling::of(&rows, 2);
+        assert_eq!(scaling.mean, vec![2.0, 0.0]);
+        assert_eq!(scaling.deviation, vec![1.0, 1.0]);
+        assert_eq!(scaling.apply(&[f32::NAN, f32::NAN]), vec![0.0, 0.0]);
+        assert_eq!(scaling.apply(&[3.0, 5.0]), vec![1.0, 5.0]);
+    }
 
     #[test]
     fn the_ranker_learns_which_feature_marks_the_answer() {

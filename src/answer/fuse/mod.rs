@@ -7,7 +7,7 @@ pub mod fit;
 use super::narrow::{Candidate, Narrowed};
 use super::retrieve::dense::DenseScores;
 use super::retrieve::lexical::Region;
-use super::retrieve::Retrieved;
+use super::retrieve::{notes, Retrieved};
 use super::state::rankings::{Features, QuestionSignals, Ranking, UNKNOWN};
 use super::state::{State, ENGLISH};
 use super::understand::query::{Cues, QueryPlan};
@@ -36,6 +36,10 @@ pub struct Featured {
     pub candidates: Vec<Scored>,
     /// See [`note_closest`].
     pub note_closest: f32,
+    /// See [`unanswered_closest`].
+    pub unanswered_closest: f32,
+    /// See [`unanswered_share`].
+    pub unanswered_share: f32,
     /// Whether the question names something no view of any transcript mentions.
     pub name_absent: bool,
 }
@@ -56,6 +60,8 @@ impl Examined {
         Featured {
             candidates: self.all.clone(),
             note_closest: self.signals.note_closest,
+            unanswered_closest: self.signals.unanswered_closest,
+            unanswered_share: self.signals.unanswered_share,
             name_absent: self.signals.name_absent,
         }
     }
@@ -123,6 +129,8 @@ pub fn features(
     Featured {
         candidates,
         note_closest: note_closest(state, retrieved),
+        unanswered_closest: unanswered_closest(state, retrieved),
+        unanswered_share: unanswered_share(state, retrieved),
         name_absent: !understood.never_mentioned.is_empty(),
     }
 }
@@ -153,6 +161,8 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
         absent_share: absent_share(plan),
         semantic: understood.vector.is_some(),
         note_closest: featured.note_closest,
+        unanswered_closest: featured.unanswered_closest,
+        unanswered_share: featured.unanswered_share,
         name_absent: featured.name_absent,
     };
     Examined {
@@ -355,6 +365,41 @@ pub fn note_closest(state: &State, retrieved: &Retrieved) -> f32 {
         .flatten()
         .flat_map(|s| s.cosine.iter().copied())
         .fold(0.0f32, f32::max)
+}
+
+/// How close the question comes to the closest question the notes say the interview leaves
+/// unanswered (raw cosine; 0 without the semantic signal, unknown when no transcript's notes
+/// have such questions): a question near one of them asks for a detail that is not given.
+pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
+    if !notes_leave_questions_unanswered(state) {
+        return UNKNOWN;
+    }
+    retrieved
+        .notes
+        .iter()
+        .flatten()
+        .flat_map(|s| s.unanswered.iter().copied())
+        .fold(0.0f32, f32::max)
+}
+
+/// Share of unanswered questions among the note texts closest to the question (0 without the
+/// semantic signal, unknown when no transcript's notes have such questions): a question whose
+/// nearest neighbours the notes mark unanswered asks what the interview does not say.
+pub fn unanswered_share(state: &State, retrieved: &Retrieved) -> f32 {
+    if !notes_leave_questions_unanswered(state) {
+        return UNKNOWN;
+    }
+    notes::unanswered_share(&retrieved.notes).unwrap_or(0.0)
+}
+
+/// Whether any transcript's notes list questions the interview leaves unanswered.
+fn notes_leave_questions_unanswered(state: &State) -> bool {
+    state
+        .corpus
+        .transcripts
+        .iter()
+        .filter_map(|t| t.notes.as_ref())
+        .any(|n| n.notes.iter().any(|note| !note.unanswered.is_empty()))
 }
 
 /// What the views beside the transcript's own lines say of a candidate.

@@ -1,6 +1,6 @@
 //! The notes view of retrieval: how close a question comes to what each stretch's notes say and
 //! ask — by meaning (its vector against every gist and question) and by words (the notes' word
-//! index).
+//! index) — and how close it comes to the questions the notes say go unanswered.
 
 use super::dense::ranks;
 use crate::answer::state::semantic::NoteVectors;
@@ -20,7 +20,18 @@ pub struct NoteScores {
     /// The note's BM25 score for the question's words, relative to the best note anywhere
     /// (0..=1; filled in across transcripts by [`relative_words`]).
     pub words: Vec<f32>,
+    /// The best cosine of the question with the note's unanswered questions (empty without the
+    /// semantic signal or without unanswered questions).
+    pub unanswered: Vec<f32>,
+    /// The [`NEAREST_TEXTS`] note texts closest to the question, answered and unanswered
+    /// together, closest first: each one's cosine and whether it is an unanswered question
+    /// (empty without the semantic signal or without unanswered questions).
+    pub nearest: Vec<(f32, bool)>,
 }
+
+/// How many of the note texts closest to a question are looked at to see what share of them the
+/// notes say go unanswered.
+pub const NEAREST_TEXTS: usize = 10;
 
 /// The notes' scores for a question: `vectors` (when the semantic signal is on) against its
 /// vector, `index` for its words.
@@ -30,9 +41,17 @@ pub fn score(
     vector: Option<&[f32]>,
     word_scores: Vec<f32>,
 ) -> NoteScores {
-    let cosine = match (vectors, vector) {
-        (Some(v), Some(q)) => best_per_note(v, q, index.len()),
-        _ => Vec::new(),
+    let (answered, unanswered_rows) = match (vectors, vector) {
+        (Some(v), Some(q)) => (v.texts.similarities(q), v.unanswered.similarities(q)),
+        _ => (Vec::new(), Vec::new()),
+    };
+    let (cosine, unanswered, nearest) = match vectors {
+        Some(v) if !answered.is_empty() => (
+            best_per_note(&answered, &v.note_of, index.len()),
+            best_per_note(&unanswered_rows, &v.unanswered_of, index.len()),
+            nearest_texts(&answered, &unanswered_rows),
+        ),
+        _ => (Vec::new(), Vec::new(), Vec::new()),
     };
     let closeness = standardized(&cosine);
     let rank = ranks(&cosine);
@@ -41,18 +60,19 @@ pub fn score(
         closeness,
         rank,
         words: word_scores,
+        unanswered,
+        nearest,
     }
 }
 
-/// The best cosine of `query` with the texts of each of `notes` notes.
-fn best_per_note(vectors: &NoteVectors, query: &[f32], notes: usize) -> Vec<f32> {
+/// The best of the `similarities` of each of `notes` notes (`note_of` naming each row's note);
+/// none when there are no rows.
+fn best_per_note(similarities: &[f32], note_of: &[usize], notes: usize) -> Vec<f32> {
+    if similarities.is_empty() {
+        return Vec::new();
+    }
     let mut best = vec![f32::NEG_INFINITY; notes];
-    for (similarity, &note) in vectors
-        .texts
-        .similarities(query)
-        .into_iter()
-        .zip(&vectors.note_of)
-    {
+    for (&similarity, &note) in similarities.iter().zip(note_of) {
         if let Some(b) = best.get_mut(note) {
             *b = b.max(similarity);
         }
@@ -60,6 +80,40 @@ fn best_per_note(vectors: &NoteVectors, query: &[f32], notes: usize) -> Vec<f32>
     best.iter()
         .map(|&b| if b.is_finite() { b } else { 0.0 })
         .collect()
+}
+
+/// The [`NEAREST_TEXTS`] closest of the answered and unanswered texts' similarities, closest
+/// first, each marked `true` when unanswered; none when no text is unanswered.
+fn nearest_texts(answered: &[f32], unanswered: &[f32]) -> Vec<(f32, bool)> {
+    if unanswered.is_empty() {
+        return Vec::new();
+    }
+    let mut all: Vec<(f32, bool)> = answered
+        .iter()
+        .map(|&c| (c, false))
+        .chain(unanswered.iter().map(|&c| (c, true)))
+        .collect();
+    all.sort_by(|a, b| b.0.total_cmp(&a.0));
+    all.truncate(NEAREST_TEXTS);
+    all
+}
+
+/// Share of unanswered questions among the [`NEAREST_TEXTS`] note texts closest to the
+/// question, over every transcript's notes (`None` when no notes have unanswered questions or
+/// the semantic signal is off).
+pub fn unanswered_share(scores: &[Option<NoteScores>]) -> Option<f32> {
+    let mut nearest: Vec<(f32, bool)> = scores
+        .iter()
+        .flatten()
+        .flat_map(|s| s.nearest.iter().copied())
+        .collect();
+    if nearest.is_empty() {
+        return None;
+    }
+    nearest.sort_by(|a, b| b.0.total_cmp(&a.0));
+    nearest.truncate(NEAREST_TEXTS);
+    let unanswered = nearest.iter().filter(|(_, u)| *u).count();
+    Some(unanswered as f32 / nearest.len() as f32)
 }
 
 /// Turns every transcript's raw word scores into shares of the best one anywhere.
@@ -80,22 +134,66 @@ pub fn relative_words(scores: &mut [Option<NoteScores>]) {
 mod tests {
     use super::*;
     use crate::embed::store::Vectors;
+    use crate::search::notes::NoteDoc;
 
-    fn vectors(rows: &[[f32; 2]], note_of: &[usize]) -> NoteVectors {
-        let mut texts = Vectors::new(2);
-        for row in rows {
-            texts.push(row);
+    fn rows(values: &[[f32; 2]]) -> Vectors {
+        let mut rows = Vectors::new(2);
+        for row in values {
+            rows.push(row);
         }
+        rows
+    }
+
+    fn vectors(answered: &[[f32; 2]], note_of: &[usize], unanswered: &[[f32; 2]]) -> NoteVectors {
         NoteVectors {
-            texts,
+            texts: rows(answered),
             note_of: note_of.to_vec(),
+            unanswered: rows(unanswered),
+            unanswered_of: vec![0; unanswered.len()],
         }
     }
 
     #[test]
     fn a_note_is_as_close_as_its_closest_text() {
-        let v = vectors(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], &[0, 0, 1]);
-        assert_eq!(best_per_note(&v, &[0.0, 1.0], 2), vec![1.0, 0.8]);
+        let v = vectors(&[[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]], &[0, 0, 1], &[]);
+        let similarities = v.texts.similarities(&[0.0, 1.0]);
+        assert_eq!(best_per_note(&similarities, &v.note_of, 2), vec![1.0, 0.8]);
+    }
+
+    #[test]
+    fn unanswered_questions_are_scored_apart_from_the_answered_ones() {
+        let v = vectors(&[[1.0, 0.0], [0.6, 0.8]], &[0, 1], &[[0.0, 1.0]]);
+        let index = NoteIndex::build(&[NoteDoc::default(), NoteDoc::default()]);
+        let scores = score(&index, Some(&v), Some(&[0.0, 1.0]), vec![0.0, 0.0]);
+        assert_eq!(scores.cosine, vec![0.0, 0.8]);
+        assert_eq!(scores.unanswered, vec![1.0, 0.0]);
+    }
+
+    #[test]
+    fn notes_without_unanswered_questions_score_none() {
+        let v = vectors(&[[1.0, 0.0]], &[0], &[]);
+        let index = NoteIndex::build(&[NoteDoc::default()]);
+        let scores = score(&index, Some(&v), Some(&[1.0, 0.0]), vec![0.0]);
+        assert_eq!(scores.cosine, vec![1.0]);
+        assert!(scores.unanswered.is_empty() && scores.nearest.is_empty());
+        assert_eq!(unanswered_share(&[Some(scores)]), None);
+    }
+
+    #[test]
+    fn the_unanswered_share_counts_the_closest_texts_of_every_transcript() {
+        let answered: Vec<f32> = (0..12).map(|i| 0.5 + i as f32 * 0.01).collect();
+        let first = NoteScores {
+            nearest: nearest_texts(&answered, &[0.99, 0.2]),
+            ..NoteScores::default()
+        };
+        assert_eq!(first.nearest.len(), NEAREST_TEXTS);
+        assert_eq!(first.nearest[0], (0.99, true));
+        let second = NoteScores {
+            nearest: vec![(0.98, true), (0.1, false)],
+            ..NoteScores::default()
+        };
+        let share = unanswered_share(&[Some(first), None, Some(second)]).unwrap();
+        assert!((share - 0.2).abs() < 1e-6, "{share}");
     }
 
     #[test]

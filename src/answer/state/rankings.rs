@@ -40,7 +40,7 @@ pub const PASSAGE_FEATURES: [&str; 23] = [
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
-pub const DECISION_FEATURES: [&str; 11] = [
+pub const DECISION_FEATURES: [&str; 13] = [
     "top_probability",
     "margin",
     "focus_missing",
@@ -52,6 +52,8 @@ pub const DECISION_FEATURES: [&str; 11] = [
     "semantic_on",
     "note_closest",
     "name_absent",
+    "unanswered_closest",
+    "unanswered_share",
 ];
 
 /// Names of what the follow-up ranking knows of a passage offered for a follow-up: its fused
@@ -82,9 +84,9 @@ pub const FOLLOW_FEATURES: [&str; 16] = [
 
 /// Names of the follow-up decision's inputs after the top passage's follow-up features: its
 /// softmax probability and margin, then what the follow-up alone asks for against what the top
-/// passage holds (a number, a time, a person or other kind) and what it names that the corpus
-/// lacks.
-pub const FOLLOW_DECISION_FEATURES: [&str; 8] = [
+/// passage holds (a number, a time, a person or other kind), what it names that the corpus
+/// lacks, and how near it comes to the questions the notes leave unanswered.
+pub const FOLLOW_DECISION_FEATURES: [&str; 10] = [
     "top_probability",
     "margin",
     "number_missing",
@@ -93,6 +95,8 @@ pub const FOLLOW_DECISION_FEATURES: [&str; 8] = [
     "focus_missing",
     "absent_share",
     "name_absent",
+    "unanswered_closest",
+    "unanswered_share",
 ];
 
 /// The ranking fitted on follow-up questions (`eval FILE --fit` on a file of follow-ups): a
@@ -203,6 +207,11 @@ pub struct QuestionSignals {
     pub note_closest: f32,
     /// The question names something no view of any transcript mentions in any form.
     pub name_absent: bool,
+    /// The best cosine of the question with any question the notes leave unanswered (0 without
+    /// the semantic signal, unknown without such notes).
+    pub unanswered_closest: f32,
+    /// Share of unanswered questions among the note texts closest to the question.
+    pub unanswered_share: f32,
 }
 
 /// The fitted parameters: a quadratic score over standardised passage features (each feature
@@ -412,6 +421,8 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         flag(question.semantic),
         question.note_closest,
         flag(question.name_absent),
+        question.unanswered_closest,
+        question.unanswered_share,
     ]);
     inputs
 }

@@ -1,6 +1,6 @@
 //! The engine's semantic side: the encoder (its model fetched when missing), the vectors of
 //! every transcript's lines and windows (and its renderings'), and of its notes' gists and
-//! questions, embedded on a bounded number of threads and saved beside the index under their
+//! questions (answered and unanswered), embedded on a bounded number of threads and saved beside the index under their
 //! content hash and the model's hash.
 
 use std::path::Path;
@@ -19,8 +19,9 @@ use crate::notes::Notes;
 
 /// Version of what is embedded per transcript (granularities, text of each passage).
 const SCHEME: &str = "l1w3s2v1";
-/// Version of what is embedded per notes file (each gist and question, as a query).
-const NOTES_SCHEME: &str = "nq1";
+/// Version of what is embedded per notes file (each gist and question, then each unanswered
+/// question, as a query).
+const NOTES_SCHEME: &str = "nq2";
 
 /// What the engine reports while it works: notes (a model fetch) and embedding progress.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,13 +87,17 @@ pub struct Semantic {
 
 /// The vectors of a transcript's notes: one row per text of a note (its gists, then its
 /// questions), embedded as questions are, so that a question meets the questions a stretch
-/// answers.
+/// answers; and apart, one row per question it leaves unanswered.
 #[derive(Debug, Clone)]
 pub struct NoteVectors {
     /// One row per note text.
     pub texts: Vectors,
     /// The note (index into the transcript's notes) of each row.
     pub note_of: Vec<usize>,
+    /// One row per unanswered question.
+    pub unanswered: Vectors,
+    /// The note of each unanswered row.
+    pub unanswered_of: Vec<usize>,
 }
 
 /// Whether the semantic signal is on, and why not.
@@ -232,7 +237,15 @@ fn embed_notes(
                 note_of.push(i);
             }
         }
-        let key = notes_key(&texts, &note_of);
+        let answered = texts.len();
+        let mut unanswered_of: Vec<usize> = Vec::new();
+        for (i, note) in notes.notes.iter().enumerate() {
+            for text in &note.unanswered {
+                texts.push(text.clone());
+                unanswered_of.push(i);
+            }
+        }
+        let key = notes_key(&texts, &note_of, &unanswered_of);
         let saved = index_dir
             .filter(|_| !force)
             .and_then(|dir| store::load(dir, &key, texts.len(), dimension));
@@ -259,9 +272,12 @@ fn embed_notes(
             }
         };
         keys.push(key);
+        let (texts, unanswered) = split_rows(rows, answered);
         vectors.push(Some(NoteVectors {
-            texts: rows,
+            texts,
             note_of,
+            unanswered,
+            unanswered_of,
         }));
     }
     Ok(Embedded {
@@ -271,12 +287,25 @@ fn embed_notes(
     })
 }
 
-/// The key of a notes file's vectors: its texts and the note each belongs to, the model, the
-/// scheme.
-fn notes_key(texts: &[String], note_of: &[usize]) -> String {
+/// The rows before `at` and the rows from `at` on, as two sets of vectors.
+fn split_rows(mut rows: Vectors, at: usize) -> (Vectors, Vectors) {
+    let tail = Vectors {
+        dimension: rows.dimension,
+        values: rows.values.split_off(at * rows.dimension),
+    };
+    (rows, tail)
+}
+
+/// The key of a notes file's vectors: its texts and the note each belongs to (answered, then
+/// unanswered), the model, the scheme.
+fn notes_key(texts: &[String], note_of: &[usize], unanswered_of: &[usize]) -> String {
     let mut hasher = Sha256::new();
-    for (text, note) in texts.iter().zip(note_of) {
-        hasher.update(format!("{note}\t{text}\n").as_bytes());
+    let marks = note_of
+        .iter()
+        .map(|n| format!("{n}"))
+        .chain(unanswered_of.iter().map(|n| format!("{n}?")));
+    for (text, mark) in texts.iter().zip(marks) {
+        hasher.update(format!("{mark}\t{text}\n").as_bytes());
     }
     let content = format!("{:x}", hasher.finalize());
     format!(
@@ -417,4 +446,27 @@ fn embed_all(
         ordered[i] = v;
     }
     ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_split_into_those_before_and_from_a_row() {
+        let mut rows = Vectors::new(2);
+        for row in [[1.0, 0.0], [0.0, 1.0], [0.6, 0.8]] {
+            rows.push(&row);
+        }
+        let (head, tail) = split_rows(rows, 2);
+        assert_eq!((head.len(), tail.len()), (2, 1));
+        assert_eq!(tail.row(0), &[0.6, 0.8]);
+        assert_eq!(tail.dimension, 2);
+    }
+
+    #[test]
+    fn the_notes_key_tells_an_unanswered_question_from_an_answered_one() {
+        let texts = vec!["为什么？".to_string()];
+        assert_ne!(notes_key(&texts, &[0], &[]), notes_key(&texts, &[], &[0]));
+    }
 }
