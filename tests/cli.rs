@@ -372,3 +372,11 @@ fn explain_says_which_mode_answers() {
     assert!(stderr.contains("mode: hybrid"), "{stderr}");
     assert!(stderr.contains("dense_window="), "{stderr}");
 }
+
+#[test]
+fn explain_says_how_near_the_question_comes_to_the_notes_unanswered_questions() {
+    let out = hybrid(&["ask", "--explain", "OpenAI现在有多少员工？"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("unanswered closest 0."), "{stderr}");
+    assert!(stderr.contains("share of the 10 nearest texts"), "{stderr}");
+}

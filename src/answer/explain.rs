@@ -1,5 +1,6 @@
 //! Diagnostics: how a question is understood and scored, stage by stage, for tuning.
 
+use super::retrieve::notes;
 use super::state::rankings;
 use super::understand;
 use super::{decide, examine, Engine};
@@ -40,6 +41,14 @@ impl Engine {
             self.mode(),
             decide::answerable(decide::ranking_of(&self.state, &examined), &examined),
             decide::ranking_of(&self.state, &examined).threshold
+        ));
+        let signals = &examined.signals;
+        out.push_str(&format!(
+            "notes: closest {:.3}; unanswered closest {:.3}, share of the {} nearest texts {:.2}\n",
+            signals.note_closest,
+            signals.unanswered_closest,
+            notes::NEAREST_TEXTS,
+            signals.unanswered_share
         ));
         for s in examined.ranked.iter().take(5) {
             let c = &s.candidate;
