@@ -304,6 +304,14 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                     );
                 }
             }
+            let chatter = &engine.state().chatter;
+            if !chatter.messages.is_empty() {
+                println!(
+                    "chatter: {} messages no interview answers ({})",
+                    chatter.messages.len(),
+                    chatter.path.display()
+                );
+            }
             Ok(())
         }
         Command::Show {

@@ -3,6 +3,7 @@
 
 pub mod answer;
 pub mod bot;
+pub mod chatter;
 pub mod config;
 pub mod corpus;
 pub mod embed;

@@ -116,6 +116,23 @@ fn index_lists_the_notes_it_found() {
 }
 
 #[test]
+fn index_lists_the_channel_chatter() {
+    let dir = data_with_notes(Some(NOTES));
+    std::fs::write(
+        dir.path().join("data/chatter.txt"),
+        "# messages no interview answers\nhi bot\n今天天气咋样\n",
+    )
+    .expect("written");
+    let out = run(dir.path(), &["index"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(
+        stdout.contains("chatter: 2 messages no interview answers"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn index_counts_the_questions_the_notes_leave_unanswered() {
     let notes = NOTES.replace(
         r#""questions":["团队怎么修的？","记忆功能上线了吗？"]"#,

@@ -368,10 +368,10 @@ pub fn note_closest(state: &State, retrieved: &Retrieved) -> f32 {
 }
 
 /// How close the question comes to the closest question the notes say the interview leaves
-/// unanswered (raw cosine; 0 without the semantic signal, unknown when no transcript's notes
-/// have such questions): a question near one of them asks for a detail that is not given.
+/// unanswered or to the closest chatter message (raw cosine; 0 without the semantic signal,
+/// unknown when there are neither): a question near one of them asks what is not given.
 pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
-    if !notes_leave_questions_unanswered(state) {
+    if !knows_unanswered(state) {
         return UNKNOWN;
     }
     retrieved
@@ -379,27 +379,31 @@ pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
         .iter()
         .flatten()
         .flat_map(|s| s.unanswered.iter().copied())
+        .chain(retrieved.chatter.iter().copied())
         .fold(0.0f32, f32::max)
 }
 
-/// Share of unanswered questions among the note texts closest to the question (0 without the
-/// semantic signal, unknown when no transcript's notes have such questions): a question whose
-/// nearest neighbours the notes mark unanswered asks what the interview does not say.
+/// Share of questions no passage answers (the notes' unanswered ones, channel chatter) among the
+/// note texts and chatter closest to the question (0 without the semantic signal, unknown when
+/// there are neither): a question whose nearest neighbours go unanswered asks what the interview
+/// does not say.
 pub fn unanswered_share(state: &State, retrieved: &Retrieved) -> f32 {
-    if !notes_leave_questions_unanswered(state) {
+    if !knows_unanswered(state) {
         return UNKNOWN;
     }
-    notes::unanswered_share(&retrieved.notes).unwrap_or(0.0)
+    notes::unanswered_share(&retrieved.notes, &retrieved.chatter).unwrap_or(0.0)
 }
 
-/// Whether any transcript's notes list questions the interview leaves unanswered.
-fn notes_leave_questions_unanswered(state: &State) -> bool {
-    state
+/// Whether the engine has examples of what goes unanswered: notes listing such questions, or
+/// channel chatter.
+fn knows_unanswered(state: &State) -> bool {
+    let noted = state
         .corpus
         .transcripts
         .iter()
         .filter_map(|t| t.notes.as_ref())
-        .any(|n| n.notes.iter().any(|note| !note.unanswered.is_empty()))
+        .any(|n| n.notes.iter().any(|note| !note.unanswered.is_empty()));
+    noted || !state.chatter.messages.is_empty()
 }
 
 /// What the views beside the transcript's own lines say of a candidate.

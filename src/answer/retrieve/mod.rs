@@ -35,6 +35,9 @@ pub struct Retrieved {
     /// What each transcript's notes say of the question (`None` without notes, or outside
     /// `only`).
     pub notes: Vec<Option<NoteScores>>,
+    /// The question's cosines with the channel chatter messages closest to it, closest first (at
+    /// most [`notes::NEAREST_TEXTS`]; none without chatter or the semantic signal).
+    pub chatter: Vec<f32>,
 }
 
 /// Retrieves by words and by meaning; `only` restricts the search to one transcript.
@@ -47,6 +50,13 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
     let regions = lexical::retrieve(&state.index, &state.corpus, &understood.plan, only);
     let english = lexical::retrieve_english(&state.index, &state.corpus, &understood.plan, only);
     let notes = note_scores(state, understood, only);
+    let chatter = match (
+        state.semantic.get().and_then(|s| s.chatter.as_ref()),
+        vector,
+    ) {
+        (Some(messages), Some(vector)) => notes::closest(messages.similarities(vector)),
+        _ => Vec::new(),
+    };
     Retrieved {
         regions,
         english,
@@ -55,6 +65,7 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
         english_dense,
         english_dense_hits,
         notes,
+        chatter,
     }
 }
 

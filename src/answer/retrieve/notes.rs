@@ -25,7 +25,7 @@ pub struct NoteScores {
     pub unanswered: Vec<f32>,
     /// The [`NEAREST_TEXTS`] note texts closest to the question, answered and unanswered
     /// together, closest first: each one's cosine and whether it is an unanswered question
-    /// (empty without the semantic signal or without unanswered questions).
+    /// (empty without the semantic signal).
     pub nearest: Vec<(f32, bool)>,
 }
 
@@ -83,11 +83,8 @@ fn best_per_note(similarities: &[f32], note_of: &[usize], notes: usize) -> Vec<f
 }
 
 /// The [`NEAREST_TEXTS`] closest of the answered and unanswered texts' similarities, closest
-/// first, each marked `true` when unanswered; none when no text is unanswered.
+/// first, each marked `true` when unanswered.
 fn nearest_texts(answered: &[f32], unanswered: &[f32]) -> Vec<(f32, bool)> {
-    if unanswered.is_empty() {
-        return Vec::new();
-    }
     let mut all: Vec<(f32, bool)> = answered
         .iter()
         .map(|&c| (c, false))
@@ -98,14 +95,22 @@ fn nearest_texts(answered: &[f32], unanswered: &[f32]) -> Vec<(f32, bool)> {
     all
 }
 
-/// Share of unanswered questions among the [`NEAREST_TEXTS`] note texts closest to the
-/// question, over every transcript's notes (`None` when no notes have unanswered questions or
-/// the semantic signal is off).
-pub fn unanswered_share(scores: &[Option<NoteScores>]) -> Option<f32> {
+/// The [`NEAREST_TEXTS`] highest of `similarities`, highest first.
+pub fn closest(mut similarities: Vec<f32>) -> Vec<f32> {
+    similarities.sort_by(|a, b| b.total_cmp(a));
+    similarities.truncate(NEAREST_TEXTS);
+    similarities
+}
+
+/// Share of questions no passage answers among the [`NEAREST_TEXTS`] texts closest to the
+/// question: the notes' texts of every transcript (answered and unanswered) and the channel
+/// chatter (`chatter`, closest first) together (`None` when there is nothing to compare).
+pub fn unanswered_share(scores: &[Option<NoteScores>], chatter: &[f32]) -> Option<f32> {
     let mut nearest: Vec<(f32, bool)> = scores
         .iter()
         .flatten()
         .flat_map(|s| s.nearest.iter().copied())
+        .chain(chatter.iter().map(|&c| (c, true)))
         .collect();
     if nearest.is_empty() {
         return None;
@@ -175,8 +180,9 @@ mod tests {
         let index = NoteIndex::build(&[NoteDoc::default()]);
         let scores = score(&index, Some(&v), Some(&[1.0, 0.0]), vec![0.0]);
         assert_eq!(scores.cosine, vec![1.0]);
-        assert!(scores.unanswered.is_empty() && scores.nearest.is_empty());
-        assert_eq!(unanswered_share(&[Some(scores)]), None);
+        assert!(scores.unanswered.is_empty());
+        assert_eq!(unanswered_share(&[Some(scores)], &[]), Some(0.0));
+        assert_eq!(unanswered_share(&[None], &[]), None);
     }
 
     #[test]
@@ -192,8 +198,27 @@ mod tests {
             nearest: vec![(0.98, true), (0.1, false)],
             ..NoteScores::default()
         };
-        let share = unanswered_share(&[Some(first), None, Some(second)]).unwrap();
+        let share = unanswered_share(&[Some(first), None, Some(second)], &[]).unwrap();
         assert!((share - 0.2).abs() < 1e-6, "{share}");
+    }
+
+    #[test]
+    fn chatter_counts_among_the_nearest_as_unanswered() {
+        let only_answered = NoteScores {
+            nearest: nearest_texts(&[0.9, 0.8], &[]),
+            ..NoteScores::default()
+        };
+        let share = unanswered_share(&[Some(only_answered)], &closest(vec![0.7, 0.95, 0.1]));
+        assert_eq!(share, Some(0.6));
+        assert_eq!(unanswered_share(&[None], &[0.5]), Some(1.0));
+    }
+
+    #[test]
+    fn the_closest_similarities_are_kept_highest_first() {
+        let many: Vec<f32> = (0..30).map(|i| i as f32 / 100.0).collect();
+        let kept = closest(many);
+        assert_eq!(kept.len(), NEAREST_TEXTS);
+        assert_eq!(kept[0], 0.29);
     }
 
     #[test]

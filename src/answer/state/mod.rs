@@ -16,6 +16,7 @@ use jieba_rs::Jieba;
 use sha2::{Digest, Sha256};
 
 use super::kinds::{held_kinds, HeldKinds};
+use crate::chatter::Chatter;
 use crate::config::{AnswerConfig, SemanticConfig};
 use crate::corpus::Corpus;
 use crate::error::{Error, Result};
@@ -76,6 +77,8 @@ pub struct State {
     pub normalized_lines: Vec<Vec<String>>,
     /// The encoder and passage vectors, when the semantic signal is on.
     pub semantic: SemanticState,
+    /// Channel chatter no interview answers (`data/chatter.txt`).
+    pub chatter: Chatter,
     /// The fitted rankings of both modes.
     pub rankings: Rankings,
     /// Answer settings.
@@ -101,6 +104,7 @@ impl State {
             }
         }
         let lexicon = Lexicon::load(&options.data_dir.join("dict"))?;
+        let chatter = Chatter::load(&options.data_dir)?;
         let fingerprint = fingerprint(&corpus, &lexicon)?;
         let shapes: Vec<derived::Shape> = corpus
             .transcripts
@@ -116,6 +120,7 @@ impl State {
                 let semantic = semantic::open(
                     &options.semantic,
                     &corpus,
+                    &chatter,
                     index_dir,
                     options.force_rebuild,
                     &options.progress,
@@ -192,6 +197,7 @@ impl State {
             outlines,
             normalized_lines: lexical.normalized_lines,
             semantic,
+            chatter,
             rankings,
             config: options.answer.clone(),
         })

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 
 use super::vectors::{all_windows, embedded_window_texts, TranscriptVectors};
+use crate::chatter::Chatter;
 use crate::config::SemanticConfig;
 use crate::corpus::Corpus;
 use crate::embed::store::{self, Vectors};
@@ -79,6 +80,8 @@ pub struct Semantic {
     pub english: Vec<Option<TranscriptVectors>>,
     /// Vectors of each transcript's notes, when it has them.
     pub notes: Vec<Option<NoteVectors>>,
+    /// Vectors of the channel chatter, when there is any.
+    pub chatter: Option<Vectors>,
     /// How many transcripts were embedded now rather than loaded.
     pub embedded_now: usize,
     /// Threads a question's embedding may use.
@@ -135,6 +138,7 @@ impl SemanticState {
 pub fn open(
     config: &SemanticConfig,
     corpus: &Corpus,
+    chatter: &Chatter,
     index_dir: Option<&Path>,
     force: bool,
     progress: &Progress,
@@ -173,12 +177,26 @@ pub fn open(
     let embedded = embed_views(&encoder, &views, index_dir, force, config.threads, progress)
         .and_then(|views| {
             let notes = embed_notes(&encoder, &notes, index_dir, force, config.threads, progress)?;
-            Ok((views, notes))
+            let chatter = embed_chatter(
+                &encoder,
+                chatter,
+                index_dir,
+                force,
+                config.threads,
+                progress,
+            )?;
+            Ok((views, notes, chatter))
         });
     match embedded {
-        Ok((views, notes)) => {
+        Ok((views, notes, chatter)) => {
             if let Some(dir) = index_dir {
-                let keep: Vec<String> = views.keys.iter().chain(&notes.keys).cloned().collect();
+                let keep: Vec<String> = views
+                    .keys
+                    .iter()
+                    .chain(&notes.keys)
+                    .chain(&chatter.keys)
+                    .cloned()
+                    .collect();
                 store::remove_others(dir, &keep);
             }
             let mut vectors = views.vectors;
@@ -192,7 +210,8 @@ pub fn open(
                 vectors,
                 english,
                 notes: notes.vectors,
-                embedded_now: views.embedded_now + notes.embedded_now,
+                chatter: chatter.vectors.into_iter().flatten().next(),
+                embedded_now: views.embedded_now + notes.embedded_now + chatter.embedded_now,
                 threads: config.threads,
             }))
         }
@@ -220,7 +239,6 @@ fn embed_notes(
     threads: usize,
     progress: &Progress,
 ) -> Result<Embedded<Option<NoteVectors>>> {
-    let dimension = encoder.dimension();
     let mut vectors = Vec::with_capacity(notes.len());
     let mut keys = Vec::new();
     let mut embedded_now = 0;
@@ -246,31 +264,8 @@ fn embed_notes(
             }
         }
         let key = notes_key(&texts, &note_of, &unanswered_of);
-        let saved = index_dir
-            .filter(|_| !force)
-            .and_then(|dir| store::load(dir, &key, texts.len(), dimension));
-        let rows = match saved {
-            Some(rows) => rows,
-            None => {
-                let embedded = embed_all(encoder, &texts, Role::Query, threads, progress);
-                if embedded.iter().any(|v| v.len() != dimension) {
-                    return Err(crate::error::Error::Model(
-                        "a note could not be embedded".into(),
-                    ));
-                }
-                let mut rows = Vectors::new(dimension);
-                for row in &embedded {
-                    rows.push(row);
-                }
-                if let Some(dir) = index_dir {
-                    if let Err(e) = store::save(dir, &key, &rows) {
-                        tracing::warn!(error = %e, "cannot save note vectors; embedded again next start");
-                    }
-                }
-                embedded_now += 1;
-                rows
-            }
-        };
+        let (rows, embedded) = queries(encoder, &texts, &key, index_dir, force, threads, progress)?;
+        embedded_now += usize::from(embedded);
         keys.push(key);
         let (texts, unanswered) = split_rows(rows, answered);
         vectors.push(Some(NoteVectors {
@@ -284,6 +279,85 @@ fn embed_notes(
         vectors,
         keys,
         embedded_now,
+    })
+}
+
+/// Vectors of `texts` embedded as queries: loaded when saved under `key` in `index_dir`, else
+/// embedded (and saved); with whether they were embedded now.
+fn queries(
+    encoder: &Encoder,
+    texts: &[String],
+    key: &str,
+    index_dir: Option<&Path>,
+    force: bool,
+    threads: usize,
+    progress: &Progress,
+) -> Result<(Vectors, bool)> {
+    let dimension = encoder.dimension();
+    let saved = index_dir
+        .filter(|_| !force)
+        .and_then(|dir| store::load(dir, key, texts.len(), dimension));
+    if let Some(rows) = saved {
+        return Ok((rows, false));
+    }
+    let embedded = embed_all(encoder, texts, Role::Query, threads, progress);
+    if embedded.iter().any(|v| v.len() != dimension) {
+        return Err(crate::error::Error::Model(
+            "a note or message could not be embedded".into(),
+        ));
+    }
+    let mut rows = Vectors::new(dimension);
+    for row in &embedded {
+        rows.push(row);
+    }
+    if let Some(dir) = index_dir {
+        if let Err(e) = store::save(dir, key, &rows) {
+            tracing::warn!(error = %e, "cannot save query vectors; embedded again next start");
+        }
+    }
+    Ok((rows, true))
+}
+
+/// Vectors of the channel chatter (none without messages), keyed by the messages, the model and
+/// the scheme.
+fn embed_chatter(
+    encoder: &Encoder,
+    chatter: &Chatter,
+    index_dir: Option<&Path>,
+    force: bool,
+    threads: usize,
+    progress: &Progress,
+) -> Result<Embedded<Option<Vectors>>> {
+    if chatter.messages.is_empty() {
+        return Ok(Embedded {
+            vectors: vec![None],
+            keys: Vec::new(),
+            embedded_now: 0,
+        });
+    }
+    let mut hasher = Sha256::new();
+    for message in &chatter.messages {
+        hasher.update(format!("{message}\n").as_bytes());
+    }
+    let content = format!("{:x}", hasher.finalize());
+    let key = format!(
+        "{}-{}-{NOTES_SCHEME}-chatter",
+        &content[..16],
+        &fetch::SHA256[..12]
+    );
+    let (rows, embedded) = queries(
+        encoder,
+        &chatter.messages,
+        &key,
+        index_dir,
+        force,
+        threads,
+        progress,
+    )?;
+    Ok(Embedded {
+        vectors: vec![Some(rows)],
+        keys: vec![key],
+        embedded_now: usize::from(embedded),
     })
 }
 
