@@ -40,6 +40,8 @@ pub struct Featured {
     pub unanswered_closest: f32,
     /// See [`unanswered_share`].
     pub unanswered_share: f32,
+    /// See [`chatter_closest`].
+    pub chatter_closest: f32,
     /// Whether the question names something no view of any transcript mentions.
     pub name_absent: bool,
 }
@@ -62,6 +64,7 @@ impl Examined {
             note_closest: self.signals.note_closest,
             unanswered_closest: self.signals.unanswered_closest,
             unanswered_share: self.signals.unanswered_share,
+            chatter_closest: self.signals.chatter_closest,
             name_absent: self.signals.name_absent,
         }
     }
@@ -131,6 +134,7 @@ pub fn features(
         note_closest: note_closest(state, retrieved),
         unanswered_closest: unanswered_closest(state, retrieved),
         unanswered_share: unanswered_share(state, retrieved),
+        chatter_closest: chatter_closest(state, retrieved),
         name_absent: !understood.never_mentioned.is_empty(),
     }
 }
@@ -163,6 +167,7 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
         note_closest: featured.note_closest,
         unanswered_closest: featured.unanswered_closest,
         unanswered_share: featured.unanswered_share,
+        chatter_closest: featured.chatter_closest,
         name_absent: featured.name_absent,
     };
     Examined {
@@ -392,6 +397,16 @@ pub fn unanswered_share(state: &State, retrieved: &Retrieved) -> f32 {
         return UNKNOWN;
     }
     notes::unanswered_share(&retrieved.notes, &retrieved.chatter).unwrap_or(0.0)
+}
+
+/// How close the question comes to the closest chatter message alone (raw cosine; 0 without
+/// the semantic signal, unknown without chatter): the decision weighs chatter apart from the
+/// notes' unanswered questions.
+pub fn chatter_closest(state: &State, retrieved: &Retrieved) -> f32 {
+    if state.chatter.messages.is_empty() {
+        return UNKNOWN;
+    }
+    retrieved.chatter.first().copied().unwrap_or(0.0)
 }
 
 /// Whether the engine has examples of what goes unanswered: notes listing such questions, or

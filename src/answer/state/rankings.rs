@@ -40,7 +40,7 @@ pub const PASSAGE_FEATURES: [&str; 23] = [
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
-pub const DECISION_FEATURES: [&str; 13] = [
+pub const DECISION_FEATURES: [&str; 14] = [
     "top_probability",
     "margin",
     "focus_missing",
@@ -54,6 +54,7 @@ pub const DECISION_FEATURES: [&str; 13] = [
     "name_absent",
     "unanswered_closest",
     "unanswered_share",
+    "chatter_closest",
 ];
 
 /// Names of what the follow-up ranking knows of a passage offered for a follow-up: its fused
@@ -212,6 +213,8 @@ pub struct QuestionSignals {
     pub unanswered_closest: f32,
     /// Share of unanswered questions among the note texts closest to the question.
     pub unanswered_share: f32,
+    /// The best cosine of the question with any chatter message.
+    pub chatter_closest: f32,
 }
 
 /// The fitted parameters: a quadratic score over standardised passage features (each feature
@@ -423,6 +426,7 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         flag(question.name_absent),
         question.unanswered_closest,
         question.unanswered_share,
+        question.chatter_closest,
     ]);
     inputs
 }
