@@ -85,21 +85,28 @@ fn best_per_note(similarities: &[f32], note_of: &[usize], notes: usize) -> Vec<f
 /// The [`NEAREST_TEXTS`] closest of the answered and unanswered texts' similarities, closest
 /// first, each marked `true` when unanswered.
 fn nearest_texts(answered: &[f32], unanswered: &[f32]) -> Vec<(f32, bool)> {
-    let mut all: Vec<(f32, bool)> = answered
+    let all: Vec<(f32, bool)> = answered
         .iter()
         .map(|&c| (c, false))
         .chain(unanswered.iter().map(|&c| (c, true)))
         .collect();
-    all.sort_by(|a, b| b.0.total_cmp(&a.0));
-    all.truncate(NEAREST_TEXTS);
-    all
+    highest(all, |a, b| b.0.total_cmp(&a.0))
 }
 
 /// The [`NEAREST_TEXTS`] highest of `similarities`, highest first.
-pub fn closest(mut similarities: Vec<f32>) -> Vec<f32> {
-    similarities.sort_by(|a, b| b.total_cmp(a));
-    similarities.truncate(NEAREST_TEXTS);
-    similarities
+pub fn closest(similarities: Vec<f32>) -> Vec<f32> {
+    highest(similarities, |a, b| b.total_cmp(a))
+}
+
+/// The first [`NEAREST_TEXTS`] of `items` in the order `first` gives, in that order (a partial
+/// selection, then a sort of those alone: a question meets thousands of texts).
+fn highest<T>(mut items: Vec<T>, first: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    if items.len() > NEAREST_TEXTS {
+        items.select_nth_unstable_by(NEAREST_TEXTS - 1, &first);
+        items.truncate(NEAREST_TEXTS);
+    }
+    items.sort_by(first);
+    items
 }
 
 /// Share of questions no passage answers among the [`NEAREST_TEXTS`] texts closest to the
