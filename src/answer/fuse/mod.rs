@@ -376,7 +376,7 @@ pub fn note_closest(state: &State, retrieved: &Retrieved) -> f32 {
 /// unanswered or to the closest chatter message (raw cosine; 0 without the semantic signal,
 /// unknown when there are neither): a question near one of them asks what is not given.
 pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
-    if !knows_unanswered(state) {
+    if !state.knows_unanswered {
         return UNKNOWN;
     }
     retrieved
@@ -393,7 +393,7 @@ pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
 /// there are neither): a question whose nearest neighbours go unanswered asks what the interview
 /// does not say.
 pub fn unanswered_share(state: &State, retrieved: &Retrieved) -> f32 {
-    if !knows_unanswered(state) {
+    if !state.knows_unanswered {
         return UNKNOWN;
     }
     notes::unanswered_share(&retrieved.notes, &retrieved.chatter).unwrap_or(0.0)
@@ -407,18 +407,6 @@ pub fn chatter_closest(state: &State, retrieved: &Retrieved) -> f32 {
         return UNKNOWN;
     }
     retrieved.chatter.first().copied().unwrap_or(0.0)
-}
-
-/// Whether the engine has examples of what goes unanswered: notes listing such questions, or
-/// channel chatter.
-fn knows_unanswered(state: &State) -> bool {
-    let noted = state
-        .corpus
-        .transcripts
-        .iter()
-        .filter_map(|t| t.notes.as_ref())
-        .any(|n| n.notes.iter().any(|note| !note.unanswered.is_empty()));
-    noted || !state.chatter.messages.is_empty()
 }
 
 /// What the views beside the transcript's own lines say of a candidate.

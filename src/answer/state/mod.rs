@@ -79,6 +79,9 @@ pub struct State {
     pub semantic: SemanticState,
     /// Channel chatter no interview answers (`data/chatter.txt`).
     pub chatter: Chatter,
+    /// Whether there are examples of what goes unanswered: notes listing such questions, or
+    /// channel chatter (read once here, not per question).
+    pub knows_unanswered: bool,
     /// The fitted rankings of both modes.
     pub rankings: Rankings,
     /// Answer settings.
@@ -184,6 +187,12 @@ impl State {
             }
             None => (SearchIndex::build_in_ram(build_docs())?, IndexOrigin::Built),
         };
+        let noted = corpus
+            .transcripts
+            .iter()
+            .filter_map(|t| t.notes.as_ref())
+            .any(|n| n.notes.iter().any(|note| !note.unanswered.is_empty()));
+        let knows_unanswered = noted || !chatter.messages.is_empty();
         Ok(State {
             corpus,
             analyzer: lexical.analyzer,
@@ -198,6 +207,7 @@ impl State {
             normalized_lines: lexical.normalized_lines,
             semantic,
             chatter,
+            knows_unanswered,
             rankings,
             config: options.answer.clone(),
         })
