@@ -380,3 +380,25 @@ fn explain_says_how_near_the_question_comes_to_the_notes_unanswered_questions() 
     assert!(stderr.contains("unanswered closest 0."), "{stderr}");
     assert!(stderr.contains("share of the 10 nearest texts"), "{stderr}");
 }
+
+/// The share printed by `ask --explain` for the texts nearest a question.
+fn nearest_unanswered_share(explained: &str) -> f32 {
+    let line = explained
+        .lines()
+        .find(|l| l.starts_with("notes:"))
+        .expect("a notes line");
+    let share = line.rsplit(' ').next().expect("a share");
+    share.parse().expect("a number")
+}
+
+#[test]
+fn by_words_alone_the_texts_nearest_a_question_are_found_by_its_words() {
+    let sandbox = Sandbox::new();
+    let explain = |question: &str| {
+        let out = sandbox.run(&["ask", "--explain", question], None);
+        nearest_unanswered_share(&String::from_utf8_lossy(&out.stderr))
+    };
+    let small_talk = explain("今天天气不错啊大家");
+    let covered = explain("ChatGPT最早叫什么名字？");
+    assert!(small_talk > covered, "{small_talk} vs {covered}");
+}

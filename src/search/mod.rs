@@ -3,6 +3,7 @@
 
 pub mod lines;
 pub mod notes;
+pub mod texts;
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};

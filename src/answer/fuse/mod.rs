@@ -389,14 +389,17 @@ pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
 }
 
 /// Share of questions no passage answers (the notes' unanswered ones, channel chatter) among the
-/// note texts and chatter closest to the question (0 without the semantic signal, unknown when
-/// there are neither): a question whose nearest neighbours go unanswered asks what the interview
-/// does not say.
+/// note texts and chatter closest to the question — by meaning, or by words without the semantic
+/// signal: a question whose nearest neighbours go unanswered asks what the interview does not
+/// say. Unknown when nothing is known to go unanswered, or no transcript searched has notes (the
+/// chatter alone has nothing answered to weigh against).
 pub fn unanswered_share(state: &State, retrieved: &Retrieved) -> f32 {
-    if !state.knows_unanswered {
+    if !state.knows_unanswered || retrieved.notes.iter().all(Option::is_none) {
         return UNKNOWN;
     }
-    notes::unanswered_share(&retrieved.notes, &retrieved.chatter).unwrap_or(0.0)
+    notes::unanswered_share(&retrieved.notes, &retrieved.chatter)
+        .or(retrieved.unanswered_by_words)
+        .unwrap_or(0.0)
 }
 
 /// How close the question comes to the closest chatter message alone (raw cosine; 0 without

@@ -38,6 +38,11 @@ pub struct Retrieved {
     /// The question's cosines with the channel chatter messages closest to it, closest first (at
     /// most [`notes::NEAREST_TEXTS`]; none without chatter or the semantic signal).
     pub chatter: Vec<f32>,
+    /// Without the semantic signal, the share of unanswered texts among the texts closest to
+    /// the question by its words (see
+    /// [`TextIndex::unanswered_share`](crate::search::texts::TextIndex::unanswered_share)); 1 when
+    /// it shares no word with any, none with the semantic signal.
+    pub unanswered_by_words: Option<f32>,
 }
 
 /// Retrieves by words and by meaning; `only` restricts the search to one transcript.
@@ -50,6 +55,20 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
     let regions = lexical::retrieve(&state.index, &state.corpus, &understood.plan, only);
     let english = lexical::retrieve_english(&state.index, &state.corpus, &understood.plan, only);
     let notes = note_scores(state, understood, only);
+    let unanswered_by_words = match vector {
+        Some(_) => None,
+        None => Some(
+            state
+                .text_index()
+                .unanswered_share(
+                    &understood.plan.search_terms(),
+                    &crate::lexicon::english_words(&understood.plan.normalized),
+                    only,
+                    notes::NEAREST_TEXTS,
+                )
+                .unwrap_or(1.0),
+        ),
+    };
     let chatter = match (
         state.semantic.get().and_then(|s| s.chatter.as_ref()),
         vector,
@@ -66,6 +85,7 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
         english_dense_hits,
         notes,
         chatter,
+        unanswered_by_words,
     }
 }
 

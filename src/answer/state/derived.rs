@@ -1,7 +1,8 @@
 //! What is computed from the corpus once and kept beside the index, keyed by the corpus
 //! fingerprint: the CC-CEDICT glossary restricted to the corpus, the outlines (automatic
-//! segmentation is the costly part of a start with many transcripts), and the word index of
-//! each transcript's notes.
+//! segmentation is the costly part of a start with many transcripts), the word index of each
+//! transcript's notes, and — saved apart, read only by questions without a vector — the word
+//! index of every note text and chatter message.
 
 use std::path::{Path, PathBuf};
 
@@ -10,10 +11,13 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::lexicon::Glossary;
 use crate::search::notes::NoteIndex;
+use crate::search::texts::TextIndex;
 use crate::topics::Topic;
 
 /// File name prefix of saved results.
 const PREFIX: &str = "derived-";
+/// File name prefix of the saved word index of every note text and chatter message.
+const TEXTS_PREFIX: &str = "texts-";
 
 /// Results derived from the corpus and dictionaries.
 #[derive(Serialize, Deserialize)]
@@ -69,7 +73,7 @@ pub fn saved(
     force: bool,
 ) -> Option<Derived> {
     let dir = dir.filter(|_| !force)?;
-    read(&path_in(dir, fingerprint)).filter(|d| d.fits(shapes))
+    read::<Derived>(&path_in(dir, fingerprint)).filter(|d| d.fits(shapes))
 }
 
 /// `build()`, saved in `dir` (when given) for the next start in place of older results.
@@ -82,39 +86,64 @@ pub fn build_and_save(
     if let Some(dir) = dir {
         let path = path_in(dir, fingerprint);
         match write(dir, &path, &derived) {
-            Ok(()) => remove_others(dir, &path),
+            Ok(()) => remove_others(dir, &[PREFIX, "glossary-"], &path),
             Err(e) => tracing::warn!(error = %e, "cannot save derived data; rebuilt next start"),
         }
     }
     Ok(derived)
 }
 
+/// The word index of every note text and chatter message saved in `dir` under `key` when it
+/// holds `texts` texts, or `build()`, saved there for the next time in place of older ones. A
+/// missing or unreadable file is rebuilt, one that cannot be written is only warned of.
+pub fn text_index(
+    dir: Option<&Path>,
+    key: &str,
+    texts: usize,
+    build: impl FnOnce() -> TextIndex,
+) -> TextIndex {
+    let path = dir.map(|dir| dir.join(format!("{TEXTS_PREFIX}{key}.bin")));
+    let saved = path.as_deref().and_then(read::<TextIndex>);
+    if let Some(saved) = saved.filter(|index| index.len() == texts) {
+        return saved;
+    }
+    let index = build();
+    if let (Some(dir), Some(path)) = (dir, &path) {
+        match write(dir, path, &index) {
+            Ok(()) => remove_others(dir, &[TEXTS_PREFIX], path),
+            Err(e) => tracing::warn!(error = %e, "cannot save the texts' word index"),
+        }
+    }
+    index
+}
+
 fn path_in(dir: &Path, fingerprint: &str) -> PathBuf {
     dir.join(format!("{PREFIX}{fingerprint}.bin"))
 }
 
-fn read(path: &Path) -> Option<Derived> {
+fn read<T: serde::de::DeserializeOwned>(path: &Path) -> Option<T> {
     let bytes = std::fs::read(path).ok()?;
     bincode::deserialize(&bytes).ok()
 }
 
-fn write(dir: &Path, path: &Path, derived: &Derived) -> Result<()> {
+fn write<T: Serialize>(dir: &Path, path: &Path, value: &T) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let bytes = bincode::serialize(derived).map_err(|e| Error::Index(e.to_string()))?;
+    let bytes = bincode::serialize(value).map_err(|e| Error::Index(e.to_string()))?;
     let scratch = path.with_extension(format!("tmp-{}", std::process::id()));
     std::fs::write(&scratch, bytes).map_err(|e| Error::io(&scratch, e))?;
     std::fs::rename(&scratch, path).map_err(|e| Error::io(path, e))
 }
 
-/// Removes results saved for other fingerprints.
-fn remove_others(dir: &Path, keep: &Path) {
+/// Removes the files of `dir` named with one of `prefixes`, but `keep` (results saved for other
+/// fingerprints).
+fn remove_others(dir: &Path, prefixes: &[&str], keep: &Path) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if (name.starts_with(PREFIX) || name.starts_with("glossary-")) && path != keep {
+        if prefixes.iter().any(|p| name.starts_with(p)) && path != keep {
             let _ = std::fs::remove_file(path);
         }
     }
@@ -247,5 +276,40 @@ mod tests {
         })
         .unwrap();
         assert_eq!(reused.note_indexes, vec![Some(index)]);
+    }
+
+    fn texts(count: usize) -> TextIndex {
+        let text = crate::search::texts::TextDoc {
+            terms: NoteDoc {
+                words: vec!["工资".into()],
+                ..NoteDoc::default()
+            },
+            transcript: None,
+            unanswered: true,
+        };
+        TextIndex::build(vec![text; count])
+    }
+
+    #[test]
+    fn the_texts_word_index_is_saved_and_read_back_while_it_holds_every_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let built = text_index(Some(dir.path()), "k", 2, || texts(2));
+        let reused = text_index(Some(dir.path()), "k", 2, || panic!("must not rebuild"));
+        assert_eq!(reused, built);
+        // one more chatter message: the saved index no longer holds every text
+        let grown = text_index(Some(dir.path()), "k", 3, || texts(3));
+        assert_eq!(grown.len(), 3);
+    }
+
+    #[test]
+    fn a_new_key_replaces_the_texts_saved_under_the_old_one() {
+        let dir = tempfile::tempdir().unwrap();
+        text_index(Some(dir.path()), "old", 1, || texts(1));
+        text_index(Some(dir.path()), "new", 1, || texts(1));
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["texts-new.bin"]);
     }
 }

@@ -10,7 +10,7 @@ pub mod vectors;
 use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use jieba_rs::Jieba;
 use sha2::{Digest, Sha256};
@@ -23,6 +23,7 @@ use crate::error::{Error, Result};
 use crate::lexicon::{english_words, Glossary, Lexicon};
 use crate::search::lines::{LineIndex, LineRef};
 use crate::search::notes::{NoteDoc, NoteIndex};
+use crate::search::texts::{TextDoc, TextIndex};
 use crate::search::{IndexOrigin, SearchIndex, WindowDoc, SCHEMA_VERSION};
 use crate::text::{char_grams, is_cjk, normalize, Analyzer};
 use crate::topics::{self, Topic};
@@ -65,6 +66,13 @@ pub struct State {
     pub lines: LineIndex,
     /// The word index of each transcript's notes, when it has them.
     pub note_indexes: Vec<Option<NoteIndex>>,
+    /// Every note text, unanswered question and chatter message as a document of its own, for
+    /// the texts closest to a question by its words (built when first asked for: only questions
+    /// without a vector need it).
+    text_index: OnceLock<TextIndex>,
+    /// Where that index is saved (none when rebuilding is forced or nothing is saved) and the
+    /// key it is saved under: the corpus fingerprint and the chatter's content.
+    texts_saved: (Option<PathBuf>, String),
     /// Each thesaurus word and the corpus words its group-mates are written with.
     pub synonyms: HashMap<String, Vec<String>>,
     /// CC-CEDICT restricted to the corpus vocabulary.
@@ -200,6 +208,11 @@ impl State {
             index_origin,
             lines: lexical.lines,
             note_indexes,
+            text_index: OnceLock::new(),
+            texts_saved: (
+                options.index_dir.clone().filter(|_| !options.force_rebuild),
+                texts_key(&fingerprint, &chatter),
+            ),
             synonyms: lexical.synonyms,
             glossary,
             aliases: lexical.aliases,
@@ -280,6 +293,27 @@ impl Lexical {
 }
 
 impl State {
+    /// Every note text, unanswered question and chatter message indexed by its words, built on
+    /// first use.
+    pub fn text_index(&self) -> &TextIndex {
+        self.text_index.get_or_init(|| {
+            let (dir, key) = &self.texts_saved;
+            derived::text_index(dir.as_deref(), key, self.text_count(), || {
+                text_index(&self.corpus, &self.chatter, &self.analyzer)
+            })
+        })
+    }
+
+    /// How many texts the word index of note texts and chatter holds.
+    fn text_count(&self) -> usize {
+        let notes = self.corpus.transcripts.iter().flat_map(|t| &t.notes);
+        let noted: usize = notes
+            .flat_map(|n| &n.notes)
+            .map(|note| note.texts().count() + note.unanswered.len())
+            .sum();
+        noted + self.chatter.messages.len()
+    }
+
     /// The kinds of answer lines `start..=end` (1-based) of transcript `transcript` hold, read
     /// when asked (a follow-up's top passage): tagging every line would slow each start.
     pub fn kinds_held(&self, transcript: usize, start: usize, end: usize) -> HeldKinds {
@@ -302,15 +336,54 @@ fn note_index(notes: &crate::notes::Notes, analyzer: &Analyzer) -> NoteIndex {
         .map(|note| {
             let mut doc = NoteDoc::default();
             for text in note.texts() {
-                let normalized = normalize(text);
-                doc.words.extend(analyzer.index_words(&normalized));
-                doc.grams.extend(char_grams(&normalized));
-                doc.english.extend(english_words(text));
+                add_terms(&mut doc, text, analyzer);
             }
             doc
         })
         .collect();
     NoteIndex::build(&docs)
+}
+
+/// Every note text (answered or not) of every transcript and every chatter message, each a
+/// document of its own, analysed as the lines are.
+fn text_index(corpus: &Corpus, chatter: &Chatter, analyzer: &Analyzer) -> TextIndex {
+    let text = |content: &str, transcript: Option<usize>, unanswered: bool| {
+        let mut terms = NoteDoc::default();
+        add_terms(&mut terms, content, analyzer);
+        TextDoc {
+            terms,
+            transcript,
+            unanswered,
+        }
+    };
+    let mut docs: Vec<TextDoc> = Vec::new();
+    for (t, transcript) in corpus.transcripts.iter().enumerate() {
+        for note in transcript.notes.iter().flat_map(|n| &n.notes) {
+            docs.extend(note.texts().map(|content| text(content, Some(t), false)));
+            docs.extend(note.unanswered.iter().map(|q| text(q, Some(t), true)));
+        }
+    }
+    docs.extend(chatter.messages.iter().map(|m| text(m, None, true)));
+    TextIndex::build(docs)
+}
+
+/// The key the texts' word index is saved under: the corpus fingerprint (transcripts, notes,
+/// dictionaries) and the chatter's messages.
+fn texts_key(fingerprint: &str, chatter: &Chatter) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(format!("texts 1 {fingerprint}\n"));
+    for message in &chatter.messages {
+        hasher.update(format!("{message}\n"));
+    }
+    format!("{:x}", hasher.finalize())[..32].to_string()
+}
+
+/// Adds `text`'s words, character n-grams and English words to `doc`.
+fn add_terms(doc: &mut NoteDoc, text: &str, analyzer: &Analyzer) {
+    let normalized = normalize(text);
+    doc.words.extend(analyzer.index_words(&normalized));
+    doc.grams.extend(char_grams(&normalized));
+    doc.english.extend(english_words(text));
 }
 
 /// The line vectors of a transcript, when the semantic signal is on.
