@@ -402,3 +402,26 @@ fn by_words_alone_the_texts_nearest_a_question_are_found_by_its_words() {
     let covered = explain("ChatGPT最早叫什么名字？");
     assert!(small_talk > covered, "{small_talk} vs {covered}");
 }
+
+#[test]
+fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
+    let sandbox = Sandbox::new();
+    let lines = [
+        "今天我们聊一次南极科考",
+        "科考队在十二月从新西兰出发",
+        "他们的船叫雪龙号",
+        "队长说企鹅的数量比十年前少了三成",
+        "主要原因是海冰融化得太快",
+        "队员们在冰面上待了四十天",
+        "回来以后他们写了一份报告",
+    ];
+    std::fs::write(
+        sandbox.data().join("transcripts/antarctic.txt"),
+        lines.join("\n") + "\n",
+    )
+    .unwrap();
+    let out = stdout(&sandbox.run(&["ask", "--json", "企鹅的数量比十年前少了多少？"], None));
+    let answer: Value = serde_json::from_str(out.trim()).unwrap();
+    assert_eq!(answer["answered"], true, "{answer}");
+    assert_eq!(answer["results"][0]["transcript"], "antarctic", "{answer}");
+}

@@ -51,7 +51,8 @@ impl TextIndex {
 
     /// Share of unanswered texts among the `nearest` texts that score highest for the question's
     /// words (`terms`, `english`), counting only texts sharing a word with it and, with `only`,
-    /// the texts of that transcript and the chatter. `None` when no text shares a word.
+    /// the texts of that transcript and the chatter. `None` when no text shares a word (or none
+    /// is to be counted).
     pub fn unanswered_share(
         &self,
         terms: &[WeightedTerm],
@@ -68,7 +69,7 @@ impl TextIndex {
             })
             .map(|(i, score)| (score, self.unanswered[i]))
             .collect();
-        if scored.is_empty() {
+        if scored.is_empty() || nearest == 0 {
             return None;
         }
         let first = |a: &(f32, bool), b: &(f32, bool)| b.0.total_cmp(&a.0);
@@ -148,6 +149,10 @@ mod tests {
         );
         assert_eq!(
             TextIndex::default().unanswered_share(&[word("工资")], &[], None, 10),
+            None
+        );
+        assert_eq!(
+            index().unanswered_share(&[word("工资")], &[], None, 0),
             None
         );
         assert!(TextIndex::default().is_empty());

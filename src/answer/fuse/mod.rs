@@ -390,11 +390,10 @@ pub fn unanswered_closest(state: &State, retrieved: &Retrieved) -> f32 {
 
 /// Share of questions no passage answers (the notes' unanswered ones, channel chatter) among the
 /// note texts and chatter closest to the question — by meaning, or by words without the semantic
-/// signal: a question whose nearest neighbours go unanswered asks what the interview does not
-/// say. Unknown when nothing is known to go unanswered, or no transcript searched has notes (the
-/// chatter alone has nothing answered to weigh against).
+/// signal (unknown when there are neither): a question whose nearest neighbours go unanswered
+/// asks what the interview does not say.
 pub fn unanswered_share(state: &State, retrieved: &Retrieved) -> f32 {
-    if !state.knows_unanswered || retrieved.notes.iter().all(Option::is_none) {
+    if !state.knows_unanswered {
         return UNKNOWN;
     }
     notes::unanswered_share(&retrieved.notes, &retrieved.chatter)

@@ -401,8 +401,15 @@ pub fn decision_names() -> Vec<String> {
         .collect()
 }
 
+/// Position of the notes' word score among [`PASSAGE_FEATURES`]: unknown for a passage of a
+/// transcript without notes.
+const NOTE_WORDS: usize = 22;
+
 /// The decision's inputs: the top passage's features, its softmax probability among the
-/// candidates and its margin over the second, and the question's signals.
+/// candidates and its margin over the second, and the question's signals. How near the question
+/// comes to the notes' texts speaks of the transcript those notes are about: when the top passage
+/// lies in a transcript without notes, those signals are unknown (a question about an interview
+/// dropped in without notes is not declined for being far from another interview's notes).
 pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignals) -> Vec<f32> {
     let probabilities = softmax(scores);
     let top_probability = probabilities.first().copied().unwrap_or(0.0);
@@ -411,6 +418,8 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         _ => 1.0,
     };
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
+    let noted = !top.values[NOTE_WORDS].is_nan();
+    let of_notes = |value: f32| if noted { value } else { UNKNOWN };
     let mut inputs = top.values.to_vec();
     inputs.extend([
         top_probability,
@@ -422,10 +431,10 @@ pub fn decision_inputs(scores: &[f32], top: &Features, question: &QuestionSignal
         (1.0 + question.importance).ln(),
         question.absent_share,
         flag(question.semantic),
-        question.note_closest,
+        of_notes(question.note_closest),
         flag(question.name_absent),
-        question.unanswered_closest,
-        question.unanswered_share,
+        of_notes(question.unanswered_closest),
+        of_notes(question.unanswered_share),
         question.chatter_closest,
     ]);
     inputs
@@ -528,6 +537,26 @@ mod tests {
         assert!((at("margin") - 0.5).abs() < 1e-6);
         assert_eq!(at("focus_missing"), 1.0);
         assert_eq!(at("entity_missing"), 0.0);
+    }
+
+    #[test]
+    fn the_notes_signals_are_unknown_for_a_top_passage_of_a_transcript_without_notes() {
+        assert_eq!(PASSAGE_FEATURES[NOTE_WORDS], "note_words");
+        let signals = QuestionSignals {
+            unanswered_share: 0.9,
+            chatter_closest: 0.8,
+            ..Default::default()
+        };
+        let mut unnoted = Features::default();
+        unnoted.values[NOTE_WORDS] = UNKNOWN;
+        let names = decision_names();
+        let at = |inputs: &[f32], name: &str| inputs[names.iter().position(|n| n == name).unwrap()];
+        let noted = decision_inputs(&[1.0], &Features::default(), &signals);
+        assert_eq!(at(&noted, "unanswered_share"), 0.9);
+        let inputs = decision_inputs(&[1.0], &unnoted, &signals);
+        assert!(at(&inputs, "unanswered_share").is_nan());
+        assert!(at(&inputs, "note_closest").is_nan());
+        assert_eq!(at(&inputs, "chatter_closest"), 0.8);
     }
 
     #[test]
