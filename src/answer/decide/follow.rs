@@ -217,7 +217,8 @@ pub fn decision_inputs(
 
 /// What the follow-up read alone asks for against what `pick` holds: a number, a time, a kind
 /// of answer it lacks; the thing asked for or a name the corpus never mentions; the share of the
-/// follow-up's weight the corpus lacks; how near it comes to the notes' unanswered questions.
+/// follow-up's weight the corpus lacks; how near it comes to the notes' unanswered questions and
+/// to the chatter.
 fn asked_against(
     state: &State,
     question: &Question,
@@ -249,6 +250,7 @@ fn asked_of(
         flag(!alone.never_mentioned.is_empty()),
         signals.map_or(UNKNOWN, |s| s.unanswered_closest),
         signals.map_or(UNKNOWN, |s| s.unanswered_share),
+        signals.map_or(UNKNOWN, |s| s.chatter_closest),
     ]
 }
 
@@ -403,16 +405,17 @@ mod tests {
     }
 
     #[test]
-    fn a_follow_up_near_an_unanswered_question_says_how_near() {
+    fn a_follow_up_near_an_unanswered_question_or_chatter_says_how_near() {
         let signals = QuestionSignals {
             unanswered_closest: 0.93,
             unanswered_share: 0.4,
+            chatter_closest: 0.88,
             ..QuestionSignals::default()
         };
         let alone = understood(Cues::default(), &[]);
         let inputs = asked_of(&alone, holding(true, true), Some(&signals));
-        assert_eq!(inputs[6..], [0.93, 0.4]);
+        assert_eq!(inputs[6..], [0.93, 0.4, 0.88]);
         let unknown = asked_of(&alone, holding(true, true), None);
-        assert!(unknown[6].is_nan() && unknown[7].is_nan());
+        assert!(unknown[6..].iter().all(|v| v.is_nan()));
     }
 }

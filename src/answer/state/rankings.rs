@@ -86,8 +86,8 @@ pub const FOLLOW_FEATURES: [&str; 16] = [
 /// Names of the follow-up decision's inputs after the top passage's follow-up features: its
 /// softmax probability and margin, then what the follow-up alone asks for against what the top
 /// passage holds (a number, a time, a person or other kind), what it names that the corpus
-/// lacks, and how near it comes to the questions the notes leave unanswered.
-pub const FOLLOW_DECISION_FEATURES: [&str; 10] = [
+/// lacks, and how near it comes to the questions the notes leave unanswered and to the chatter.
+pub const FOLLOW_DECISION_FEATURES: [&str; 11] = [
     "top_probability",
     "margin",
     "number_missing",
@@ -98,6 +98,7 @@ pub const FOLLOW_DECISION_FEATURES: [&str; 10] = [
     "name_absent",
     "unanswered_closest",
     "unanswered_share",
+    "chatter_closest",
 ];
 
 /// The ranking fitted on follow-up questions (`eval FILE --fit` on a file of follow-ups): a
