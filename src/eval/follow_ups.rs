@@ -3,9 +3,9 @@
 //! over the top one and its threshold — cross-fitted over folds grouped by passage, which also
 //! estimate how it does on follow-ups it has not seen.
 
-use super::{answers, context_of, own_context_of, passage_groups, EvalQuestion, FOLDS};
+use super::{answers, context_of, passage_groups, EvalQuestion, FOLDS};
 use crate::answer::decide::follow::{self, Offered};
-use crate::answer::followup::AskContext;
+use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
 use crate::answer::fuse::fit::{self, DecisionOutcome, RankingExample};
 use crate::answer::state::rankings::{
     FollowUpRanking, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES,
@@ -81,16 +81,18 @@ pub fn fit_follow_ups(engine: &Engine, questions: &[EvalQuestion]) -> (FollowUpR
         }
         held_out.push(judge);
     }
-    // the same folds asked after the engine's own answers to the earlier turns
+    // the same folds asked after the engine's own answers to the earlier turns (a follow-up
+    // among them decided by the fold's ranking too)
     let mut own = Tally::default();
     for (q, &group) in questions.iter().zip(&groups) {
         let judge = &held_out[fold(group)];
-        let (answered, right) = match case(engine, q, own_context_of(engine, q), group) {
+        let context = own_context_under(engine, q, judge);
+        let (answered, right) = match case(engine, q, context.clone(), group) {
             Some(case) => decided(engine.state(), &case, judge),
             // nothing shown before (the earlier turn declined): answered as the engine does
             None => {
                 let options = AskOptions {
-                    context: Some(own_context_of(engine, q)),
+                    context: Some(context),
                     ..AskOptions::default()
                 };
                 let answer = engine.answer(&q.q.replace('\n', " "), &options);
@@ -124,6 +126,43 @@ pub fn fit_follow_ups(engine: &Engine, questions: &[EvalQuestion]) -> (FollowUpR
     fitted.semantic = engine.semantic_on();
     fitted.provenance = format!("interview-bot eval FOLLOW-UPS --fit: {summary}");
     (fitted, summary)
+}
+
+/// The context of a follow-up after the engine's own answers to its earlier turns, as a member
+/// gets them — a turn that is itself a follow-up decided by `judge` (the ranking of the fold it
+/// is held out in), not by the follow-up ranking loaded with the engine, which was fitted on it.
+fn own_context_under(engine: &Engine, q: &EvalQuestion, judge: &FollowUpRanking) -> AskContext {
+    let state = engine.state();
+    let mut context = AskContext::default();
+    for turn in &q.context {
+        let text = turn.q.replace('\n', " ");
+        let options = AskOptions {
+            context: Some(context.clone()).filter(|c| !c.turns.is_empty()),
+            ..AskOptions::default()
+        };
+        let question = understand::understand(state, &text, &options);
+        let (Some(anchor), Some(follow)) = (question.anchor, question.follow.clone()) else {
+            context = context.after(&engine.answer(&text, &options));
+            continue;
+        };
+        let examined: Vec<_> = question
+            .readings
+            .iter()
+            .map(|r| examine(state, &r.understood, None, Some(anchor)))
+            .collect();
+        let decision = follow::decide(state, &question, &follow, &examined, anchor, judge, 1);
+        let top = decision.picks.first().filter(|_| decision.answered);
+        context.push(ContextTurn {
+            // as the engine's answer names it: the reading answered
+            question: question.readings[decision.reading].text.clone(),
+            shown: top.map(|p| ShownPassage {
+                transcript: state.corpus.transcripts[p.transcript].id.clone(),
+                line_start: p.start,
+                line_end: p.end,
+            }),
+        });
+    }
+    context
 }
 
 /// A follow-up asked after `context`, through the engine's own stages (none when nothing was
