@@ -32,6 +32,24 @@ pub enum TermField {
     Gram,
 }
 
+/// The first `n` of `items` in the order `first` gives, in that order: a partial selection,
+/// then a sort of those alone (a question meets thousands of texts; ten are kept).
+pub fn first_n<T>(
+    mut items: Vec<T>,
+    n: usize,
+    first: impl Fn(&T, &T) -> std::cmp::Ordering,
+) -> Vec<T> {
+    if n == 0 {
+        return Vec::new();
+    }
+    if items.len() > n {
+        items.select_nth_unstable_by(n - 1, &first);
+        items.truncate(n);
+    }
+    items.sort_by(first);
+    items
+}
+
 /// A query term with its weight.
 #[derive(Debug, Clone)]
 pub struct WeightedTerm {
@@ -392,6 +410,14 @@ fn remove_stale_siblings(dir: &Path, current: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_n_are_kept_in_order() {
+        let kept = first_n(vec![3, 9, 1, 7, 5], 3, |a: &i32, b: &i32| b.cmp(a));
+        assert_eq!(kept, [9, 7, 5]);
+        assert_eq!(first_n(vec![2, 1], 5, |a: &i32, b: &i32| a.cmp(b)), [1, 2]);
+        assert!(first_n(vec![1], 0, |a: &i32, b: &i32| a.cmp(b)).is_empty());
+    }
 
     fn docs() -> Vec<WindowDoc> {
         let texts = [

@@ -61,7 +61,7 @@ impl TextIndex {
         nearest: usize,
     ) -> Option<f32> {
         let scores = self.index.scores(terms, english);
-        let mut scored: Vec<(f32, bool)> = scores
+        let scored: Vec<(f32, bool)> = scores
             .into_iter()
             .enumerate()
             .filter(|&(i, score)| {
@@ -69,13 +69,9 @@ impl TextIndex {
             })
             .map(|(i, score)| (score, self.unanswered[i]))
             .collect();
-        if scored.is_empty() || nearest == 0 {
+        let scored = super::first_n(scored, nearest, |a, b| b.0.total_cmp(&a.0));
+        if scored.is_empty() {
             return None;
-        }
-        let first = |a: &(f32, bool), b: &(f32, bool)| b.0.total_cmp(&a.0);
-        if scored.len() > nearest {
-            scored.select_nth_unstable_by(nearest - 1, first);
-            scored.truncate(nearest);
         }
         let unanswered = scored.iter().filter(|(_, u)| *u).count();
         Some(unanswered as f32 / scored.len() as f32)

@@ -54,18 +54,15 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
     let english_dense_hits = dense::best_windows(&english_dense, DENSE_WINDOWS);
     let regions = lexical::retrieve(&state.index, &state.corpus, &understood.plan, only);
     let english = lexical::retrieve_english(&state.index, &state.corpus, &understood.plan, only);
-    let notes = note_scores(state, understood, only);
+    let terms = understood.plan.search_terms();
+    let english_words = crate::lexicon::english_words(&understood.plan.normalized);
+    let notes = note_scores(state, understood, (&terms, &english_words), only);
     let unanswered_by_words = match vector {
         Some(_) => None,
         None => Some(
             state
                 .text_index()
-                .unanswered_share(
-                    &understood.plan.search_terms(),
-                    &crate::lexicon::english_words(&understood.plan.normalized),
-                    only,
-                    notes::NEAREST_TEXTS,
-                )
+                .unanswered_share(&terms, &english_words, only, notes::NEAREST_TEXTS)
                 .unwrap_or(1.0),
         ),
     };
@@ -90,15 +87,15 @@ pub fn retrieve(state: &State, understood: &Understood, only: Option<usize>) -> 
 }
 
 /// What every transcript's notes say of the question: closeness by meaning (with the semantic
-/// signal) and by words; the question's vector and words were made once, each transcript's notes
-/// cost a scan of their vectors and a look-up in their word index.
+/// signal) and by its words (`terms`, and its English words); the question's vector and words
+/// were made once, each transcript's notes cost a scan of their vectors and a look-up in their
+/// word index.
 fn note_scores(
     state: &State,
     understood: &Understood,
+    (terms, english): (&[crate::search::WeightedTerm], &[String]),
     only: Option<usize>,
 ) -> Vec<Option<NoteScores>> {
-    let terms = understood.plan.search_terms();
-    let english = crate::lexicon::english_words(&understood.plan.normalized);
     let mut scores: Vec<Option<NoteScores>> = state
         .note_indexes
         .iter()
@@ -106,7 +103,7 @@ fn note_scores(
         .map(|(t, index)| {
             let index = index.as_ref().filter(|_| only.is_none_or(|o| o == t))?;
             let vectors = state.semantic.get().and_then(|s| s.notes[t].as_ref());
-            let words = index.scores(&terms, &english);
+            let words = index.scores(terms, english);
             Some(notes::score(
                 index,
                 vectors,

@@ -98,15 +98,9 @@ pub fn closest(similarities: Vec<f32>) -> Vec<f32> {
     highest(similarities, |a, b| b.total_cmp(a))
 }
 
-/// The first [`NEAREST_TEXTS`] of `items` in the order `first` gives, in that order (a partial
-/// selection, then a sort of those alone: a question meets thousands of texts).
-fn highest<T>(mut items: Vec<T>, first: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
-    if items.len() > NEAREST_TEXTS {
-        items.select_nth_unstable_by(NEAREST_TEXTS - 1, &first);
-        items.truncate(NEAREST_TEXTS);
-    }
-    items.sort_by(first);
-    items
+/// The first [`NEAREST_TEXTS`] of `items` in the order `first` gives, in that order.
+fn highest<T>(items: Vec<T>, first: impl Fn(&T, &T) -> std::cmp::Ordering) -> Vec<T> {
+    crate::search::first_n(items, NEAREST_TEXTS, first)
 }
 
 /// Share of questions no passage answers among the [`NEAREST_TEXTS`] texts closest to the
