@@ -446,3 +446,45 @@ fn a_new_interview_without_notes_or_rendering_is_answered_by_the_fitted_ranking(
         first.line_end
     );
 }
+
+#[test]
+fn a_question_about_an_interview_without_notes_finds_it_beside_the_noted_one() {
+    // the shipped interview's index and vectors, built once: the engine below reuses them
+    engine();
+    let (dir, transcripts) = data::with_dictionaries();
+    let shipped = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("data");
+    for entry in std::fs::read_dir(shipped.join("transcripts")).expect("the transcripts") {
+        let path = entry.expect("an entry").path();
+        std::fs::copy(&path, transcripts.join(path.file_name().expect("named"))).expect("copied");
+    }
+    for file in ["ranking.json", "chatter.txt"] {
+        std::fs::copy(shipped.join(file), dir.path().join("data").join(file)).expect("copied");
+    }
+    let lines = [
+        "今天我们聊一次南极科考",
+        "科考队在十二月从新西兰出发",
+        "他们的船叫雪龙号",
+        "队长说企鹅的数量比十年前少了三成",
+        "主要原因是海冰融化得太快",
+        "队员们在冰面上待了四十天",
+        "回来以后他们写了一份报告",
+    ];
+    std::fs::write(transcripts.join("antarctic.txt"), lines.join("\n") + "\n").expect("written");
+    let options = EngineOptions {
+        data_dir: dir.path().join("data"),
+        index_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shared-index")),
+        force_rebuild: false,
+        answer: AnswerConfig::default(),
+        semantic: SemanticConfig::default(),
+        progress: interview_bot::Progress::default(),
+    };
+    let engine = Engine::open(&options).expect("engine opens on both interviews");
+    assert!(engine.semantic_on(), "mode: {}", engine.mode());
+    // the noted interview's passage on ChatGPT's name scored its notes against a transcript
+    // that has none, and won
+    let answer = engine.answer("科考队的船叫什么名字？", &AskOptions::default());
+    assert!(answer.answered, "{answer:?}");
+    let top = &answer.results[0];
+    assert_eq!(top.transcript, "antarctic", "{top:?}");
+    assert!(top.line_start <= 3 && 3 <= top.line_end, "{top:?}");
+}

@@ -8,7 +8,7 @@ use super::narrow::{Candidate, Narrowed};
 use super::retrieve::dense::DenseScores;
 use super::retrieve::lexical::Region;
 use super::retrieve::{notes, Retrieved};
-use super::state::rankings::{Features, QuestionSignals, Ranking, UNKNOWN};
+use super::state::rankings::{Features, QuestionSignals, Ranking, PASSAGE_FEATURES, UNKNOWN};
 use super::state::{State, ENGLISH};
 use super::understand::query::{Cues, QueryPlan};
 use super::understand::Understood;
@@ -147,6 +147,7 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
     for scored in &mut all {
         scored.score = ranking.score(&scored.features);
     }
+    on_common_ground(&mut all, ranking);
     all.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -174,6 +175,55 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
         ranked,
         all,
         signals,
+    }
+}
+
+/// Makes the scores of candidates from transcripts with different views comparable (one with
+/// notes or an English rendering, another without: a view a transcript lacks scores as the
+/// training mean, which a transcript with the view may fall below). Within a transcript the
+/// candidates keep their scores' order and gaps; across transcripts, each transcript's best
+/// competes with the others' on the features all of them have, the rest read as unknown. When
+/// every transcript among the candidates has the same views nothing changes.
+fn on_common_ground(all: &mut [Scored], ranking: &Ranking) {
+    let mut transcripts: Vec<usize> = all.iter().map(|s| s.candidate.transcript).collect();
+    transcripts.sort_unstable();
+    transcripts.dedup();
+    if transcripts.len() < 2 {
+        return;
+    }
+    let lacks = |transcript: usize, feature: usize| {
+        all.iter()
+            .filter(|s| s.candidate.transcript == transcript)
+            .all(|s| s.features.values[feature].is_nan())
+    };
+    let uncommon: Vec<usize> = (0..PASSAGE_FEATURES.len())
+        .filter(|&f| {
+            let lacking = transcripts.iter().filter(|&&t| lacks(t, f)).count();
+            lacking > 0 && lacking < transcripts.len()
+        })
+        .collect();
+    if uncommon.is_empty() {
+        return;
+    }
+    for transcript in transcripts {
+        let Some(best) = all
+            .iter()
+            .filter(|s| s.candidate.transcript == transcript)
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+        else {
+            continue;
+        };
+        let mut common = best.features;
+        for &f in &uncommon {
+            common.values[f] = UNKNOWN;
+        }
+        let shift = ranking.score(&common) - best.score;
+        for scored in all
+            .iter_mut()
+            .filter(|s| s.candidate.transcript == transcript)
+        {
+            scored.score += shift;
+        }
     }
 }
 
@@ -506,6 +556,44 @@ mod tests {
         let mut c = Candidate::plain(0, start, end, start);
         c.score = score;
         c
+    }
+
+    #[test]
+    fn transcripts_with_and_without_notes_compete_on_what_both_have() {
+        let note = PASSAGE_FEATURES
+            .iter()
+            .position(|&f| f == "note_closeness")
+            .unwrap();
+        let mut ranking = Ranking::lexical_only();
+        ranking.weights[note] = 1.0;
+        let scored = |transcript: usize, start: usize, lexical: f32, closeness: f32| {
+            let mut features = Features::default();
+            features.values[0] = lexical;
+            features.values[note] = closeness;
+            let score = ranking.score(&features);
+            Scored {
+                candidate: Candidate::plain(transcript, start, start + 4, start),
+                features,
+                score,
+            }
+        };
+        // the noted transcript's passages owe their lead to the notes alone
+        let mut all = vec![
+            scored(0, 10, 0.2, 5.0),
+            scored(0, 40, 0.5, 0.0),
+            scored(1, 1, 1.0, UNKNOWN),
+        ];
+        on_common_ground(&mut all, &ranking);
+        assert!(all[2].score > all[0].score, "{all:?}");
+        assert!(
+            all[0].score > all[1].score,
+            "order within a transcript kept"
+        );
+        // with the same views on both sides nothing moves
+        let mut same = vec![scored(0, 10, 0.2, 5.0), scored(1, 1, 1.0, 0.0)];
+        let before: Vec<f32> = same.iter().map(|s| s.score).collect();
+        on_common_ground(&mut same, &ranking);
+        assert_eq!(same.iter().map(|s| s.score).collect::<Vec<_>>(), before);
     }
 
     #[test]
