@@ -181,9 +181,10 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
 /// Makes the scores of candidates from transcripts with different views comparable (one with
 /// notes or an English rendering, another without: a view a transcript lacks scores as the
 /// training mean, which a transcript with the view may fall below). Within a transcript the
-/// candidates keep their scores' order and gaps; across transcripts, each transcript's best
-/// competes with the others' on the features all of them have, the rest read as unknown. When
-/// every transcript among the candidates has the same views nothing changes.
+/// candidates keep their scores' order and gaps, and each transcript's best is placed where its
+/// strongest candidate scores on the features all of them have (the rest read as unknown), so
+/// that transcripts compete on common ground. When every transcript among the candidates has
+/// the same views nothing changes.
 fn on_common_ground(all: &mut [Scored], ranking: &Ranking) {
     let mut transcripts: Vec<usize> = all.iter().map(|s| s.candidate.transcript).collect();
     transcripts.sort_unstable();
@@ -205,19 +206,22 @@ fn on_common_ground(all: &mut [Scored], ranking: &Ranking) {
     if uncommon.is_empty() {
         return;
     }
-    for transcript in transcripts {
-        let Some(best) = all
-            .iter()
-            .filter(|s| s.candidate.transcript == transcript)
-            .max_by(|a, b| a.score.total_cmp(&b.score))
-        else {
-            continue;
-        };
-        let mut common = best.features;
+    let on_common = |scored: &Scored| {
+        let mut common = scored.features;
         for &f in &uncommon {
             common.values[f] = UNKNOWN;
         }
-        let shift = ranking.score(&common) - best.score;
+        ranking.score(&common)
+    };
+    for transcript in transcripts {
+        let of_transcript = || all.iter().filter(|s| s.candidate.transcript == transcript);
+        let best = of_transcript()
+            .map(|s| s.score)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let best_common = of_transcript()
+            .map(on_common)
+            .fold(f32::NEG_INFINITY, f32::max);
+        let shift = best_common - best;
         for scored in all
             .iter_mut()
             .filter(|s| s.candidate.transcript == transcript)
