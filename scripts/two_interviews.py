@@ -4,7 +4,8 @@ rendering: the shipped interview is cut in two at the notes' stretch boundary ne
 the first half keeping its notes and English rendering (`epa`), the second half kept bare
 (`epb`), each with its chapters; the answerable training questions whose gold lines lie wholly in
 one half are asked of both, and each half's questions are scored — answered, right transcript,
-top passage overlapping the gold lines and at most 12 lines long.
+top passage overlapping the gold lines and at most 12 lines long; the training questions the
+interview does not answer are asked too, and their share declined is reported.
 
 Usage: python3 scripts/two_interviews.py [BINARY] (default target/release/interview-bot); the
 split data and its index are kept in a temporary directory for the run.
@@ -62,11 +63,15 @@ def split(data: pathlib.Path) -> int:
 
 
 def questions(cut: int):
-    """The answerable training questions wholly in one half, with that half's gold lines."""
+    """The answerable training questions wholly in one half, with that half's gold lines, and
+    the unanswerable ones (half None)."""
     for line in (ROOT / "eval/train.jsonl").read_text().splitlines():
         q = json.loads(line)
         gold = q.get("gold") or []
-        if not q.get("answerable", True) or not gold:
+        if not q.get("answerable", True):
+            yield q["q"], None, []
+            continue
+        if not gold:
             continue
         if all(end < cut for _, end in gold):
             yield q["q"], "epa", gold
@@ -102,7 +107,10 @@ def main():
             )
         all_hits += hits
         print(f"{half}: {len(rows)} questions, hit1 {hits / len(rows):.3f}, top passage in the other transcript {elsewhere / len(rows):.3f}")
-    print(f"both: {len(asked)} questions, hit1 {all_hits / len(asked):.3f}")
+    answerable = sum(1 for _, half, _ in asked if half)
+    print(f"both: {answerable} questions, hit1 {all_hits / answerable:.3f}")
+    declined = [not a["answered"] for (_, half, _), a in zip(asked, answers) if half is None]
+    print(f"unanswerable: {len(declined)} questions, declined {sum(declined) / len(declined):.3f}")
 
 
 if __name__ == "__main__":
