@@ -7,8 +7,9 @@ one half are asked of both, and each half's questions are scored — answered, r
 top passage overlapping the gold lines and at most 12 lines long; the training questions the
 interview does not answer are asked too, and their share declined is reported.
 
-Usage: python3 scripts/two_interviews.py [BINARY] (default target/release/interview-bot); the
-split data and its index are kept in a temporary directory for the run.
+Usage: python3 scripts/two_interviews.py [BINARY [--no-semantic]] (default
+target/release/interview-bot; `--no-semantic`: by words alone); the split data and its index are
+kept in a temporary directory for the run.
 """
 import json
 import pathlib
@@ -81,11 +82,12 @@ def questions(cut: int):
 
 def main():
     binary = sys.argv[1] if len(sys.argv) > 1 else str(ROOT / "target/release/interview-bot")
+    mode = sys.argv[2:3]
     with tempfile.TemporaryDirectory() as tmp:
         data = pathlib.Path(tmp) / "data"
         cut = split(data)
         asked = list(questions(cut))
-        dirs = ["--data-dir", str(data), "--index-dir", str(pathlib.Path(tmp) / "index")]
+        dirs = ["--data-dir", str(data), "--index-dir", str(pathlib.Path(tmp) / "index"), *mode]
         subprocess.run([binary, "index", *dirs], check=True, capture_output=True)
         lines = "".join(json.dumps({"q": q.replace("\n", " ")}, ensure_ascii=False) + "\n" for q, _, _ in asked)
         run = subprocess.run([binary, "ask", "--json", *dirs, "-"], input=lines, capture_output=True, text=True, check=True)
