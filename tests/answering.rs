@@ -460,16 +460,7 @@ fn a_question_about_an_interview_without_notes_finds_it_beside_the_noted_one() {
     for file in ["ranking.json", "chatter.txt"] {
         std::fs::copy(shipped.join(file), dir.path().join("data").join(file)).expect("copied");
     }
-    let lines = [
-        "今天我们聊一次南极科考",
-        "科考队在十二月从新西兰出发",
-        "他们的船叫雪龙号",
-        "队长说企鹅的数量比十年前少了三成",
-        "主要原因是海冰融化得太快",
-        "队员们在冰面上待了四十天",
-        "回来以后他们写了一份报告",
-    ];
-    std::fs::write(transcripts.join("antarctic.txt"), lines.join("\n") + "\n").expect("written");
+    std::fs::write(transcripts.join("antarctic.txt"), data::ANTARCTIC).expect("written");
     let options = EngineOptions {
         data_dir: dir.path().join("data"),
         index_dir: Some(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("shared-index")),

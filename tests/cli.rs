@@ -2,6 +2,9 @@
 //! per stdin line), `topics`, `index` rebuilding when a transcript changes or the index is
 //! corrupted, `eval`, and clear errors for bad options.
 
+#[path = "common/data.rs"]
+mod data;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -406,18 +409,9 @@ fn by_words_alone_the_texts_nearest_a_question_are_found_by_its_words() {
 #[test]
 fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
     let sandbox = Sandbox::new();
-    let lines = [
-        "今天我们聊一次南极科考",
-        "科考队在十二月从新西兰出发",
-        "他们的船叫雪龙号",
-        "队长说企鹅的数量比十年前少了三成",
-        "主要原因是海冰融化得太快",
-        "队员们在冰面上待了四十天",
-        "回来以后他们写了一份报告",
-    ];
     std::fs::write(
         sandbox.data().join("transcripts/antarctic.txt"),
-        lines.join("\n") + "\n",
+        data::ANTARCTIC,
     )
     .unwrap();
     let out = stdout(&sandbox.run(&["ask", "--json", "企鹅的数量比十年前少了多少？"], None));

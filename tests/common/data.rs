@@ -1,6 +1,8 @@
 //! Data directories for tests that run the binary over a transcript of their own: the shipped
-//! dictionaries copied beside it. Included by path (`#[path = "common/data.rs"]`) by the tests
-//! that need nothing else of `common`.
+//! dictionaries copied beside it, and a small interview on another subject. Included by path
+//! (`#[path = "common/data.rs"]`) by the tests that need nothing else of `common`.
+
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -24,3 +26,14 @@ pub fn with_dictionaries() -> (tempfile::TempDir, PathBuf) {
     }
     (dir, transcripts)
 }
+
+/// A seven-line interview on another subject than the shipped one, with neither notes nor
+/// renderings (written as `antarctic.txt` beside the shipped interview).
+pub const ANTARCTIC: &str = "今天我们聊一次南极科考
+科考队在十二月从新西兰出发
+他们的船叫雪龙号
+队长说企鹅的数量比十年前少了三成
+主要原因是海冰融化得太快
+队员们在冰面上待了四十天
+回来以后他们写了一份报告
+";
