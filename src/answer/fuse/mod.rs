@@ -24,7 +24,8 @@ pub struct Scored {
     pub candidate: Candidate,
     /// Its features.
     pub features: Features,
-    /// Its fused score.
+    /// Its fused score (beside transcripts with other views, placed against theirs: see
+    /// [`place_on_common_ground`]).
     pub score: f32,
 }
 
@@ -139,7 +140,8 @@ pub fn features(
     }
 }
 
-/// Scores candidates under `ranking`, orders them best first, keeps the best ones that do not
+/// Scores candidates under `ranking` (comparably across transcripts with different views),
+/// orders them best first, keeps the best ones that do not
 /// overlap, and reads the question's signals (one of which looks at the top passage).
 pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> Examined {
     let plan = &understood.plan;
@@ -147,7 +149,7 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
     for scored in &mut all {
         scored.score = ranking.score(&scored.features);
     }
-    on_common_ground(&mut all, ranking);
+    place_on_common_ground(&mut all, ranking);
     all.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
@@ -180,12 +182,13 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
 
 /// Makes the scores of candidates from transcripts with different views comparable (one with
 /// notes or an English rendering, another without: a view a transcript lacks scores as the
-/// training mean, which a transcript with the view may fall below). Within a transcript the
-/// candidates keep their scores' order and gaps, and each transcript's best is placed where its
-/// strongest candidate scores on the features all of them have (the rest read as unknown), so
-/// that transcripts compete on common ground. When every transcript among the candidates has
-/// the same views nothing changes.
-fn on_common_ground(all: &mut [Scored], ranking: &Ranking) {
+/// training mean, which a transcript with the view may fall below). A view is known for all of a
+/// transcript's candidates or for none of them. Each transcript's scores are shifted alike, so
+/// that its top score equals the highest score any of its candidates gets with the features some
+/// transcript lacks read as unknown; the transcript that then leads keeps its scores as fitted
+/// and the others are placed against it. When every transcript among the candidates has the same
+/// views nothing changes.
+fn place_on_common_ground(all: &mut [Scored], ranking: &Ranking) {
     let mut transcripts: Vec<usize> = all.iter().map(|s| s.candidate.transcript).collect();
     transcripts.sort_unstable();
     transcripts.dedup();
@@ -206,27 +209,37 @@ fn on_common_ground(all: &mut [Scored], ranking: &Ranking) {
     if uncommon.is_empty() {
         return;
     }
-    let on_common = |scored: &Scored| {
+    let common_score = |scored: &Scored| {
         let mut common = scored.features;
         for &f in &uncommon {
             common.values[f] = UNKNOWN;
         }
         ranking.score(&common)
     };
-    for transcript in transcripts {
-        let of_transcript = || all.iter().filter(|s| s.candidate.transcript == transcript);
-        let best = of_transcript()
-            .map(|s| s.score)
-            .fold(f32::NEG_INFINITY, f32::max);
-        let best_common = of_transcript()
-            .map(on_common)
-            .fold(f32::NEG_INFINITY, f32::max);
-        let shift = best_common - best;
+    // (transcript, its top score on common ground, the shift that places it there)
+    let placed: Vec<(usize, f32, f32)> = transcripts
+        .iter()
+        .map(|&transcript| {
+            let of_transcript = || all.iter().filter(|s| s.candidate.transcript == transcript);
+            let top = of_transcript()
+                .map(|s| s.score)
+                .fold(f32::NEG_INFINITY, f32::max);
+            let top_common = of_transcript()
+                .map(common_score)
+                .fold(f32::NEG_INFINITY, f32::max);
+            (transcript, top_common, top_common - top)
+        })
+        .collect();
+    let leading_shift = placed
+        .iter()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(0.0, |&(_, _, shift)| shift);
+    for (transcript, _, shift) in placed {
         for scored in all
             .iter_mut()
             .filter(|s| s.candidate.transcript == transcript)
         {
-            scored.score += shift;
+            scored.score += shift - leading_shift;
         }
     }
 }
@@ -562,42 +575,80 @@ mod tests {
         c
     }
 
-    #[test]
-    fn transcripts_with_and_without_notes_compete_on_what_both_have() {
+    /// A ranking that adds the lexical score (feature 0) and the closeness of the notes.
+    fn lexical_and_notes_ranking() -> (Ranking, usize) {
         let note = PASSAGE_FEATURES
             .iter()
             .position(|&f| f == "note_closeness")
             .unwrap();
         let mut ranking = Ranking::lexical_only();
         ranking.weights[note] = 1.0;
-        let scored = |transcript: usize, start: usize, lexical: f32, closeness: f32| {
-            let mut features = Features::default();
-            features.values[0] = lexical;
-            features.values[note] = closeness;
-            let score = ranking.score(&features);
-            Scored {
-                candidate: Candidate::plain(transcript, start, start + 4, start),
-                features,
-                score,
-            }
-        };
-        // the noted transcript's passages owe their lead to the notes alone
+        (ranking, note)
+    }
+
+    /// A candidate of `transcript` scored under [`lexical_and_notes_ranking`].
+    fn scored(transcript: usize, start: usize, lexical: f32, closeness: f32) -> Scored {
+        let (ranking, note) = lexical_and_notes_ranking();
+        let mut features = Features::default();
+        features.values[0] = lexical;
+        features.values[note] = closeness;
+        Scored {
+            candidate: Candidate::plain(transcript, start, start + 4, start),
+            features,
+            score: ranking.score(&features),
+        }
+    }
+
+    fn scores(all: &[Scored]) -> Vec<f32> {
+        all.iter().map(|s| s.score).collect()
+    }
+
+    #[test]
+    fn a_transcript_without_notes_competes_with_a_noted_one_on_common_ground() {
+        let (ranking, _) = lexical_and_notes_ranking();
+        // the noted transcript's best owes its lead to its notes alone
         let mut all = vec![
             scored(0, 10, 0.2, 5.0),
             scored(0, 40, 0.5, 0.0),
             scored(1, 1, 1.0, UNKNOWN),
         ];
-        on_common_ground(&mut all, &ranking);
-        assert!(all[2].score > all[0].score, "{all:?}");
+        place_on_common_ground(&mut all, &ranking);
+        let [noted_best, noted_second, bare] = scores(&all)[..] else {
+            panic!("{all:?}");
+        };
+        assert_eq!(bare, 1.0, "the leading transcript keeps its score: {all:?}");
         assert!(
-            all[0].score > all[1].score,
-            "order within a transcript kept"
+            (noted_best - 0.5).abs() < 1e-6,
+            "placed at its strongest candidate on common ground: {all:?}"
         );
-        // with the same views on both sides nothing moves
-        let mut same = vec![scored(0, 10, 0.2, 5.0), scored(1, 1, 1.0, 0.0)];
-        let before: Vec<f32> = same.iter().map(|s| s.score).collect();
-        on_common_ground(&mut same, &ranking);
-        assert_eq!(same.iter().map(|s| s.score).collect::<Vec<_>>(), before);
+        assert!((noted_best - noted_second - 4.7).abs() < 1e-5, "{all:?}");
+    }
+
+    #[test]
+    fn a_noted_transcript_that_leads_on_common_ground_keeps_its_scores() {
+        let (ranking, _) = lexical_and_notes_ranking();
+        let mut all = vec![scored(0, 10, 2.0, 5.0), scored(1, 1, 1.0, UNKNOWN)];
+        place_on_common_ground(&mut all, &ranking);
+        assert_eq!(all[0].score, 7.0, "{all:?}");
+        assert!((all[1].score - 6.0).abs() < 1e-6, "{all:?}");
+    }
+
+    #[test]
+    fn transcripts_with_the_same_views_keep_their_scores() {
+        let (ranking, _) = lexical_and_notes_ranking();
+        let mut all = vec![scored(0, 10, 0.2, 5.0), scored(1, 1, 1.0, 0.0)];
+        let before = scores(&all);
+        place_on_common_ground(&mut all, &ranking);
+        assert_eq!(scores(&all), before);
+    }
+
+    #[test]
+    fn one_transcript_keeps_its_scores() {
+        let (ranking, _) = lexical_and_notes_ranking();
+        let mut all = vec![scored(0, 10, 0.2, 5.0), scored(0, 40, 1.0, UNKNOWN)];
+        let before = scores(&all);
+        place_on_common_ground(&mut all, &ranking);
+        assert_eq!(scores(&all), before);
     }
 
     #[test]
