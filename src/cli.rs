@@ -1077,9 +1077,15 @@ fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> S
             let translated = r.translations.get(language).filter(|_| !both);
             let topic = translated.map_or(r.topic.as_str(), |t| t.topic.as_str());
             let speaker = translated.map_or(r.speaker.as_deref(), |t| t.speaker.as_deref());
+            // a passage of another interview than the best one's says which
+            let elsewhere = if r.transcript == best.transcript {
+                String::new()
+            } else {
+                format!("{} ", r.transcript)
+            };
             if english {
                 out.push_str(&format!(
-                    "  {}. lines {}–{} · {topic} · {}\n",
+                    "  {}. {elsewhere}lines {}–{} · {topic} · {}\n",
                     i + 1,
                     r.line_start,
                     r.line_end,
@@ -1087,7 +1093,7 @@ fn render(engine: &Engine, answer: &Answer, display: &Display, color: bool) -> S
                 ));
             } else {
                 out.push_str(&format!(
-                    "  {}. 第 {}–{} 行 · {topic} · {}\n",
+                    "  {}. {elsewhere}第 {}–{} 行 · {topic} · {}\n",
                     i + 1,
                     r.line_start,
                     r.line_end,

@@ -419,3 +419,17 @@ fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
     assert_eq!(answer["answered"], true, "{answer}");
     assert_eq!(answer["results"][0]["transcript"], "antarctic", "{answer}");
 }
+
+#[test]
+fn more_results_from_another_interview_name_it() {
+    let sandbox = Sandbox::new();
+    std::fs::write(
+        sandbox.data().join("transcripts/antarctic.txt"),
+        data::ANTARCTIC,
+    )
+    .unwrap();
+    let out = stdout(&sandbox.run(&["ask", "科考队的船叫什么名字？"], None));
+    assert!(out.contains("antarctic 第 1–5 行"), "{out}");
+    let more = out.split("其他结果：").nth(1).expect("more results");
+    assert!(more.contains("openai-podcast-ep2 第 "), "{out}");
+}
