@@ -50,15 +50,20 @@ impl Engine {
             notes::NEAREST_TEXTS,
             signals.unanswered_share
         ));
+        let several = self.state.corpus.transcripts.len() > 1;
         for s in examined.ranked.iter().take(5) {
             let c = &s.candidate;
+            let transcript = match self.state.corpus.transcripts.get(c.transcript) {
+                Some(t) if several => format!("{}#", t.id),
+                _ => String::new(),
+            };
             let features: Vec<String> = rankings::PASSAGE_FEATURES
                 .iter()
                 .zip(&s.features.values)
                 .map(|(name, v)| format!("{name}={v:.2}"))
                 .collect();
             out.push_str(&format!(
-                "  -> {}-{} fused={:.3} matched={:?}\n     {}\n",
+                "  -> {transcript}{}-{} fused={:.3} matched={:?}\n     {}\n",
                 c.start,
                 c.end,
                 s.score,
