@@ -421,6 +421,32 @@ fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
 }
 
 #[test]
+fn explain_names_each_candidates_transcript_beside_another_interview() {
+    let sandbox = Sandbox::new();
+    std::fs::write(
+        sandbox.data().join("transcripts/antarctic.txt"),
+        data::ANTARCTIC,
+    )
+    .unwrap();
+    let out = sandbox.run(&["ask", "--explain", "科考队的船叫什么名字？"], None);
+    let explained = String::from_utf8_lossy(&out.stderr);
+    let candidates: Vec<&str> = explained
+        .lines()
+        .filter(|l| l.starts_with("  -> "))
+        .collect();
+    assert!(
+        candidates[0].starts_with("  -> antarctic#1-"),
+        "{explained}"
+    );
+    assert!(
+        candidates
+            .iter()
+            .any(|l| l.starts_with("  -> openai-podcast-ep2#")),
+        "{explained}"
+    );
+}
+
+#[test]
 fn more_results_from_another_interview_name_it() {
     let sandbox = Sandbox::new();
     std::fs::write(
