@@ -406,14 +406,20 @@ fn by_words_alone_the_texts_nearest_a_question_are_found_by_its_words() {
     assert!(small_talk > covered, "{small_talk} vs {covered}");
 }
 
-#[test]
-fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
+/// A sandbox holding the shipped interview and, beside it, a seven-line one without notes.
+fn sandbox_beside_another_interview() -> Sandbox {
     let sandbox = Sandbox::new();
     std::fs::write(
         sandbox.data().join("transcripts/antarctic.txt"),
         data::ANTARCTIC,
     )
     .unwrap();
+    sandbox
+}
+
+#[test]
+fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
+    let sandbox = sandbox_beside_another_interview();
     let out = stdout(&sandbox.run(&["ask", "--json", "企鹅的数量比十年前少了多少？"], None));
     let answer: Value = serde_json::from_str(out.trim()).unwrap();
     assert_eq!(answer["answered"], true, "{answer}");
@@ -422,12 +428,7 @@ fn an_interview_dropped_in_without_notes_answers_beside_one_with_notes() {
 
 #[test]
 fn explain_names_each_candidates_transcript_beside_another_interview() {
-    let sandbox = Sandbox::new();
-    std::fs::write(
-        sandbox.data().join("transcripts/antarctic.txt"),
-        data::ANTARCTIC,
-    )
-    .unwrap();
+    let sandbox = sandbox_beside_another_interview();
     let out = sandbox.run(&["ask", "--explain", "科考队的船叫什么名字？"], None);
     let explained = String::from_utf8_lossy(&out.stderr);
     let candidates: Vec<&str> = explained
@@ -448,12 +449,7 @@ fn explain_names_each_candidates_transcript_beside_another_interview() {
 
 #[test]
 fn more_results_from_another_interview_name_it() {
-    let sandbox = Sandbox::new();
-    std::fs::write(
-        sandbox.data().join("transcripts/antarctic.txt"),
-        data::ANTARCTIC,
-    )
-    .unwrap();
+    let sandbox = sandbox_beside_another_interview();
     let out = stdout(&sandbox.run(&["ask", "科考队的船叫什么名字？"], None));
     assert!(out.contains("antarctic 第 1–5 行"), "{out}");
     let more = out.split("其他结果：").nth(1).expect("more results");
