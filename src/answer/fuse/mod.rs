@@ -141,8 +141,8 @@ pub fn features(
 }
 
 /// Scores candidates under `ranking` (comparably across transcripts with different views),
-/// orders them best first, keeps the best ones that do not
-/// overlap, and reads the question's signals (one of which looks at the top passage).
+/// orders them best first, keeps the best ones that do not overlap, and reads the question's
+/// signals (one of which looks at the top passage).
 pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> Examined {
     let plan = &understood.plan;
     let mut all = featured.candidates;
@@ -189,12 +189,16 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
 /// and the others are placed against it. When every transcript among the candidates has the same
 /// views nothing changes.
 fn place_on_common_ground(all: &mut [Scored], ranking: &Ranking) {
+    // the common case, one transcript among the candidates, costs one pass
+    let Some(first) = all.first().map(|s| s.candidate.transcript) else {
+        return;
+    };
+    if all.iter().all(|s| s.candidate.transcript == first) {
+        return;
+    }
     let mut transcripts: Vec<usize> = all.iter().map(|s| s.candidate.transcript).collect();
     transcripts.sort_unstable();
     transcripts.dedup();
-    if transcripts.len() < 2 {
-        return;
-    }
     let lacks = |transcript: usize, feature: usize| {
         all.iter()
             .filter(|s| s.candidate.transcript == transcript)
