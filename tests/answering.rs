@@ -351,6 +351,22 @@ fn the_fitted_follow_up_ranking_is_used_in_hybrid_mode() {
 }
 
 #[test]
+fn a_follow_up_that_changes_the_subject_is_answered_where_that_subject_is() {
+    // after a passage on ChatGPT's first name, a question about Ilya's test (lines 197-204)
+    let answer = ask_after(
+        "ChatGPT最初叫什么名字？",
+        (14, 18),
+        "And what were Ilya's ten questions about?",
+    );
+    assert!(answer.answered, "{answer:?}");
+    let top = &answer.results[0];
+    assert!(
+        top.line_start <= 204 && 197 <= top.line_end,
+        "stayed beside the passage shown: {top:?}"
+    );
+}
+
+#[test]
 fn a_follow_up_naming_another_speaker_gets_that_speakers_view() {
     let answer = ask_after("Mark怎么看待谄媚问题", (323, 328), "那Nick呢？");
     assert!(answer.answered, "{answer:?}");

@@ -7,7 +7,8 @@ use super::{answerable, placement, ranking_of, Decision, Pick, Placement, CANDID
 use crate::answer::fuse::{self, without_overlaps, Examined};
 use crate::answer::narrow;
 use crate::answer::state::rankings::{
-    FollowUpRanking, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES, UNKNOWN,
+    FollowUpRanking, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES, PASSAGE_FEATURES,
+    UNKNOWN,
 };
 use crate::answer::state::State;
 use crate::answer::understand::followup::{asks_before, asks_example, asks_why, FollowUp};
@@ -16,6 +17,8 @@ use crate::topics;
 
 /// Position of the speaker feature in [`FOLLOW_FEATURES`].
 const SPEAKER: usize = 8;
+/// Position of the best window score by meaning among [`PASSAGE_FEATURES`].
+const DENSE_WINDOW: usize = 5;
 
 /// A passage offered for a follow-up, with what the follow-up ranking knows of it.
 #[derive(Debug, Clone)]
@@ -38,6 +41,10 @@ pub fn offered(
     let asks = |test: fn(&str) -> bool| question.readings.first().is_some_and(|r| test(&r.text));
     let (why, before, example) = (asks(asks_why), asks(asks_before), asks(asks_example));
     let completed = question.readings.len() - 1;
+    let continuity = match examined {
+        [alone, _completed] => continuity(alone, anchor),
+        _ => UNKNOWN,
+    };
     let bests: Vec<Vec<fuse::Scored>> = examined
         .iter()
         .map(|examined| {
@@ -61,6 +68,7 @@ pub fn offered(
                 before,
                 example,
                 agreement: agreement(&bests, reading, scored),
+                continuity,
             };
             let features = features(state, &pick, anchor, follow, &context);
             offered.push(Offered { pick, features });
@@ -76,6 +84,7 @@ pub fn offered(
             before,
             example,
             agreement: 0.0,
+            continuity,
         };
         let features = features(state, &next, anchor, follow, &context);
         offered.push(Offered {
@@ -97,6 +106,38 @@ struct Context {
     example: bool,
     /// How well the other reading ranks the same lines (see [`agreement`]).
     agreement: f32,
+    /// How near the follow-up alone comes to the passage shown (see [`continuity`]).
+    continuity: f32,
+}
+
+/// How near a follow-up read alone comes to the passage shown, by meaning: the best window
+/// score (a z-score over the transcript) among that reading's candidates overlapping the shown
+/// passage, less the best among all its candidates — 0 when the follow-up alone finds the shown
+/// passage as well as any, far below when it changes the subject ("and how did Mark end up
+/// joining OpenAI?" after a passage on his parents). Unknown without the semantic signal or when
+/// no candidate overlaps the passage.
+fn continuity(alone: &Examined, anchor: Anchor) -> f32 {
+    if !alone.signals.semantic {
+        return UNKNOWN;
+    }
+    alone
+        .all
+        .iter()
+        .filter(|s| {
+            s.candidate.transcript == anchor.transcript
+                && s.candidate.start <= anchor.end
+                && anchor.start <= s.candidate.end
+        })
+        .map(|s| s.features.values[DENSE_WINDOW])
+        .reduce(f32::max)
+        .map_or(UNKNOWN, |shown| {
+            let best = alone
+                .all
+                .iter()
+                .map(|s| s.features.values[DENSE_WINDOW])
+                .fold(f32::NEG_INFINITY, f32::max);
+            shown - best
+        })
 }
 
 /// How well the other readings of the follow-up rank a candidate of reading `reading`: e to the
@@ -165,9 +206,11 @@ fn features(
         context.agreement,
         flag(context.before),
         flag(context.example),
+        context.continuity,
     ];
     debug_assert_eq!(values.len(), FOLLOW_FEATURES.len());
     debug_assert_eq!(FOLLOW_FEATURES[SPEAKER], "speaker");
+    debug_assert_eq!(PASSAGE_FEATURES[DENSE_WINDOW], "dense_window");
     values
 }
 
@@ -344,6 +387,39 @@ mod tests {
             features: Default::default(),
             score,
         }
+    }
+
+    fn by_meaning(start: usize, end: usize, window: f32) -> fuse::Scored {
+        let mut scored = scored(start, end, 0.0);
+        scored.features.values[DENSE_WINDOW] = window;
+        scored
+    }
+
+    fn examined(all: Vec<fuse::Scored>, semantic: bool) -> Examined {
+        Examined {
+            ranked: all.clone(),
+            all,
+            signals: QuestionSignals {
+                semantic,
+                ..QuestionSignals::default()
+            },
+        }
+    }
+
+    #[test]
+    fn a_follow_up_that_changes_the_subject_is_far_from_the_passage_shown() {
+        let shown = Anchor {
+            transcript: 0,
+            start: 20,
+            end: 25,
+        };
+        let on_it = examined(vec![by_meaning(18, 23, 2.5), by_meaning(90, 95, 2.0)], true);
+        assert_eq!(continuity(&on_it, shown), 0.0);
+        let elsewhere = examined(vec![by_meaning(21, 26, 0.5), by_meaning(90, 95, 3.0)], true);
+        assert_eq!(continuity(&elsewhere, shown), -2.5);
+        let none_near = examined(vec![by_meaning(90, 95, 3.0)], true);
+        assert!(continuity(&none_near, shown).is_nan());
+        assert!(continuity(&examined(vec![by_meaning(20, 25, 1.0)], false), shown).is_nan());
     }
 
     #[test]

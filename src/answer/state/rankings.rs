@@ -63,8 +63,10 @@ pub const DECISION_FEATURES: [&str; 14] = [
 /// just before, far, the shown one itself; same chapter), whether its speaker is the one asked
 /// for, what the follow-up asks (what came next, leaning on the earlier question, a reason),
 /// whether it is the plain "lines after the shown passage", how well the other reading ranks the
-/// same lines, and whether the follow-up asks what came before or for an example.
-pub const FOLLOW_FEATURES: [&str; 16] = [
+/// same lines, whether the follow-up asks what came before or for an example, and how near the
+/// follow-up read alone comes to the passage shown against its best passage (far below when it
+/// changes the subject).
+pub const FOLLOW_FEATURES: [&str; 17] = [
     "score_gap",
     "reading_probability",
     "completed_reading",
@@ -81,6 +83,7 @@ pub const FOLLOW_FEATURES: [&str; 16] = [
     "agreement",
     "asks_before",
     "asks_example",
+    "continuity",
 ];
 
 /// Names of the follow-up decision's inputs after the top passage's follow-up features: its
