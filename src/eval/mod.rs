@@ -281,6 +281,11 @@ pub struct FitSummary {
 /// false abstention must stay under.
 const MAX_FALSE_ABSTAIN: f32 = 0.03;
 
+/// Share of answerable questions the shipped decision may abstain on, read where the folds'
+/// decisions met questions they were not fitted on: the 3 % chosen in sample came to this on
+/// held-out questions when the decision learnt from one split's rows.
+const HELD_OUT_FALSE_ABSTAIN: f32 = 0.045;
+
 /// Fits the ranking and the decision of both modes on training questions.
 pub fn fit_rankings(engine: &Engine, questions: &[EvalQuestion]) -> (Rankings, FitSummary) {
     let mut summary = FitSummary { lines: Vec::new() };
@@ -361,7 +366,8 @@ fn fit_mode(
         }
     };
 
-    // the decision learns from the rows of the first assignment; every assignment estimates
+    // every assignment estimates; the decision learns from the rows of all of them, its
+    // threshold from how the folds' decisions fared on the questions they never saw
     let held_out_rows = |assignment: FoldAssignment| -> Vec<DecisionRow> {
         let mut rows: Vec<Option<DecisionRow>> = vec![None; questions.len()];
         for fold in 0..FOLDS {
@@ -375,17 +381,20 @@ fn fit_mode(
             .map(|r| r.expect("every question is in one fold"))
             .collect()
     };
-    let held_out = held_out_rows(FoldAssignment(0));
-    let estimates: Vec<Estimate> = (0..ASSIGNMENTS)
-        .map(|a| match a {
-            0 => cross_validate(&held_out, FoldAssignment(0)),
-            _ => cross_validate(&held_out_rows(FoldAssignment(a)), FoldAssignment(a)),
-        })
+    let held_out: Vec<(FoldAssignment, Vec<DecisionRow>)> = (0..ASSIGNMENTS)
+        .map(|a| (FoldAssignment(a), held_out_rows(FoldAssignment(a))))
         .collect();
+    let (estimates, held_out_outcomes): (Vec<Estimate>, Vec<Vec<DecisionOutcome>>) = held_out
+        .iter()
+        .map(|(assignment, rows)| cross_validate(rows, *assignment))
+        .unzip();
 
     let mut ranking = with_ranker(&unfitted, fit_ranker(&examples, |_| true));
-    set_decision(&mut ranking, fit_decision_rows(&held_out, |_| true));
-    ranking.threshold = threshold_for(&ranking, &held_out, |_| true);
+    set_decision(
+        &mut ranking,
+        fit_decision_rows(&pooled_rows(&held_out), |_| true),
+    );
+    ranking.threshold = fit::choose_threshold(&held_out_outcomes.concat(), HELD_OUT_FALSE_ABSTAIN);
 
     let answerable = questions.iter().filter(|q| q.answerable).count().max(1) as f64;
     let reachable = examples
@@ -408,6 +417,16 @@ fn fit_mode(
     ranking.provenance = format!("interview-bot eval --fit; {line}");
     summary.lines.push(line);
     ranking
+}
+
+/// The held-out rows of every fold assignment together: each question once per assignment, as
+/// a ranker fitted without its passage saw it. The decision shipped learns from all of them, so
+/// that it does not hang on the luck of one split.
+fn pooled_rows(held_out: &[(FoldAssignment, Vec<DecisionRow>)]) -> Vec<DecisionRow> {
+    held_out
+        .iter()
+        .flat_map(|(_, rows)| rows.iter().cloned())
+        .collect()
 }
 
 /// The candidates of one answerable training question, with which of them answer it.
@@ -501,9 +520,11 @@ impl FoldAssignment {
     }
 }
 
-/// Each question's passage group, numbered in order of first appearance: questions whose gold
-/// lines overlap, directly or through other questions, share a group; a question without gold
-/// lines (a negative) is a group of its own.
+/// Each question's passage group, named by the position of its first question: questions whose
+/// gold lines overlap, directly or through other questions, share a group; a question without
+/// gold lines (a negative) is a group of its own. Named so, a label corrected or a question added
+/// that joins two groups moves only their questions between folds, not every later group's: a
+/// before-and-after comparison reads the change, not a new split.
 pub(crate) fn passage_groups(questions: &[EvalQuestion]) -> Vec<usize> {
     let mut parent: Vec<usize> = (0..questions.len()).collect();
     fn root(parent: &mut [usize], mut i: usize) -> usize {
@@ -526,17 +547,7 @@ pub(crate) fn passage_groups(questions: &[EvalQuestion]) -> Vec<usize> {
             }
         }
     }
-    let mut numbers: Vec<Option<usize>> = vec![None; questions.len()];
-    let mut next = 0;
-    (0..questions.len())
-        .map(|i| {
-            let r = root(&mut parent, i);
-            *numbers[r].get_or_insert_with(|| {
-                next += 1;
-                next - 1
-            })
-        })
-        .collect()
+    (0..questions.len()).map(|i| root(&mut parent, i)).collect()
 }
 
 /// Fold assignments the estimate for unseen questions is taken over: one assignment's figure
@@ -596,11 +607,16 @@ fn mean_and_range(values: &[f64], digits: usize) -> String {
 }
 
 /// Accuracy, abstention on negatives and false abstention of the decision when each fold is
-/// decided by a decision and threshold fitted on the other folds (`rows` in question order).
-fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate {
+/// decided by a decision and threshold fitted on the other folds (`rows` in question order), and
+/// each row's probability under the decision that never saw it.
+fn cross_validate(
+    rows: &[DecisionRow],
+    assignment: FoldAssignment,
+) -> (Estimate, Vec<DecisionOutcome>) {
     let (mut correct, mut negatives, mut right_abstentions, mut positives, mut false_abstentions) =
         (0usize, 0usize, 0usize, 0usize, 0usize);
     let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut outcomes = Vec::with_capacity(rows.len());
     for fold in 0..FOLDS {
         let others = |i: usize| assignment.fold_of(rows[i].group) != fold;
         let mut ranking = Ranking::lexical_only();
@@ -611,7 +627,13 @@ fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate 
             .enumerate()
             .filter(|&(_, row)| assignment.fold_of(row.group) == fold);
         for (_, row) in in_fold {
-            let answers = ranking.answerable(&row.inputs) >= ranking.threshold;
+            let probability = ranking.answerable(&row.inputs);
+            outcomes.push(DecisionOutcome {
+                probability,
+                answerable: row.answerable,
+                top_answers: row.top_answers,
+            });
+            let answers = probability >= ranking.threshold;
             let right = if row.answerable {
                 answers && row.top_answers
             } else {
@@ -636,7 +658,7 @@ fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate 
         .iter()
         .filter(|r| r.answerable && r.top_answers)
         .count();
-    Estimate {
+    let estimate = Estimate {
         accuracy: share(correct, rows.len()),
         top1: share(top, positives),
         hit1: share(correct - right_abstentions, positives),
@@ -646,7 +668,8 @@ fn cross_validate(rows: &[DecisionRow], assignment: FoldAssignment) -> Estimate 
             .iter()
             .map(|(kind, (n, right))| (kind.to_string(), share(*right, *n)))
             .collect(),
-    }
+    };
+    (estimate, outcomes)
 }
 
 #[cfg(test)]
@@ -676,7 +699,45 @@ mod tests {
             question(&[]),
             question(&[(5, 6), (41, 41)]),
         ];
-        assert_eq!(passage_groups(&questions), [0, 1, 0, 2, 0, 3, 1]);
+        assert_eq!(passage_groups(&questions), [0, 1, 0, 3, 0, 5, 1]);
+    }
+
+    #[test]
+    fn joining_two_groups_leaves_the_other_groups_as_they_were() {
+        let before = [
+            question(&[(10, 12)]),
+            question(&[(40, 41)]),
+            question(&[]),
+            question(&[(70, 75)]),
+            question(&[(90, 91)]),
+        ];
+        let mut after = before.clone();
+        after[1].gold.push((72, 73));
+        let (before, after) = (passage_groups(&before), passage_groups(&after));
+        assert_eq!(
+            after[3], after[1],
+            "the corrected label joins the two groups"
+        );
+        for i in [0, 2, 4] {
+            assert_eq!(before[i], after[i], "question {i} kept its group");
+        }
+    }
+
+    #[test]
+    fn pooled_rows_hold_every_question_once_per_assignment() {
+        let row = |kind: &str| DecisionRow {
+            kind: kind.into(),
+            group: 0,
+            inputs: vec![0.5],
+            answerable: true,
+            top_answers: true,
+        };
+        let held_out = [
+            (FoldAssignment(0), vec![row("fact"), row("english")]),
+            (FoldAssignment(1), vec![row("fact"), row("english")]),
+        ];
+        let kinds: Vec<String> = pooled_rows(&held_out).into_iter().map(|r| r.kind).collect();
+        assert_eq!(kinds, ["fact", "english", "fact", "english"]);
     }
 
     #[test]
