@@ -97,6 +97,12 @@ pub fn features(
             })
         })
         .fold(f32::NEG_INFINITY, f32::max);
+    let best_english_window = retrieved
+        .english_dense
+        .iter()
+        .flatten()
+        .flat_map(|d| d.windows.iter().copied())
+        .fold(f32::NEG_INFINITY, f32::max);
     let candidates = narrowed
         .into_iter()
         .map(
@@ -118,7 +124,7 @@ pub fn features(
                     scores,
                     topic,
                     Views {
-                        english: english_view(state, retrieved, &candidate),
+                        english: english_view(state, retrieved, best_english_window, &candidate),
                         notes: notes_view(state, retrieved, &candidate),
                     },
                 );
@@ -373,6 +379,8 @@ pub fn passage_features(
             notes.rank,
             notes.neighbour,
             notes.words,
+            english.rank,
+            english.gap,
         ],
     }
 }
@@ -511,11 +519,20 @@ pub struct EnglishView {
     pub window: f32,
     /// The best z-score of its English lines against the question's vector.
     pub line: f32,
+    /// Its best English window's place among all English windows by meaning, as 1 / (1 + rank).
+    pub rank: f32,
+    /// How far its best English window falls below the best English window anywhere.
+    pub gap: f32,
 }
 
 /// The English view of a candidate ([`EnglishView::UNKNOWN`] when its transcript has no English
 /// rendering; the meaning half 0 without the semantic signal).
-fn english_view(state: &State, retrieved: &Retrieved, candidate: &Candidate) -> EnglishView {
+fn english_view(
+    state: &State,
+    retrieved: &Retrieved,
+    best_window: f32,
+    candidate: &Candidate,
+) -> EnglishView {
     if state.corpus.transcripts[candidate.transcript]
         .rendering(ENGLISH)
         .is_none()
@@ -523,15 +540,36 @@ fn english_view(state: &State, retrieved: &Retrieved, candidate: &Candidate) -> 
         return EnglishView::UNKNOWN;
     }
     let dense = retrieved.english_dense[candidate.transcript].as_ref();
-    let (start, end) = (candidate.start, candidate.end);
+    EnglishView {
+        score: english_score(&retrieved.english, candidate),
+        ..english_meaning(dense, best_window, candidate.start, candidate.end)
+    }
+}
+
+/// The meaning half of the English view of the lines `start..=end`: the best z-score of its
+/// English windows (those starting in the span or the line before) and lines, that window's
+/// place among all windows, and how far it falls below `best_window`, the best English window
+/// anywhere (all 0 without the semantic signal).
+fn english_meaning(
+    dense: Option<&DenseScores>,
+    best_window: f32,
+    start: usize,
+    end: usize,
+) -> EnglishView {
+    let Some(dense) = dense else {
+        return EnglishView::default();
+    };
     let (first, last) = (
         start.saturating_sub(1).max(1),
         end.saturating_sub(1).max(start),
     );
+    let (window, rank) = dense.best_window_in(first, last);
     EnglishView {
-        score: english_score(&retrieved.english, candidate),
-        window: dense.map_or(0.0, |d| finite(d.best_window_in(first, last).0)),
-        line: dense.map_or(0.0, |d| finite(d.best_line_in(start, end))),
+        score: 0.0,
+        window: finite(window),
+        line: finite(dense.best_line_in(start, end)),
+        rank: 1.0 / (1.0 + rank as f32),
+        gap: finite(window - best_window),
     }
 }
 
@@ -541,6 +579,8 @@ impl EnglishView {
         score: UNKNOWN,
         window: UNKNOWN,
         line: UNKNOWN,
+        rank: UNKNOWN,
+        gap: UNKNOWN,
     };
 }
 
@@ -701,6 +741,34 @@ mod tests {
         assert!(
             (f.values[11] - topic).abs() < 1e-6,
             "mean of the topic's three best windows"
+        );
+    }
+
+    #[test]
+    fn the_english_meaning_reads_the_span_its_rank_and_the_gap_to_the_best_english_window() {
+        let scores = DenseScores {
+            lines: vec![0.0, 1.0, 2.0, -1.0],
+            windows: vec![0.5, 1.5, 0.2, 0.0],
+            window_rank: vec![1, 0, 2, 3],
+            window_cosines: vec![0.8, 0.9, 0.7, 0.6],
+        };
+        let view = english_meaning(Some(&scores), 2.5, 3, 4);
+        assert_eq!(
+            view.window, 1.5,
+            "the window of the line before the span counts"
+        );
+        assert_eq!(view.line, 2.0);
+        assert_eq!(view.rank, 1.0, "rank 0");
+        assert_eq!(
+            view.gap, -1.0,
+            "below the best English window of another transcript"
+        );
+        let later = english_meaning(Some(&scores), 1.5, 4, 4);
+        assert_eq!((later.window, later.rank), (0.2, 1.0 / 3.0));
+        assert_eq!(
+            english_meaning(None, 1.5, 1, 4),
+            EnglishView::default(),
+            "nothing by meaning without the semantic signal"
         );
     }
 

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub const UNKNOWN: f32 = f32::NAN;
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 23] = [
+pub const PASSAGE_FEATURES: [&str; 25] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -37,6 +37,8 @@ pub const PASSAGE_FEATURES: [&str; 23] = [
     "note_rank",
     "note_neighbour",
     "note_words",
+    "english_rank",
+    "english_gap",
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
