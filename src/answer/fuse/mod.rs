@@ -519,7 +519,8 @@ pub struct EnglishView {
     pub window: f32,
     /// The best z-score of its English lines against the question's vector.
     pub line: f32,
-    /// Its best English window's place among all English windows by meaning, as 1 / (1 + rank).
+    /// Its best English window's place among its transcript's English windows by meaning, as
+    /// 1 / (1 + rank).
     pub rank: f32,
     /// How far its best English window falls below the best English window anywhere.
     pub gap: f32,
@@ -548,8 +549,8 @@ fn english_view(
 
 /// The meaning half of the English view of the lines `start..=end`: the best z-score of its
 /// English windows (those starting in the span or the line before) and lines, that window's
-/// place among all windows, and how far it falls below `best_window`, the best English window
-/// anywhere (all 0 without the semantic signal).
+/// place among the transcript's windows, and how far it falls below `best_window`, the best
+/// English window anywhere (all 0 without the semantic signal).
 fn english_meaning(
     dense: Option<&DenseScores>,
     best_window: f32,
