@@ -421,6 +421,13 @@ pub fn run(cli: &Cli, config: &Config) -> anyhow::Result<()> {
                 for line in &summary.lines {
                     println!("{line}");
                 }
+                if !summary.unsettled.is_empty() {
+                    anyhow::bail!(
+                        "{}; {} is kept as it was",
+                        summary.unsettled.join("; "),
+                        path.display()
+                    );
+                }
                 if current.follow_up.is_some() {
                     println!(
                         "the follow-up ranking is kept; fit it again on the new scores \
