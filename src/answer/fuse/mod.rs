@@ -712,14 +712,19 @@ mod tests {
         assert_eq!(f.values[5], 0.0, "no dense scores, no dense features");
     }
 
-    #[test]
-    fn dense_features_read_the_span_and_the_gap_to_the_best_window() {
-        let scores = DenseScores {
+    /// Scores by meaning of a four-line transcript whose second window is the best.
+    fn four_lines_by_meaning() -> DenseScores {
+        DenseScores {
             lines: vec![0.0, 1.0, 2.0, -1.0],
             windows: vec![0.5, 1.5, 0.2, 0.0],
             window_rank: vec![1, 0, 2, 3],
             window_cosines: vec![0.8, 0.9, 0.7, 0.6],
-        };
+        }
+    }
+
+    #[test]
+    fn dense_features_read_the_span_and_the_gap_to_the_best_window() {
+        let scores = four_lines_by_meaning();
         let f = passage_features(
             &candidate(2, 4, 0.0),
             None,
@@ -747,12 +752,7 @@ mod tests {
 
     #[test]
     fn the_english_meaning_reads_the_span_its_rank_and_the_gap_to_the_best_english_window() {
-        let scores = DenseScores {
-            lines: vec![0.0, 1.0, 2.0, -1.0],
-            windows: vec![0.5, 1.5, 0.2, 0.0],
-            window_rank: vec![1, 0, 2, 3],
-            window_cosines: vec![0.8, 0.9, 0.7, 0.6],
-        };
+        let scores = four_lines_by_meaning();
         let view = english_meaning(Some(&scores), 2.5, 3, 4);
         assert_eq!(
             view.window, 1.5,
