@@ -424,18 +424,18 @@ fn fit_mode(
     let top1 = (0..questions.len())
         .filter(|&i| questions[i].answerable && decision_row(i, &ranking).top_answers)
         .count();
+    let in_sample = top1 as f64 / answerable;
     let line = format!(
         "{mode}: {} questions ({answerable} answerable); answer among candidates {:.3}, top-1 {:.3}; \
          threshold {:.3}; {FOLDS}-fold estimate, mean (range) of {ASSIGNMENTS} fold assignments: {}",
         questions.len(),
         reachable as f64 / answerable,
-        top1 as f64 / answerable,
+        in_sample,
         ranking.threshold,
         Estimate::render_all(&estimates)
     );
     ranking.provenance = format!("interview-bot eval --fit; {line}");
     summary.lines.push(line);
-    let in_sample = top1 as f64 / answerable;
     let held_out = estimates.iter().map(|e| e.top1).sum::<f64>() / estimates.len().max(1) as f64;
     if !settled(in_sample, held_out) {
         summary.unsettled.push(format!(
