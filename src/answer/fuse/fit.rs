@@ -15,10 +15,14 @@ pub struct RankingExample {
     pub answers: Vec<bool>,
 }
 
-/// Adam's step size.
+/// Adam's first step size; later steps shrink along a half cosine to nothing at the last
+/// step, so that the fit ends at the optimum instead of circling it. At a constant step size the
+/// loss reached its floor within 300 steps and then jumped off it and back (by up to 8 %), and a
+/// fit ended wherever the last jump left it.
 const LEARNING_RATE: f32 = 0.05;
-/// Full-batch steps.
-const STEPS: usize = 2000;
+/// Full-batch steps: with the step size decaying, 600 end within 1e-8 of the loss's minimum on
+/// the shipped training questions (for the rankers and the decision alike).
+const STEPS: usize = 600;
 /// Strength of the L2 penalty on the weights of single features (and of the decision). Chosen,
 /// with `L2_PAIRS`, by the held-out top-1 of `eval --fit`'s folds on the training questions.
 const L2: f32 = 0.03;
@@ -83,7 +87,7 @@ fn fit_standardized(examples: &[RankingExample], features: usize) -> Vec<f32> {
         .iter()
         .filter(|e| e.answers.iter().any(|&a| a) && e.candidates.len() > 1)
         .collect();
-    let mut adam = Adam::new(width);
+    let mut adam = Adam::new(width, STEPS);
     let mut w = vec![0.0; width];
     for _ in 0..STEPS {
         let mut gradient = vec![0.0; width];
@@ -142,7 +146,7 @@ pub fn fit_decision(rows: &[(Vec<f32>, bool)], width: usize) -> FittedDecision {
         .map(|(x, label)| (quadratic_terms(&scaling.apply(x)), *label))
         .collect();
     let terms = quadratic_width(width);
-    let mut adam = Adam::new(terms + 1);
+    let mut adam = Adam::new(terms + 1, STEPS);
     let mut params = vec![0.0; terms + 1];
     let n = rows.len().max(1) as f32;
     for _ in 0..STEPS {
@@ -270,31 +274,42 @@ pub fn choose_threshold(outcomes: &[DecisionOutcome], max_false_abstain: f32) ->
     (best.1 + below) / 2.0
 }
 
+/// Adam over full batches, its step size decaying from [`LEARNING_RATE`] to nothing over
+/// `steps` steps.
 struct Adam {
     m: Vec<f32>,
     v: Vec<f32>,
     t: i32,
+    steps: usize,
 }
 
 impl Adam {
-    fn new(n: usize) -> Adam {
+    fn new(n: usize, steps: usize) -> Adam {
         Adam {
             m: vec![0.0; n],
             v: vec![0.0; n],
             t: 0,
+            steps,
         }
+    }
+
+    /// The step size of step `t` (counted from 1) of `steps`.
+    fn step_size(t: i32, steps: usize) -> f32 {
+        let progress = t as f32 / steps.max(1) as f32;
+        LEARNING_RATE * 0.5 * (1.0 + (std::f32::consts::PI * progress.min(1.0)).cos())
     }
 
     fn step(&mut self, params: &mut [f32], gradient: &[f32]) {
         const B1: f32 = 0.9;
         const B2: f32 = 0.999;
         self.t += 1;
+        let size = Adam::step_size(self.t, self.steps);
         for i in 0..params.len() {
             self.m[i] = B1 * self.m[i] + (1.0 - B1) * gradient[i];
             self.v[i] = B2 * self.v[i] + (1.0 - B2) * gradient[i] * gradient[i];
             let m = self.m[i] / (1.0 - B1.powi(self.t));
             let v = self.v[i] / (1.0 - B2.powi(self.t));
-            params[i] -= LEARNING_RATE * m / (v.sqrt() + 1e-8);
+            params[i] -= size * m / (v.sqrt() + 1e-8);
         }
     }
 }
@@ -371,6 +386,38 @@ mod tests {
         };
         assert!(p(0.9) > 0.7);
         assert!(p(0.1) < 0.3);
+    }
+
+    #[test]
+    fn the_step_size_decays_from_the_learning_rate_to_nothing() {
+        let sizes: Vec<f32> = (1..=100).map(|t| Adam::step_size(t, 100)).collect();
+        assert!((sizes[0] - LEARNING_RATE).abs() < 1e-3);
+        assert!(sizes.windows(2).all(|w| w[1] <= w[0]));
+        assert!(sizes[99].abs() < 1e-9);
+    }
+
+    #[test]
+    fn the_decision_ends_where_its_loss_is_flat() {
+        // overlapping classes: the optimum is inside, where every gradient component is zero
+        let rows: Vec<(Vec<f32>, bool)> = (0..60)
+            .map(|i| {
+                let x = (i % 20) as f32 / 20.0;
+                (vec![x], (i * 7) % 10 < (x * 10.0) as usize)
+            })
+            .collect();
+        let fitted = fit_decision(&rows, 1);
+        let mut gradient = [0.0f32; 3];
+        for (x, label) in &rows {
+            let terms = quadratic_terms(&[(x[0] - fitted.mean[0]) / fitted.deviation[0]]);
+            let p = sigmoid(dot(&fitted.weights, &terms) + fitted.bias);
+            let error = p - if *label { 1.0 } else { 0.0 };
+            gradient[0] += error * terms[0] / rows.len() as f32;
+            gradient[1] += error * terms[1] / rows.len() as f32;
+            gradient[2] += error / rows.len() as f32;
+        }
+        gradient[0] += L2 * fitted.weights[0];
+        gradient[1] += L2_DECISION_PAIRS * fitted.weights[1];
+        assert!(gradient.iter().all(|g| g.abs() < 1e-4), "{gradient:?}");
     }
 
     #[test]
