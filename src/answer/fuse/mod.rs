@@ -381,6 +381,7 @@ pub fn passage_features(
             notes.words,
             english.rank,
             english.gap,
+            english.cosine,
         ],
     }
 }
@@ -524,6 +525,8 @@ pub struct EnglishView {
     pub rank: f32,
     /// How far its best English window falls below the best English window anywhere.
     pub gap: f32,
+    /// The raw cosine of its best English window.
+    pub cosine: f32,
 }
 
 /// The English view of a candidate ([`EnglishView::UNKNOWN`] when its transcript has no English
@@ -571,6 +574,7 @@ fn english_meaning(
         line: finite(dense.best_line_in(start, end)),
         rank: 1.0 / (1.0 + rank as f32),
         gap: finite(window - best_window),
+        cosine: finite(dense.best_cosine_in(first, last)),
     }
 }
 
@@ -582,6 +586,7 @@ impl EnglishView {
         line: UNKNOWN,
         rank: UNKNOWN,
         gap: UNKNOWN,
+        cosine: UNKNOWN,
     };
 }
 
@@ -751,7 +756,7 @@ mod tests {
     }
 
     #[test]
-    fn the_english_meaning_reads_the_span_its_rank_and_the_gap_to_the_best_english_window() {
+    fn the_english_meaning_reads_the_span_its_rank_cosine_and_gap_to_the_best_english_window() {
         let scores = four_lines_by_meaning();
         let view = english_meaning(Some(&scores), 2.5, 3, 4);
         assert_eq!(
@@ -760,12 +765,16 @@ mod tests {
         );
         assert_eq!(view.line, 2.0);
         assert_eq!(view.rank, 1.0, "rank 0");
+        assert_eq!(view.cosine, 0.9, "that window's raw cosine");
         assert_eq!(
             view.gap, -1.0,
             "below the best English window of another transcript"
         );
         let later = english_meaning(Some(&scores), 1.5, 4, 4);
-        assert_eq!((later.window, later.rank), (0.2, 1.0 / 3.0));
+        assert_eq!(
+            (later.window, later.rank, later.cosine),
+            (0.2, 1.0 / 3.0, 0.7)
+        );
         assert_eq!(
             english_meaning(None, 1.5, 1, 4),
             EnglishView::default(),

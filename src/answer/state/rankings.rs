@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 pub const UNKNOWN: f32 = f32::NAN;
 
 /// Names of the passage features, in the order of `Features::values`.
-pub const PASSAGE_FEATURES: [&str; 25] = [
+pub const PASSAGE_FEATURES: [&str; 26] = [
     "lexical_score",
     "lexical_coverage",
     "lexical_evidence",
@@ -39,6 +39,7 @@ pub const PASSAGE_FEATURES: [&str; 25] = [
     "note_words",
     "english_rank",
     "english_gap",
+    "english_cosine",
 ];
 
 /// Names of the question-level features the decision adds, after the top passage's features.
