@@ -28,7 +28,8 @@ const STEPS: usize = 600;
 const L2: f32 = 0.03;
 /// Strength of the L2 penalty on the weights of products of two features: there are many more
 /// of them than questions to learn them from (351 for 26 features). Chosen by the held-out
-/// accuracy of `eval --fit`'s four fold assignments (0.1: 0.810, 0.3: 0.814, 1: 0.811).
+/// accuracy of `eval --fit`'s four fold assignments (0.1: 0.810, 0.3: 0.814, 1: 0.811), and
+/// kept when chosen again once every fit ended at the loss's floor (docs/quality.md).
 const L2_PAIRS: f32 = 0.3;
 /// Strength of the L2 penalty on the decision's products of two inputs. Chosen by the held-out
 /// accuracy of `eval --fit`'s folds (0.1 to 10 tried; 1 best, and above a linear decision).
