@@ -286,6 +286,10 @@ async fn an_english_question_gets_an_english_embed() {
             "{answer}"
         );
         assert!(
+            description(&answer).contains("**ChatGPT's**"),
+            "the question's words marked in the English lines: {answer}"
+        );
+        assert!(
             footer(&answer).contains("not the speakers' own words"),
             "footer {}",
             footer(&answer)

@@ -240,6 +240,16 @@ fn an_english_question_is_answered_in_english() {
 }
 
 #[test]
+fn an_english_question_marks_its_words_in_the_english_lines() {
+    let (out, _index) = ask(&["What was ChatGPT called before it launched?"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("day of the 【launch】"),
+        "\"launched\" marks \"launch\": {stdout}"
+    );
+}
+
+#[test]
 fn a_chinese_question_is_answered_in_chinese() {
     let (out, _index) = ask(&["ChatGPT一开始的名字是什么"]);
     let stdout = String::from_utf8_lossy(&out.stdout);

@@ -10,6 +10,7 @@ use super::state::line_vectors;
 use super::Engine;
 use crate::corpus::Transcript;
 use crate::error::{Error, Result};
+use crate::lexicon::stem;
 use crate::text::{normalize, normalize_mapped};
 use crate::topics::{self, Topic};
 
@@ -262,28 +263,81 @@ impl Engine {
         present::passage(&self.state, &shown)
     }
 
-    /// Byte ranges of `text` where any of `terms` (normalised) occur, merged and in order.
+    /// Byte ranges of `text` to highlight for `terms`, merged and in order (see [`marked`]).
     pub fn highlight(&self, text: &str, terms: &[String]) -> Vec<std::ops::Range<usize>> {
-        let (normalized, origin) = normalize_mapped(text);
-        let mut ranges: Vec<std::ops::Range<usize>> = Vec::new();
-        for term in terms.iter().filter(|t| !t.is_empty()) {
-            for (at, _) in normalized.match_indices(term.as_str()) {
-                let end = at + term.len() - 1;
-                if let (Some(a), Some(b)) = (origin.get(at), origin.get(end)) {
-                    ranges.push(a.start..b.end);
-                }
-            }
-        }
-        ranges.sort_by_key(|r| (r.start, r.end));
-        let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
-        for r in ranges {
-            match merged.last_mut() {
-                Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-                _ => merged.push(r),
-            }
-        }
-        merged
+        marked(text, terms)
     }
+
+    /// Byte ranges of `text` where a keyword (normalised) occurs, inside words too, merged and
+    /// in order: what `find_occurrences` found it by.
+    pub fn highlight_keyword(&self, text: &str, keyword: &str) -> Vec<std::ops::Range<usize>> {
+        merged(occurrences(text, &[normalize(keyword)]))
+    }
+}
+
+/// Byte ranges of `text` where any of `terms` occur, merged and in order. A term that is one
+/// English word (Latin letters, digits, an apostrophe) marks each word of `text` with its stem —
+/// "outage" marks "outages", "launch" marks "launched", and "chat" does not mark the "Chat" of
+/// "ChatGPT"; any other term (Chinese words, names such as "gpt-3.5") marks wherever its
+/// normalised form occurs.
+pub fn marked(text: &str, terms: &[String]) -> Vec<std::ops::Range<usize>> {
+    let (words, others): (Vec<&String>, Vec<&String>) = terms
+        .iter()
+        .filter(|t| !t.is_empty())
+        .partition(|t| is_english_word(t));
+    let stems: Vec<String> = words.iter().map(|w| stem(w)).collect();
+    let mut ranges = occurrences(text, &others);
+    ranges.extend(
+        english_word_ranges(text).filter(|range| stems.contains(&stem(&text[range.clone()]))),
+    );
+    merged(ranges)
+}
+
+/// Whether a term is one English word as [`english_word_ranges`] cuts them.
+fn is_english_word(term: &str) -> bool {
+    term.chars().all(|c| c.is_ascii_alphanumeric() || c == '\'')
+        && term.chars().any(|c| c.is_ascii_alphabetic())
+}
+
+/// The byte ranges of the runs of Latin letters, digits and apostrophes in `text`.
+fn english_word_ranges(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '\'';
+    text.char_indices()
+        .filter(move |&(at, c)| is_word(c) && !text[..at].ends_with(is_word))
+        .map(move |(start, _)| {
+            let end = text[start..]
+                .find(|c: char| !is_word(c))
+                .map_or(text.len(), |n| start + n);
+            start..end
+        })
+}
+
+/// Byte ranges of `text` where the normalised form of any of `terms` occurs.
+fn occurrences<T: AsRef<str>>(text: &str, terms: &[T]) -> Vec<std::ops::Range<usize>> {
+    let (normalized, origin) = normalize_mapped(text);
+    let mut ranges = Vec::new();
+    for term in terms.iter().map(AsRef::as_ref).filter(|t| !t.is_empty()) {
+        for (at, _) in normalized.match_indices(term) {
+            let end = at + term.len() - 1;
+            if let (Some(a), Some(b)) = (origin.get(at), origin.get(end)) {
+                ranges.push(a.start..b.end);
+            }
+        }
+    }
+    ranges
+}
+
+/// `ranges` in order, overlapping ones merged.
+fn merged(mut ranges: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::new();
+    for r in ranges {
+        match merged.last_mut() {
+            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }
 
 fn ends_sentence(line: &str) -> bool {
@@ -291,4 +345,44 @@ fn ends_sentence(line: &str) -> bool {
     line.is_empty()
         || line.ends_with(['。', '？', '！', '?', '!', '.', '”', '"', '，', ','])
         || line.chars().count() < 30
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marks<'a>(text: &'a str, terms: &[&str]) -> Vec<&'a str> {
+        let terms: Vec<String> = terms.iter().map(|t| t.to_string()).collect();
+        marked(text, &terms).into_iter().map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn an_english_word_marks_the_words_with_its_stem() {
+        assert_eq!(
+            marks("the frequent outages made it worse", &["outage"]),
+            vec!["outages"]
+        );
+        assert_eq!(marks("They launched it", &["launch"]), vec!["launched"]);
+    }
+
+    #[test]
+    fn an_english_word_does_not_mark_inside_another_word() {
+        assert!(marks("ChatGPT went out of stock", &["chat", "go"]).is_empty());
+        assert_eq!(
+            marks("ChatGPT's original name", &["chatgpt"]),
+            vec!["ChatGPT's"]
+        );
+    }
+
+    #[test]
+    fn other_terms_mark_wherever_they_occur() {
+        assert_eq!(
+            marks(
+                "他们设计了一个名为Fail Whale的页面",
+                &["名为", "fail", "whale"]
+            ),
+            vec!["名为Fail", "Whale"]
+        );
+        assert_eq!(marks("“Chat with GPT-3.5”", &["gpt-3.5"]), vec!["GPT-3.5"]);
+    }
 }

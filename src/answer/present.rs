@@ -3,13 +3,15 @@
 //! rendered in — or, when the interview does not answer, the topics nearest to the question; and
 //! the language to show it in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use serde::Serialize;
 
 use super::decide::{Decision, Pick};
 use super::state::State;
-use super::understand::Question;
+use super::understand::{Question, Understood};
+use crate::lexicon::english_words;
+use crate::text::normalize;
 use crate::{script, topics};
 
 /// The engine's reply to a question.
@@ -108,11 +110,13 @@ pub fn present(
         .unwrap_or(original)
         .to_string();
     if decision.answered {
+        let understood = &question.readings[decision.reading].understood;
         let mut results: Vec<Passage> = decision.picks.iter().map(|p| passage(state, p)).collect();
         for (result, pick) in results.iter_mut().zip(&decision.picks) {
             if let Some(translation) = script_translation(state, pick.transcript, result, &lang) {
                 result.translations.insert(lang.clone(), translation);
             }
+            result.matched_terms = words_to_mark(understood, &text, result);
         }
         Answer {
             question: text,
@@ -133,6 +137,38 @@ pub fn present(
             lang,
         }
     }
+}
+
+/// The question's words to highlight in a passage shown: the words its narrowing matched, or —
+/// for a passage found by meaning, its English rendering or its notes, which nothing narrowed —
+/// the words of the question's concepts (two characters or more) found in its lines; and the
+/// question's English words found, by stem, in any of its texts (the rendering shown to an
+/// English asker included).
+fn words_to_mark(understood: &Understood, question: &str, passage: &Passage) -> Vec<String> {
+    let mut words = passage.matched_terms.clone();
+    if words.is_empty() {
+        let lines = normalize(&passage.text);
+        let found = understood
+            .plan
+            .concepts
+            .iter()
+            .flat_map(|c| &c.variants)
+            .map(|v| &v.text)
+            .filter(|v| v.chars().count() >= 2 && lines.contains(v.as_str()));
+        words.extend(found.cloned());
+    }
+    let held: HashSet<String> = std::iter::once(&passage.text)
+        .chain(passage.translations.values().map(|t| &t.text))
+        .flat_map(|text| english_words(text))
+        .collect();
+    words.extend(
+        english_words(question)
+            .into_iter()
+            .filter(|w| held.contains(w)),
+    );
+    let mut seen = HashSet::new();
+    words.retain(|w| seen.insert(w.clone()));
+    words
 }
 
 /// The renderings of lines `start..=end` of transcript `t`, with `topic` and `speaker` (as named

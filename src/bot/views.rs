@@ -573,10 +573,9 @@ pub fn search_view(engine: &Engine, replies: &ReplyStore, raw_keyword: &str) -> 
         ));
     }
     let occurrences = engine.find_occurrences(&keyword, MAX_OCCURRENCES);
-    let needle = vec![crate::text::normalize(&keyword)];
     let marks: Vec<_> = occurrences
         .iter()
-        .map(|o| engine.highlight(&o.text, &needle))
+        .map(|o| engine.highlight_keyword(&o.text, &keyword))
         .collect();
     let titles = |id: &str| transcript_title(engine, id);
     let found = !occurrences.is_empty();
