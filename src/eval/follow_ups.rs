@@ -249,7 +249,7 @@ fn fit_ranker(cases: &[Case], include: impl Fn(&Case) -> bool) -> fit::Quadratic
             answers: c.answering.clone(),
         })
         .collect();
-    fit::fit_quadratic_ranking(&examples, FOLLOW_FEATURES.len())
+    fit::fit_quadratic_ranking(&examples, FOLLOW_FEATURES.len(), 0)
 }
 
 /// A case's decision row under a ranking (none when nothing is offered).
@@ -285,6 +285,7 @@ fn fit_decision(rows: &[Row], include: impl Fn(&Row) -> bool) -> (fit::FittedDec
             mean: Vec::new(),
             deviation: Vec::new(),
             weights: Vec::new(),
+            hidden: Default::default(),
         },
         Some(decision.clone()),
         0.0,

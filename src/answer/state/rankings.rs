@@ -1,6 +1,7 @@
-//! The fitted rankings, part of the loaded state: the features' names, the quadratic score over
-//! a passage's features (read by fusion) and the logistic decision to answer or abstain (read by
-//! the decision), for each mode, loaded from `data/ranking.json`.
+//! The fitted rankings, part of the loaded state: the features' names, the score over a
+//! passage's features (quadratic, with hidden units beside it; read by fusion) and the logistic
+//! decision to answer or abstain (read by the decision), for each mode, loaded from
+//! `data/ranking.json`.
 
 use std::path::Path;
 
@@ -236,6 +237,9 @@ pub struct Ranking {
     pub deviation: Vec<f32>,
     /// Weight of each term of `quadratic_terms`.
     pub weights: Vec<f32>,
+    /// Hidden units over the standardised features, added to the quadratic score.
+    #[serde(default)]
+    pub hidden: HiddenUnits,
     /// Feature names of the decision.
     pub decision_features: Vec<String>,
     /// Mean of each decision feature over the training questions.
@@ -250,6 +254,36 @@ pub struct Ranking {
     pub threshold: f32,
     /// How the parameters were fitted (command, question file, figures), for the record.
     pub provenance: String,
+}
+
+/// Hidden units of a ranking: tanh units over the standardised features, each weighed into the
+/// score, so that the score can bend where a quadratic one cannot (a signal that counts only past
+/// some level of another). None by default: a ranking without them is quadratic.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct HiddenUnits {
+    /// Each unit's weights over the standardised features, one unit after another.
+    pub weights: Vec<f32>,
+    /// Each unit's bias.
+    pub bias: Vec<f32>,
+    /// Each unit's weight in the score.
+    pub out: Vec<f32>,
+}
+
+impl HiddenUnits {
+    /// Whether they were fitted for `features` features (none are, for any number).
+    pub fn fits(&self, features: usize) -> bool {
+        self.weights.len() == self.bias.len() * features && self.out.len() == self.bias.len()
+    }
+
+    /// Their part of the score of the standardised features `z`.
+    pub fn score(&self, z: &[f32]) -> f32 {
+        self.weights
+            .chunks_exact(z.len().max(1))
+            .zip(&self.bias)
+            .zip(&self.out)
+            .map(|((w, b), out)| out * (dot(w, z) + b).tanh())
+            .sum()
+    }
 }
 
 /// The file in the data directory that holds the fitted parameters.
@@ -326,6 +360,7 @@ impl Ranking {
             && self.mean.len() == PASSAGE_FEATURES.len()
             && self.deviation.len() == PASSAGE_FEATURES.len()
             && self.weights.len() == quadratic_width(PASSAGE_FEATURES.len())
+            && self.hidden.fits(PASSAGE_FEATURES.len())
             && same(&self.decision_features, &decision_names())
             && self.decision_mean.len() == decision_names().len()
             && self.decision_deviation.len() == decision_names().len()
@@ -341,6 +376,7 @@ impl Ranking {
             mean: vec![0.0; PASSAGE_FEATURES.len()],
             deviation: vec![1.0; PASSAGE_FEATURES.len()],
             weights,
+            hidden: HiddenUnits::default(),
             decision_features: decision_names(),
             decision_mean: vec![0.0; decision_names().len()],
             decision_deviation: vec![1.0; decision_names().len()],
@@ -353,7 +389,8 @@ impl Ranking {
 
     /// The fused score of a passage.
     pub fn score(&self, features: &Features) -> f32 {
-        quadratic_score(&self.weights, &self.mean, &self.deviation, &features.values)
+        let z = standardized(&features.values, &self.mean, &self.deviation);
+        dot(&self.weights, &quadratic_terms(&z)) + self.hidden.score(&z)
     }
 
     /// Probability that the question is answered by the best passage.
@@ -385,13 +422,16 @@ pub fn quadratic_terms(x: &[f32]) -> Vec<f32> {
 /// unknown value ([`UNKNOWN`]: a view the transcript does not have) stands at the mean, so that
 /// it counts for nothing, alone or in a product.
 pub fn quadratic_score(weights: &[f32], mean: &[f32], deviation: &[f32], x: &[f32]) -> f32 {
-    let standardized: Vec<f32> = x
-        .iter()
+    dot(weights, &quadratic_terms(&standardized(x, mean, deviation)))
+}
+
+/// `x` standardised by `mean` and `deviation`, an unknown value ([`UNKNOWN`]) at the mean.
+pub fn standardized(x: &[f32], mean: &[f32], deviation: &[f32]) -> Vec<f32> {
+    x.iter()
         .zip(mean)
         .zip(deviation)
         .map(|((v, m), d)| if v.is_nan() { 0.0 } else { (v - m) / d })
-        .collect();
-    dot(weights, &quadratic_terms(&standardized))
+        .collect()
 }
 
 /// Number of `quadratic_terms` of `n` features.
@@ -496,6 +536,44 @@ mod tests {
         let path = dir.path().join("ranking.json");
         Rankings::unfitted().save(&path).unwrap();
         assert_eq!(Rankings::load(&path).unwrap(), Rankings::unfitted());
+    }
+
+    #[test]
+    fn hidden_units_add_each_unit_weighed_into_the_score() {
+        let hidden = HiddenUnits {
+            weights: vec![1.0, 0.0, 0.0, 2.0],
+            bias: vec![0.0, -1.0],
+            out: vec![2.0, -1.0],
+        };
+        assert!(hidden.fits(2));
+        let expected = 2.0 * 0.5f32.tanh() - (2.0f32 * 1.0 - 1.0).tanh();
+        assert!((hidden.score(&[0.5, 1.0]) - expected).abs() < 1e-6);
+        assert_eq!(HiddenUnits::default().score(&[0.5, 1.0]), 0.0);
+    }
+
+    #[test]
+    fn a_ranking_saved_without_hidden_units_loads_as_quadratic() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.json");
+        let mut json = serde_json::to_value(Rankings::unfitted()).unwrap();
+        json["semantic"].as_object_mut().unwrap().remove("hidden");
+        std::fs::write(&path, json.to_string()).unwrap();
+        let loaded = Rankings::load(&path).unwrap();
+        assert_eq!(loaded.semantic.hidden, HiddenUnits::default());
+    }
+
+    #[test]
+    fn hidden_units_for_other_features_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.json");
+        let mut rankings = Rankings::unfitted();
+        rankings.semantic.hidden = HiddenUnits {
+            weights: vec![0.0; 3],
+            bias: vec![0.0],
+            out: vec![1.0],
+        };
+        rankings.save(&path).unwrap();
+        assert!(Rankings::load(&path).is_err());
     }
 
     #[test]
