@@ -275,14 +275,18 @@ impl HiddenUnits {
         self.weights.len() == self.bias.len() * features && self.out.len() == self.bias.len()
     }
 
-    /// Their part of the score of the standardised features `z`.
-    pub fn score(&self, z: &[f32]) -> f32 {
+    /// Each unit's activation for the standardised features `z`.
+    pub fn activations(&self, z: &[f32]) -> Vec<f32> {
         self.weights
             .chunks_exact(z.len().max(1))
             .zip(&self.bias)
-            .zip(&self.out)
-            .map(|((w, b), out)| out * (dot(w, z) + b).tanh())
-            .sum()
+            .map(|(w, b)| (dot(w, z) + b).tanh())
+            .collect()
+    }
+
+    /// Their part of the score of the standardised features `z`.
+    pub fn score(&self, z: &[f32]) -> f32 {
+        dot(&self.out, &self.activations(z))
     }
 }
 
