@@ -8,7 +8,7 @@ use crate::answer::decide::follow::{self, Offered};
 use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
 use crate::answer::fuse::fit::{self, DecisionOutcome, RankingExample};
 use crate::answer::state::rankings::{
-    FollowUpRanking, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES,
+    FollowUpRanking, PassageRanker, QuestionSignals, FOLLOW_DECISION_FEATURES, FOLLOW_FEATURES,
 };
 use crate::answer::state::State;
 use crate::answer::understand::Question;
@@ -240,7 +240,7 @@ impl Tally {
 }
 
 /// The ranker fitted on the answerable cases `include` keeps.
-fn fit_ranker(cases: &[Case], include: impl Fn(&Case) -> bool) -> fit::QuadraticRanker {
+fn fit_ranker(cases: &[Case], include: impl Fn(&Case) -> bool) -> PassageRanker {
     let examples: Vec<RankingExample> = cases
         .iter()
         .filter(|c| c.answerable && include(c))
@@ -281,7 +281,7 @@ fn fit_decision(rows: &[Row], include: impl Fn(&Row) -> bool) -> (fit::FittedDec
     let width = FOLLOW_FEATURES.len() + FOLLOW_DECISION_FEATURES.len();
     let decision = fit::fit_decision(&training, width);
     let judge = ranking(
-        fit::QuadraticRanker {
+        PassageRanker {
             mean: Vec::new(),
             deviation: Vec::new(),
             weights: Vec::new(),
@@ -304,7 +304,7 @@ fn fit_decision(rows: &[Row], include: impl Fn(&Row) -> bool) -> (fit::FittedDec
 
 /// A follow-up ranking from a fitted ranker and decision (an empty decision answers nothing).
 fn ranking(
-    ranker: fit::QuadraticRanker,
+    ranker: PassageRanker,
     decision: Option<fit::FittedDecision>,
     threshold: f32,
 ) -> FollowUpRanking {

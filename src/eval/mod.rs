@@ -15,7 +15,7 @@ use crate::answer::followup::{AskContext, ContextTurn, ShownPassage};
 use crate::answer::fuse;
 use crate::answer::fuse::fit::{self, DecisionOutcome, RankingExample};
 use crate::answer::fuse::Examined;
-use crate::answer::state::rankings::{self, Ranking, Rankings};
+use crate::answer::state::rankings::{self, PassageRanker, Ranking, Rankings};
 use crate::answer::{narrow, retrieve, understand, Answer, AskOptions, Engine};
 use crate::error::{Error, Result};
 
@@ -417,6 +417,7 @@ fn fit_mode(
         fit_decision_rows(&pooled_rows(&held_out), |_| true),
     );
     ranking.threshold = fit::choose_threshold(&held_out_outcomes.concat(), HELD_OUT_FALSE_ABSTAIN);
+    ranking.without_views = Some(fit_ranker_without_views(&examples, units));
 
     let answerable = questions.iter().filter(|q| q.answerable).count().max(1) as f64;
     let reachable = examples
@@ -482,7 +483,7 @@ fn fit_ranker(
     examples: &[Option<RankingExample>],
     units: usize,
     include: impl Fn(usize) -> bool,
-) -> fit::QuadraticRanker {
+) -> PassageRanker {
     let chosen: Vec<RankingExample> = examples
         .iter()
         .enumerate()
@@ -492,8 +493,19 @@ fn fit_ranker(
     fit::fit_quadratic_ranking(&chosen, rankings::PASSAGE_FEATURES.len(), units)
 }
 
+/// The ranker (with `units` hidden units) fitted on every example read as a transcript without
+/// an English rendering or notes gives it: those views' features unknown.
+fn fit_ranker_without_views(examples: &[Option<RankingExample>], units: usize) -> PassageRanker {
+    let bare: Vec<RankingExample> = examples
+        .iter()
+        .flatten()
+        .map(RankingExample::without_views)
+        .collect();
+    fit::fit_quadratic_ranking(&bare, rankings::PASSAGE_FEATURES.len(), units)
+}
+
 /// `base` with the ranker's parameters.
-fn with_ranker(base: &Ranking, ranker: fit::QuadraticRanker) -> Ranking {
+fn with_ranker(base: &Ranking, ranker: PassageRanker) -> Ranking {
     Ranking {
         mean: ranker.mean,
         deviation: ranker.deviation,

@@ -3,7 +3,8 @@
 //! logistic decision (quadratic in its inputs) over the top passage, and the threshold.
 
 use crate::answer::state::rankings::{
-    dot, quadratic_terms, quadratic_width, sigmoid, softmax, standardized, HiddenUnits,
+    dot, quadratic_terms, quadratic_width, sigmoid, softmax, view_features, HiddenUnits,
+    PassageRanker, UNKNOWN,
 };
 
 /// The candidates of one training question, with which of them answer it.
@@ -13,6 +14,31 @@ pub struct RankingExample {
     pub candidates: Vec<Vec<f32>>,
     /// Whether each candidate answers the question.
     pub answers: Vec<bool>,
+}
+
+impl RankingExample {
+    /// The same candidates as a transcript without an English rendering or notes gives them:
+    /// the features of those views unknown.
+    pub fn without_views(&self) -> RankingExample {
+        let views: Vec<usize> = view_features().collect();
+        let candidates = self
+            .candidates
+            .iter()
+            .map(|x| {
+                let mut x = x.clone();
+                for &f in &views {
+                    if let Some(v) = x.get_mut(f) {
+                        *v = UNKNOWN;
+                    }
+                }
+                x
+            })
+            .collect();
+        RankingExample {
+            candidates,
+            answers: self.answers.clone(),
+        }
+    }
 }
 
 /// Adam's first step size; later steps shrink along a half cosine to nothing at the last
@@ -43,28 +69,6 @@ const HIDDEN_SEED: u64 = 0x5eed;
 /// accuracy of `eval --fit`'s folds (0.1 to 10 tried; 1 best, and above a linear decision).
 const L2_DECISION_PAIRS: f32 = 1.0;
 
-/// A fitted quadratic ranker: the features' mean and deviation over the training candidates,
-/// and the weights of the `quadratic_terms` of the standardised features.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QuadraticRanker {
-    /// Mean of each feature.
-    pub mean: Vec<f32>,
-    /// Deviation of each feature.
-    pub deviation: Vec<f32>,
-    /// Weight of each term.
-    pub weights: Vec<f32>,
-    /// Hidden units over the standardised features (none for a quadratic ranker alone).
-    pub hidden: HiddenUnits,
-}
-
-impl QuadraticRanker {
-    /// The score of one candidate's raw features.
-    pub fn score(&self, x: &[f32]) -> f32 {
-        let z = standardized(x, &self.mean, &self.deviation);
-        dot(&self.weights, &quadratic_terms(&z)) + self.hidden.score(&z)
-    }
-}
-
 /// The quadratic ranker (with `hidden_units` tanh units beside it) minimising the listwise loss
 /// −log Σ_{answering} softmax(score(x)) over the examples that have at least one answering
 /// candidate.
@@ -72,7 +76,7 @@ pub fn fit_quadratic_ranking(
     examples: &[RankingExample],
     width: usize,
     hidden_units: usize,
-) -> QuadraticRanker {
+) -> PassageRanker {
     let all: Vec<&[f32]> = examples
         .iter()
         .flat_map(|e| e.candidates.iter().map(Vec::as_slice))
@@ -90,7 +94,7 @@ pub fn fit_quadratic_ranking(
         })
         .collect();
     let (weights, hidden) = fit_standardized(&expanded, width, hidden_units);
-    QuadraticRanker {
+    PassageRanker {
         mean: scaling.mean,
         deviation: scaling.deviation,
         weights,
@@ -442,6 +446,28 @@ mod tests {
         assert_eq!(scaling.deviation, vec![1.0, 1.0]);
         assert_eq!(scaling.apply(&[f32::NAN, f32::NAN]), vec![0.0, 0.0]);
         assert_eq!(scaling.apply(&[3.0, 5.0]), vec![1.0, 5.0]);
+    }
+
+    #[test]
+    fn an_example_without_views_has_only_the_english_and_notes_features_unknown() {
+        let width = crate::answer::state::rankings::PASSAGE_FEATURES.len();
+        let example = RankingExample {
+            candidates: vec![vec![1.0; width], vec![2.0; width]],
+            answers: vec![false, true],
+        };
+        let bare = example.without_views();
+        let views: Vec<usize> = view_features().collect();
+        assert!(!views.is_empty());
+        assert_eq!(bare.answers, example.answers);
+        for (candidate, original) in bare.candidates.iter().zip(&example.candidates) {
+            for (f, (value, was)) in candidate.iter().zip(original).enumerate() {
+                if views.contains(&f) {
+                    assert!(value.is_nan(), "feature {f} should be unknown");
+                } else {
+                    assert_eq!(value, was);
+                }
+            }
+        }
     }
 
     #[test]

@@ -191,7 +191,8 @@ pub fn rank(featured: Featured, understood: &Understood, ranking: &Ranking) -> E
 /// training mean, which a transcript with the view may fall below). A view is known for all of a
 /// transcript's candidates or for none of them. Each transcript's scores are shifted alike, so
 /// that its top score equals the highest score any of its candidates gets with the features some
-/// transcript lacks read as unknown; the transcript that then leads keeps its scores as fitted
+/// transcript lacks read as unknown (by the ranker fitted with the views, so that every
+/// transcript is placed on one scale); the transcript that then leads keeps its scores as fitted
 /// and the others are placed against it. When every transcript among the candidates has the same
 /// views nothing changes.
 fn place_on_common_ground(all: &mut [Scored], ranking: &Ranking) {
@@ -224,7 +225,7 @@ fn place_on_common_ground(all: &mut [Scored], ranking: &Ranking) {
         for &f in &uncommon {
             common.values[f] = UNKNOWN;
         }
-        ranking.score(&common)
+        ranking.score_on_common_ground(&common)
     };
     // (transcript, its top score on common ground, the shift that places it there)
     let placed: Vec<(usize, f32, f32)> = transcripts

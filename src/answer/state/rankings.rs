@@ -43,6 +43,16 @@ pub const PASSAGE_FEATURES: [&str; 26] = [
     "english_cosine",
 ];
 
+/// The passage features read from a transcript's English rendering or its notes: unknown for a
+/// transcript that has neither.
+pub fn view_features() -> impl Iterator<Item = usize> {
+    PASSAGE_FEATURES
+        .iter()
+        .enumerate()
+        .filter(|(_, name)| name.starts_with("english_") || name.starts_with("note_"))
+        .map(|(i, _)| i)
+}
+
 /// Names of the question-level features the decision adds, after the top passage's features.
 pub const DECISION_FEATURES: [&str; 14] = [
     "top_probability",
@@ -240,6 +250,11 @@ pub struct Ranking {
     /// Hidden units over the standardised features, added to the quadratic score.
     #[serde(default)]
     pub hidden: HiddenUnits,
+    /// The ranker for passages of a transcript with neither an English rendering nor notes
+    /// (their features unknown), fitted on the training candidates read that way; such passages
+    /// are scored as fitted above when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub without_views: Option<PassageRanker>,
     /// Feature names of the decision.
     pub decision_features: Vec<String>,
     /// Mean of each decision feature over the training questions.
@@ -288,6 +303,49 @@ impl HiddenUnits {
     pub fn score(&self, z: &[f32]) -> f32 {
         dot(&self.out, &self.activations(z))
     }
+}
+
+/// A fitted passage ranker: the features' mean and deviation over the training candidates, the
+/// weights of the `quadratic_terms` of the standardised features, and hidden units beside them.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PassageRanker {
+    /// Mean of each feature.
+    pub mean: Vec<f32>,
+    /// Deviation of each feature.
+    pub deviation: Vec<f32>,
+    /// Weight of each term.
+    pub weights: Vec<f32>,
+    /// Hidden units over the standardised features (none for a quadratic ranker alone).
+    #[serde(default)]
+    pub hidden: HiddenUnits,
+}
+
+impl PassageRanker {
+    /// The score of one candidate's raw features.
+    pub fn score(&self, x: &[f32]) -> f32 {
+        passage_score(&self.mean, &self.deviation, &self.weights, &self.hidden, x)
+    }
+
+    /// Whether it was fitted for `features` features.
+    fn fits(&self, features: usize) -> bool {
+        self.mean.len() == features
+            && self.deviation.len() == features
+            && self.weights.len() == quadratic_width(features)
+            && self.hidden.fits(features)
+    }
+}
+
+/// The score of raw features `x` under a ranker's parameters: the weighted quadratic terms of the
+/// standardised features plus the hidden units' part.
+fn passage_score(
+    mean: &[f32],
+    deviation: &[f32],
+    weights: &[f32],
+    hidden: &HiddenUnits,
+    x: &[f32],
+) -> f32 {
+    let z = standardized(x, mean, deviation);
+    dot(weights, &quadratic_terms(&z)) + hidden.score(&z)
 }
 
 /// The file in the data directory that holds the fitted parameters.
@@ -365,6 +423,10 @@ impl Ranking {
             && self.deviation.len() == PASSAGE_FEATURES.len()
             && self.weights.len() == quadratic_width(PASSAGE_FEATURES.len())
             && self.hidden.fits(PASSAGE_FEATURES.len())
+            && self
+                .without_views
+                .as_ref()
+                .is_none_or(|r| r.fits(PASSAGE_FEATURES.len()))
             && same(&self.decision_features, &decision_names())
             && self.decision_mean.len() == decision_names().len()
             && self.decision_deviation.len() == decision_names().len()
@@ -381,6 +443,7 @@ impl Ranking {
             deviation: vec![1.0; PASSAGE_FEATURES.len()],
             weights,
             hidden: HiddenUnits::default(),
+            without_views: None,
             decision_features: decision_names(),
             decision_mean: vec![0.0; decision_names().len()],
             decision_deviation: vec![1.0; decision_names().len()],
@@ -391,10 +454,27 @@ impl Ranking {
         }
     }
 
-    /// The fused score of a passage.
+    /// The fused score of a passage: by the ranker fitted without views when none of the
+    /// passage's English and notes features is known and there is one.
     pub fn score(&self, features: &Features) -> f32 {
-        let z = standardized(&features.values, &self.mean, &self.deviation);
-        dot(&self.weights, &quadratic_terms(&z)) + self.hidden.score(&z)
+        match &self.without_views {
+            Some(ranker) if view_features().all(|f| features.values[f].is_nan()) => {
+                ranker.score(&features.values)
+            }
+            _ => self.score_on_common_ground(features),
+        }
+    }
+
+    /// The score of a passage by the ranker fitted with the views, whichever of them are
+    /// unknown: the one scale on which transcripts with different views are placed.
+    pub fn score_on_common_ground(&self, features: &Features) -> f32 {
+        passage_score(
+            &self.mean,
+            &self.deviation,
+            &self.weights,
+            &self.hidden,
+            &features.values,
+        )
     }
 
     /// Probability that the question is answered by the best passage.
@@ -514,6 +594,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_view_features_are_the_english_and_notes_ones() {
+        let names: Vec<&str> = view_features().map(|f| PASSAGE_FEATURES[f]).collect();
+        assert_eq!(
+            names,
+            [
+                "english_score",
+                "english_window",
+                "english_line",
+                "note_closeness",
+                "note_rank",
+                "note_neighbour",
+                "note_words",
+                "english_rank",
+                "english_gap",
+                "english_cosine",
+            ]
+        );
+    }
+
+    #[test]
     fn an_unknown_value_counts_as_the_mean() {
         let weights = vec![1.0; quadratic_width(2)];
         let (mean, deviation) = ([0.5, 2.0], [1.0, 1.0]);
@@ -576,6 +676,54 @@ mod tests {
             bias: vec![0.0],
             out: vec![1.0],
         };
+        rankings.save(&path).unwrap();
+        assert!(Rankings::load(&path).is_err());
+    }
+
+    /// A ranker over the passage features that scores by one feature alone.
+    fn ranker_by(feature: usize) -> PassageRanker {
+        let width = PASSAGE_FEATURES.len();
+        let mut weights = vec![0.0; quadratic_width(width)];
+        weights[feature] = 1.0;
+        PassageRanker {
+            mean: vec![0.0; width],
+            deviation: vec![1.0; width],
+            weights,
+            hidden: HiddenUnits::default(),
+        }
+    }
+
+    #[test]
+    fn a_passage_without_views_is_scored_by_the_ranker_fitted_without_them() {
+        let mut ranking = Ranking::lexical_only();
+        ranking.without_views = Some(ranker_by(1));
+        let mut features = Features {
+            values: [0.0; PASSAGE_FEATURES.len()],
+        };
+        features.values[0] = 3.0;
+        features.values[1] = 5.0;
+        // with its views known: the ranking's own weights (feature 0)
+        assert_eq!(ranking.score(&features), 3.0);
+        // with every view unknown: the ranker fitted without them (feature 1)
+        for f in view_features() {
+            features.values[f] = UNKNOWN;
+        }
+        assert_eq!(ranking.score(&features), 5.0);
+        // transcripts with different views are placed by the ranking's own weights
+        assert_eq!(ranking.score_on_common_ground(&features), 3.0);
+        // one view known (an English rendering, no notes): the ranking's own weights again
+        features.values[view_features().next().unwrap()] = 0.0;
+        assert_eq!(ranking.score(&features), 3.0);
+    }
+
+    #[test]
+    fn a_ranker_without_views_for_other_features_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ranking.json");
+        let mut rankings = Rankings::unfitted();
+        let mut ranker = ranker_by(0);
+        ranker.mean.pop();
+        rankings.semantic.without_views = Some(ranker);
         rankings.save(&path).unwrap();
         assert!(Rankings::load(&path).is_err());
     }
